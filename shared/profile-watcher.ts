@@ -1,0 +1,215 @@
+// Keeps the ECI Profile current: an informer on the one ConfigMap, hot reload on every
+// change, the last good profile kept when an update is malformed (with a Warning Event
+// on the ConfigMap saying which key is at fault), built-in defaults when it is deleted.
+import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from './logger.ts';
+import {
+  DEFAULT_PROFILE,
+  PROFILE_CONFIGMAP,
+  formatProfileErrors,
+  parseEciProfile,
+  type EciProfile,
+  type ProfileError,
+} from './profile.ts';
+
+export interface ProfileWatcherOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  namespace?: string;
+  name?: string;
+  /** Event source component, e.g. "eci-webhook". */
+  component: string;
+  registry?: Registry;
+  /** Called after every accepted change (including deletion back to defaults). */
+  onChange?: (profile: EciProfile) => void;
+}
+
+export interface ProfileWatcher {
+  /** The profile in force: the last good one, or the defaults when there is none. */
+  current(): EciProfile;
+  /** True once the first list has been processed. */
+  synced(): boolean;
+  /** The errors of the newest ConfigMap version when it was rejected, else undefined. */
+  lastErrors(): ProfileError[] | undefined;
+  waitForSync(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Restartable {
+  on(verb: 'error', cb: (err?: unknown) => void): void;
+  start(): Promise<void>;
+  latestResourceVersion(): string;
+}
+
+/**
+ * Starts an informer and keeps it running: client-node's ListWatch stops on errors other
+ * than 410 Gone, so it is restarted with backoff. `onSynced` runs once, after the first
+ * successful list (start() also resolves when the list failed).
+ */
+export function runInformer(
+  informer: Restartable,
+  logger: Logger,
+  what: string,
+  isStopped: () => boolean,
+  onSynced: () => void,
+): void {
+  let delay = 500;
+  let synced = false;
+  const start = () =>
+    informer.start().then(
+      () => {
+        if (!synced && informer.latestResourceVersion() !== '') {
+          synced = true;
+          delay = 500;
+          onSynced();
+        }
+      },
+      () => {},
+    );
+  informer.on('error', (err) => {
+    if (isStopped()) return;
+    logger.warn({ err, what, retryInMs: delay }, 'list/watch failed; restarting');
+    setTimeout(() => {
+      if (!isStopped()) void start();
+    }, delay).unref();
+    delay = Math.min(delay * 2, 30_000);
+  });
+  void start();
+}
+
+export function watchEciProfile(options: ProfileWatcherOptions): ProfileWatcher {
+  const namespace = options.namespace ?? PROFILE_CONFIGMAP.namespace;
+  const name = options.name ?? PROFILE_CONFIGMAP.name;
+  const { logger } = options;
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const reloads = new Counter({
+    name: 'eci_profile_reloads_total',
+    help: 'ECI Profile ConfigMap versions processed, by result (applied, rejected, deleted)',
+    labelNames: ['result'],
+    registers: options.registry ? [options.registry] : [],
+  });
+  const valid = new Gauge({
+    name: 'eci_profile_valid',
+    help: '1 when the newest ECI Profile ConfigMap version was accepted, 0 when the last good one is kept',
+    registers: options.registry ? [options.registry] : [],
+  });
+  valid.set(1);
+
+  let profile: EciProfile = DEFAULT_PROFILE;
+  let errors: ProfileError[] | undefined;
+  let isSynced = false;
+  let stopped = false;
+  let lastSeenVersion: string | undefined;
+  const syncWaiters: Array<() => void> = [];
+
+  const informer = new ListWatch<V1ConfigMap>(
+    `/api/v1/namespaces/${namespace}/configmaps`,
+    new Watch(options.kubeConfig),
+    () => core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` }),
+    false,
+    undefined,
+    `metadata.name=${name}`,
+  );
+
+  const apply = (cm: V1ConfigMap) => {
+    const version = cm.metadata?.resourceVersion;
+    if (version !== undefined && version === lastSeenVersion) return; // relist of the same object
+    lastSeenVersion = version;
+    const result = parseEciProfile(cm.data);
+    if (result.ok) {
+      profile = result.profile;
+      errors = undefined;
+      valid.set(1);
+      reloads.inc({ result: 'applied' });
+      for (const warning of result.warnings) logger.warn({ configMap: `${namespace}/${name}` }, warning);
+      logger.info({ configMap: `${namespace}/${name}`, resourceVersion: version }, 'ECI profile applied');
+      options.onChange?.(profile);
+      return;
+    }
+    errors = result.errors;
+    valid.set(0);
+    reloads.inc({ result: 'rejected' });
+    const message = `ECI profile rejected, keeping the previous one: ${formatProfileErrors(result.errors)}`;
+    logger.error(
+      { configMap: `${namespace}/${name}`, resourceVersion: version, errors: result.errors },
+      message,
+    );
+    void recordWarning(cm, message);
+  };
+
+  const recordWarning = async (cm: V1ConfigMap, message: string) => {
+    const now = new Date();
+    try {
+      await core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${name}.`, namespace },
+          involvedObject: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            namespace,
+            name,
+            uid: cm.metadata?.uid,
+            resourceVersion: cm.metadata?.resourceVersion,
+          },
+          type: 'Warning',
+          reason: 'InvalidEciProfile',
+          message: message.slice(0, 1024),
+          source: { component: options.component },
+          reportingComponent: options.component,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    } catch (err) {
+      logger.warn({ err }, 'could not record the InvalidEciProfile event');
+    }
+  };
+
+  informer.on('add', apply);
+  informer.on('update', apply);
+  informer.on('delete', () => {
+    lastSeenVersion = undefined;
+    profile = DEFAULT_PROFILE;
+    errors = undefined;
+    valid.set(1);
+    reloads.inc({ result: 'deleted' });
+    logger.info({ configMap: `${namespace}/${name}` }, 'ECI profile deleted; built-in rules only');
+    options.onChange?.(profile);
+  });
+  runInformer(
+    informer,
+    logger,
+    `configmap ${namespace}/${name}`,
+    () => stopped,
+    () => {
+      isSynced = true;
+      for (const resolve of syncWaiters.splice(0)) resolve();
+    },
+  );
+
+  return {
+    current: () => profile,
+    synced: () => isSynced,
+    lastErrors: () => errors,
+    waitForSync: (timeoutMs = 30_000) =>
+      isSynced
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`ECI profile ${namespace}/${name} not synced after ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+            syncWaiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+}
