@@ -1,0 +1,238 @@
+// A rate-limited work queue in the manner of client-go's workqueue: a key is queued at
+// most once (dedup), handed to at most one worker at a time (a key added while it is
+// being processed is re-queued when that worker finishes), retried with per-key
+// exponential backoff, and re-adds share one global token bucket.
+
+export type Clock = () => number;
+
+/** Pure: the delay before retry number `failures` (0-based): base·2^failures, capped. */
+export function backoffDelay(failures: number, baseMs: number, maxMs: number): number {
+  if (failures < 0) return 0;
+  // 2^60 already exceeds any cap; avoid Infinity arithmetic.
+  const exp = Math.min(failures, 60);
+  return Math.min(baseMs * 2 ** exp, maxMs);
+}
+
+/** A token bucket: `burst` tokens, refilled at `ratePerSec`. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  readonly ratePerSec: number;
+  readonly burst: number;
+  private readonly now: Clock;
+
+  constructor(ratePerSec: number, burst: number, now: Clock = Date.now) {
+    if (!(ratePerSec > 0) || !(burst >= 1))
+      throw new Error('TokenBucket needs ratePerSec > 0 and burst >= 1');
+    this.ratePerSec = ratePerSec;
+    this.burst = burst;
+    this.now = now;
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  private refill(): void {
+    const t = this.now();
+    if (t > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.ratePerSec);
+      this.last = t;
+    }
+  }
+
+  /** Takes a token now if one is there. */
+  tryTake(): boolean {
+    this.refill();
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Reserves a token (possibly in the future) and returns how long to wait for it, in ms. */
+  reserve(): number {
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSec) * 1000);
+  }
+
+  /** Waits until a reserved token is due. */
+  async take(signal?: AbortSignal): Promise<void> {
+    const wait = this.reserve();
+    if (wait > 0) await sleep(wait, signal);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface WorkQueueOptions {
+  /** First retry delay; doubles per failure (default 5 ms). */
+  baseDelayMs?: number;
+  /** Retry delay cap (default 5 min). */
+  maxDelayMs?: number;
+  /** Global bucket shared by every rate-limited re-add (default 10/s, burst 100, as client-go). */
+  bucket?: TokenBucket;
+}
+
+export class WorkQueue<K> {
+  private readonly queue: K[] = [];
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly failures = new Map<K, number>();
+  private readonly timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  private readonly waiters: ((key: K | undefined) => void)[] = [];
+  private closed = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly bucket: TokenBucket;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.baseDelayMs = options.baseDelayMs ?? 5;
+    this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.bucket = options.bucket ?? new TokenBucket(10, 100);
+  }
+
+  /** Queues `key` unless it is already waiting; a key being processed is re-queued on done(). */
+  add(key: K): void {
+    if (this.closed || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.queue.push(key);
+  }
+
+  /** Adds `key` after `delayMs`; an earlier pending delayed add wins over a later one. */
+  addAfter(key: K, delayMs: number): void {
+    if (this.closed) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = Date.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref?.();
+    this.timers.set(key, { at, timer });
+  }
+
+  /** Re-adds after the larger of the key's own backoff and the global bucket's wait. */
+  addRateLimited(key: K): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const delay = Math.max(backoffDelay(n, this.baseDelayMs, this.maxDelayMs), this.bucket.reserve());
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Clears the key's failure history (call after a success). */
+  forget(key: K): void {
+    this.failures.delete(key);
+  }
+
+  retries(key: K): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** The next key, waiting if none; undefined once shut down. */
+  get(): Promise<K | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks the key finished; if it was added meanwhile it goes back in line. */
+  done(key: K): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      this.dirty.delete(key);
+      this.add(key);
+    }
+  }
+
+  /** Keys waiting (not counting delayed ones or those being processed). */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  get delayed(): number {
+    return this.timers.size;
+  }
+
+  isProcessing(key: K): boolean {
+    return this.processing.has(key);
+  }
+
+  shutdown(): void {
+    this.closed = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  get isShutdown(): boolean {
+    return this.closed;
+  }
+}
+
+/** What a handler asks for after processing a key. */
+export type WorkResult = { requeueAfterMs?: number; retry?: boolean } | void;
+
+/**
+ * Runs `concurrency` workers until the queue shuts down. A throw or `{retry:true}` re-adds
+ * the key rate-limited; success forgets its failures; `requeueAfterMs` schedules a re-check.
+ * Resolves when every worker has stopped.
+ */
+export async function runWorkers<K>(
+  queue: WorkQueue<K>,
+  concurrency: number,
+  handler: (key: K) => Promise<WorkResult>,
+  onError: (key: K, err: unknown) => void = () => {},
+): Promise<void> {
+  const worker = async () => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        const result = await handler(key);
+        if (result?.retry) {
+          queue.addRateLimited(key);
+        } else {
+          queue.forget(key);
+          if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+        }
+      } catch (err) {
+        onError(key, err);
+        queue.addRateLimited(key);
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+}

@@ -1,0 +1,368 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import {
+  canonical,
+  containerId,
+  isTerminalStatus,
+  mapContainerState,
+  phaseOf,
+  podStatusFromGroup,
+  rfc3339,
+  statusDiff,
+  type EciGroupView,
+} from '../../../reconciler/status.ts';
+
+const NOW = new Date('2026-01-01T00:00:10.123Z');
+
+function pod(extra: Partial<NonNullable<V1Pod['spec']>> = {}, status?: V1Pod['status']): V1Pod {
+  return {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u1' },
+    spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], ...extra },
+    status,
+  };
+}
+
+const running = (name: string, extra: object = {}) => ({
+  name,
+  ready: true,
+  restartCount: 0,
+  currentState: { state: 'Running', startTime: '2026-01-01T00:00:05Z' },
+  ...extra,
+});
+
+test('every documented ECI status maps to the phase of Alibaba’s table', () => {
+  const table: Record<string, string> = {
+    Scheduling: 'Pending',
+    Pending: 'Pending',
+    Running: 'Running',
+    Restarting: 'Pending',
+    Updating: 'Pending',
+    Terminating: 'Running',
+    Succeeded: 'Succeeded',
+    Failed: 'Failed',
+    Expired: 'Failed',
+    ScheduleFailed: 'Failed',
+  };
+  for (const [status, phase] of Object.entries(table)) {
+    assert.equal(phaseOf(status), phase, status);
+    assert.equal(podStatusFromGroup(pod(), { status, containerGroupId: 'eci-1' }, NOW).phase, phase, status);
+    assert.equal(isTerminalStatus(status), phase === 'Succeeded' || phase === 'Failed', status);
+  }
+  assert.equal(phaseOf(undefined), 'Pending');
+  assert.equal(phaseOf('SomethingNew'), 'Pending');
+});
+
+test('container states: Running, Terminated, Waiting and the legacy spellings', () => {
+  assert.deepEqual(mapContainerState({ state: 'Running', startTime: '2026-01-01T00:00:05Z' }, 'id'), {
+    running: { startedAt: '2026-01-01T00:00:05Z' },
+  });
+  assert.deepEqual(
+    mapContainerState(
+      {
+        state: 'Terminated',
+        exitCode: 3,
+        reason: 'Error',
+        startTime: '2026-01-01T00:00:05Z',
+        finishTime: '2026-01-01T00:00:06Z',
+      },
+      'eci://x',
+    ),
+    {
+      terminated: {
+        exitCode: 3,
+        reason: 'Error',
+        startedAt: '2026-01-01T00:00:05Z',
+        finishedAt: '2026-01-01T00:00:06Z',
+        containerID: 'eci://x',
+      },
+    },
+  );
+  assert.deepEqual(mapContainerState({ state: 'Terminated', exitCode: 0 }, undefined), {
+    terminated: { exitCode: 0, reason: 'Completed' },
+  });
+  assert.deepEqual(mapContainerState({ state: 'Terminated', exitCode: 137, signal: 9 }, undefined), {
+    terminated: { exitCode: 137, signal: 9, reason: 'Error' },
+  });
+  assert.deepEqual(
+    mapContainerState({ state: 'Terminated', exitCode: 1, detailStatus: 'OOMKilled' }, undefined),
+    {
+      terminated: { exitCode: 1, reason: 'OOMKilled' },
+    },
+  );
+  assert.deepEqual(mapContainerState({ state: 'Succeeded' }, undefined), {
+    terminated: { exitCode: 0, reason: 'Completed' },
+  });
+  assert.deepEqual(mapContainerState({ state: 'Failed' }, undefined), {
+    terminated: { exitCode: 1, reason: 'Error' },
+  });
+  assert.deepEqual(mapContainerState({ state: 'Canceled', exitCode: 2 }, undefined), {
+    terminated: { exitCode: 2, reason: 'Error' },
+  });
+  assert.deepEqual(
+    mapContainerState({ state: 'Waiting', reason: 'ErrImagePull', message: 'pull failed' }, undefined),
+    { waiting: { reason: 'ErrImagePull', message: 'pull failed' } },
+  );
+  assert.deepEqual(mapContainerState({ state: 'Waiting', detailStatus: 'PodInitializing' }, undefined), {
+    waiting: { reason: 'PodInitializing' },
+  });
+  assert.deepEqual(mapContainerState({ state: 'Waiting' }, undefined), { waiting: { reason: 'Waiting' } });
+  assert.deepEqual(mapContainerState(undefined, undefined), { waiting: { reason: 'ContainerCreating' } });
+  assert.deepEqual(mapContainerState({ state: '' }, undefined, 'Scheduling'), {
+    waiting: { reason: 'Scheduling' },
+  });
+  // An unparsable time is left out rather than invented.
+  assert.deepEqual(mapContainerState({ state: 'Running', startTime: 'garbage' }, undefined), { running: {} });
+});
+
+test('a running group gives Running, ready conditions, IPs and container statuses', () => {
+  const group: EciGroupView = {
+    containerGroupId: 'eci-abc',
+    status: 'Running',
+    intranetIp: '192.168.1.7',
+    creationTime: '2026-01-01T00:00:01Z',
+    containers: [running('app')],
+  };
+  const s = podStatusFromGroup(pod(), group, NOW);
+  assert.equal(s.phase, 'Running');
+  assert.equal(s.podIP, '192.168.1.7');
+  assert.deepEqual(s.podIPs, [{ ip: '192.168.1.7' }]);
+  assert.equal(s.hostIP, '192.168.1.7');
+  assert.equal(s.startTime, '2026-01-01T00:00:05Z');
+  assert.deepEqual(
+    s.conditions.map((c) => [c.type, c.status, c.lastTransitionTime]),
+    [
+      ['PodScheduled', 'True', '2026-01-01T00:00:10Z'],
+      ['Initialized', 'True', '2026-01-01T00:00:10Z'],
+      ['ContainersReady', 'True', '2026-01-01T00:00:10Z'],
+      ['Ready', 'True', '2026-01-01T00:00:10Z'],
+    ],
+  );
+  assert.deepEqual(s.containerStatuses, [
+    {
+      name: 'app',
+      image: 'nginx:1.27',
+      containerID: containerId('eci-abc', 'app'),
+      ready: true,
+      started: true,
+      restartCount: 0,
+      state: { running: { startedAt: '2026-01-01T00:00:05Z' } },
+      lastState: {},
+    },
+  ]);
+  assert.match(containerId('eci-abc', 'app'), /^eci:\/\/[0-9a-f]{64}$/);
+  assert.equal(containerId('eci-abc', 'app'), containerId('ECI-ABC', 'APP'), 'upper-cased before hashing');
+});
+
+test('a pending group: containers waiting, not ready, no IP, no start time', () => {
+  const s = podStatusFromGroup(pod(), { containerGroupId: 'eci-1', status: 'Scheduling' }, NOW);
+  assert.equal(s.phase, 'Pending');
+  assert.equal(s.podIP, undefined);
+  assert.equal(s.startTime, undefined);
+  assert.deepEqual(s.containerStatuses[0]?.state, { waiting: { reason: 'Scheduling' } });
+  assert.equal(s.containerStatuses[0]?.ready, false);
+  const ready = s.conditions.find((c) => c.type === 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.equal(ready?.reason, 'ContainersNotReady');
+  assert.equal(ready?.message, 'containers with unready status: [app]');
+  const pending = podStatusFromGroup(pod(), { containerGroupId: 'eci-1', status: 'Pending' }, NOW);
+  assert.deepEqual(pending.containerStatuses[0]?.state, { waiting: { reason: 'ContainerCreating' } });
+});
+
+test('a failed group with exit code 1 gives Failed with the exit code and PodCompleted', () => {
+  const group: EciGroupView = {
+    containerGroupId: 'eci-2',
+    status: 'Failed',
+    intranetIp: '10.0.0.2',
+    containers: [
+      {
+        name: 'app',
+        ready: false,
+        restartCount: 0,
+        currentState: {
+          state: 'Terminated',
+          exitCode: 1,
+          reason: 'Error',
+          startTime: '2026-01-01T00:00:05Z',
+          finishTime: '2026-01-01T00:00:06Z',
+        },
+      },
+    ],
+  };
+  const s = podStatusFromGroup(pod({ restartPolicy: 'Never' }), group, NOW);
+  assert.equal(s.phase, 'Failed');
+  assert.equal(s.containerStatuses[0]?.state.terminated?.exitCode, 1);
+  assert.equal(s.containerStatuses[0]?.ready, false);
+  assert.equal(s.containerStatuses[0]?.started, false);
+  const ready = s.conditions.find((c) => c.type === 'Ready');
+  assert.deepEqual([ready?.status, ready?.reason], ['False', 'PodCompleted']);
+  assert.equal(s.startTime, '2026-01-01T00:00:05Z');
+});
+
+test('restart counts and the previous state become restartCount and lastState', () => {
+  const group: EciGroupView = {
+    containerGroupId: 'eci-3',
+    status: 'Running',
+    containers: [
+      running('app', {
+        restartCount: 2,
+        previousState: { state: 'Terminated', exitCode: 3, finishTime: '2026-01-01T00:00:04Z' },
+      }),
+    ],
+  };
+  const s = podStatusFromGroup(pod({ restartPolicy: 'Always' }), group, NOW);
+  assert.equal(s.containerStatuses[0]?.restartCount, 2);
+  assert.deepEqual(s.containerStatuses[0]?.lastState, {
+    terminated: {
+      exitCode: 3,
+      reason: 'Error',
+      finishedAt: '2026-01-01T00:00:04Z',
+      containerID: containerId('eci-3', 'app'),
+    },
+  });
+});
+
+test('containers follow the pod spec order; a container ECI does not list is waiting', () => {
+  const p = pod({
+    containers: [
+      { name: 'a', image: 'a:1' },
+      { name: 'b', image: 'b:1' },
+    ],
+  });
+  const s = podStatusFromGroup(
+    p,
+    { containerGroupId: 'g', status: 'Running', containers: [running('b')] },
+    NOW,
+  );
+  assert.deepEqual(
+    s.containerStatuses.map((c) => [c.name, c.ready, Object.keys(c.state)[0]]),
+    [
+      ['a', false, 'waiting'],
+      ['b', true, 'running'],
+    ],
+  );
+  assert.equal(s.conditions.find((c) => c.type === 'ContainersReady')?.status, 'False');
+});
+
+test('a running container ECI reports not ready (probe failing) keeps Ready false', () => {
+  const s = podStatusFromGroup(
+    pod(),
+    { containerGroupId: 'g', status: 'Running', containers: [running('app', { ready: false })] },
+    NOW,
+  );
+  assert.equal(s.containerStatuses[0]?.ready, false);
+  assert.equal(s.containerStatuses[0]?.started, true);
+  assert.equal(s.conditions.find((c) => c.type === 'Ready')?.status, 'False');
+});
+
+test('init containers: Initialized is False until they all exit 0', () => {
+  const p = pod({ initContainers: [{ name: 'init', image: 'busybox' }] });
+  const waiting = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [{ name: 'init', currentState: { state: 'Running' } }],
+    },
+    NOW,
+  );
+  const init = waiting.conditions.find((c) => c.type === 'Initialized');
+  assert.deepEqual([init?.status, init?.reason], ['False', 'ContainersNotInitialized']);
+  assert.equal(init?.message, 'containers with incomplete status: [init]');
+  assert.equal(waiting.initContainerStatuses?.[0]?.started, true);
+  const done = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [{ name: 'init', currentState: { state: 'Terminated', exitCode: 0 } }],
+    },
+    NOW,
+  );
+  assert.equal(done.conditions.find((c) => c.type === 'Initialized')?.status, 'True');
+  assert.equal(done.initContainerStatuses?.[0]?.state.terminated?.reason, 'Completed');
+  assert.equal(podStatusFromGroup(pod(), { status: 'Pending' }, NOW).initContainerStatuses, undefined);
+});
+
+test('Expired and ScheduleFailed explain themselves', () => {
+  const expired = podStatusFromGroup(pod(), { containerGroupId: 'g', status: 'Expired' }, NOW);
+  assert.deepEqual([expired.phase, expired.reason], ['Failed', 'Expired']);
+  const failed = podStatusFromGroup(
+    pod(),
+    {
+      containerGroupId: 'g',
+      status: 'ScheduleFailed',
+      events: [
+        { type: 'Normal', message: 'scheduling' },
+        { type: 'Warning', reason: 'NoStock', message: 'no stock in cn-hangzhou-h' },
+      ],
+    },
+    NOW,
+  );
+  assert.deepEqual([failed.phase, failed.reason], ['Failed', 'ProviderFailed']);
+  assert.match(failed.message ?? '', /no stock in cn-hangzhou-h/);
+});
+
+test('readiness gates hold Ready false until their condition is True', () => {
+  const group: EciGroupView = { containerGroupId: 'g', status: 'Running', containers: [running('app')] };
+  const gated = pod({ readinessGates: [{ conditionType: 'example.com/lb' }] });
+  const s = podStatusFromGroup(gated, group, NOW);
+  assert.equal(s.conditions.find((c) => c.type === 'ContainersReady')?.status, 'True');
+  const ready = s.conditions.find((c) => c.type === 'Ready');
+  assert.deepEqual([ready?.status, ready?.reason], ['False', 'ReadinessGatesNotReady']);
+  gated.status = { conditions: [{ type: 'example.com/lb', status: 'True' }] };
+  const open = podStatusFromGroup(gated, group, NOW);
+  assert.equal(open.conditions.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.ok(
+    open.conditions.some((c) => c.type === 'example.com/lb'),
+    'foreign conditions are kept',
+  );
+});
+
+test('transition times and startTime are kept when nothing changed; statusDiff is empty then', () => {
+  const group: EciGroupView = {
+    containerGroupId: 'g',
+    status: 'Running',
+    intranetIp: '10.1.1.1',
+    containers: [running('app')],
+  };
+  const first = podStatusFromGroup(pod(), group, NOW);
+  // What the client library hands back: Date objects with milliseconds, other key order, empty strings.
+  const stored = JSON.parse(JSON.stringify(first)) as Record<string, unknown>;
+  const asApi = {
+    ...stored,
+    startTime: new Date(first.startTime!),
+    conditions: first.conditions.map((c) => ({
+      lastTransitionTime: new Date(c.lastTransitionTime!),
+      status: c.status,
+      type: c.type,
+      lastProbeTime: null,
+    })),
+    containerStatuses: first.containerStatuses.map((c) => ({ ...c, imageID: '' })),
+  };
+  const p = pod({}, asApi as unknown as V1Pod['status']);
+  const later = new Date(NOW.getTime() + 60_000);
+  const second = podStatusFromGroup(p, group, later);
+  assert.deepEqual(
+    second.conditions.map((c) => c.lastTransitionTime),
+    first.conditions.map((c) => c.lastTransitionTime),
+  );
+  assert.deepEqual(statusDiff(p.status, second), {});
+  const changed = podStatusFromGroup(p, { ...group, status: 'Succeeded', containers: [] }, later);
+  const diff = statusDiff(p.status, changed);
+  assert.deepEqual(Object.keys(diff).sort(), ['conditions', 'containerStatuses', 'phase']);
+  assert.equal(
+    changed.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime,
+    rfc3339(later),
+    'a flipped condition gets a new transition time',
+  );
+});
+
+test('rfc3339 and canonical', () => {
+  assert.equal(rfc3339('2026-01-01T00:00:05.999Z'), '2026-01-01T00:00:05Z');
+  assert.equal(rfc3339(''), undefined);
+  assert.equal(rfc3339('nope'), undefined);
+  assert.equal(rfc3339(undefined), undefined);
+  assert.equal(canonical({ b: 1, a: { d: null, c: '' } }), canonical({ a: {}, b: 1 }));
+  assert.notEqual(canonical({ a: [1, 2] }), canonical({ a: [2, 1] }));
+});
