@@ -1,0 +1,52 @@
+// Admission warnings for a pod going to ECI that asks for what ECI cannot give
+// (eci-reference §3.2, peers.md). Admission is never denied for these: the pod is
+// admitted and the reconciler reports the same reason on it.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+
+/** Ports ECI reserves for its own agent (exec, logs, metrics). */
+export const RESERVED_PORTS: ReadonlySet<number> = new Set([111, 10250, 10255]);
+
+function allContainers(pod: V1Pod): Array<{ kind: string; container: V1Container }> {
+  const spec = pod.spec;
+  return [
+    ...(spec?.initContainers ?? []).map((container) => ({ kind: 'init container', container })),
+    ...(spec?.containers ?? []).map((container) => ({ kind: 'container', container })),
+  ];
+}
+
+/** Warnings for unsupported pod features, one per offending field, in a stable order. */
+export function unsupportedFeatureWarnings(pod: V1Pod): string[] {
+  const warnings: string[] = [];
+  const spec = pod.spec;
+  if (spec?.hostNetwork)
+    warnings.push('spec.hostNetwork: ECI pods cannot use the host network; the pod will fail on ECI');
+  if (spec?.hostPID)
+    warnings.push('spec.hostPID: ECI pods cannot share the host PID namespace; the pod will fail on ECI');
+  if (spec?.hostIPC)
+    warnings.push('spec.hostIPC: ECI pods cannot share the host IPC namespace; the pod will fail on ECI');
+  for (const volume of spec?.volumes ?? []) {
+    if (volume.hostPath) {
+      warnings.push(
+        `spec.volumes[${volume.name}].hostPath: ECI has no host filesystem; the pod will fail on ECI`,
+      );
+    }
+  }
+  for (const { kind, container } of allContainers(pod)) {
+    if (container.securityContext?.privileged) {
+      warnings.push(
+        `${kind} ${container.name}: privileged containers are not supported on ECI (only added capabilities); the pod will fail on ECI`,
+      );
+    }
+    for (const port of container.ports ?? []) {
+      if (port.hostPort !== undefined && port.hostPort !== 0) {
+        warnings.push(`${kind} ${container.name}: hostPort ${port.hostPort} is not supported on ECI`);
+      }
+      if (RESERVED_PORTS.has(port.containerPort)) {
+        warnings.push(
+          `${kind} ${container.name}: containerPort ${port.containerPort} is reserved by ECI (111, 10250 and 10255 are)`,
+        );
+      }
+    }
+  }
+  return warnings;
+}
