@@ -1,0 +1,403 @@
+// CreateContainerGroup, DescribeContainerGroups, DescribeContainerGroupStatus,
+// DescribeContainerGroupEvents, DeleteContainerGroup, RestartContainerGroup,
+// UpdateContainerGroup.
+import { z } from 'zod';
+import type { EmulatorCore } from '../core.ts';
+import { newId } from '../core.ts';
+import { Errors } from '../errors.ts';
+import {
+  addEvent,
+  beginDelete,
+  beginRestart,
+  beginUpdate,
+  canRestart,
+  newContainerRuntime,
+  UPDATABLE,
+} from '../lifecycle.ts';
+import type { ContainerGroup } from '../model.ts';
+import { parseParams, unflatten } from '../params.ts';
+import { renderEvent, renderGroup, renderPodStatus } from '../render.ts';
+import { DEFAULT_SPEC, roundUpSpec } from '../specs.ts';
+import {
+  checkCreateRules,
+  createContainerGroupSchema,
+  requestedResources,
+  type CreateContainerGroupParams,
+} from '../validate-create.ts';
+import { bool, int, jsonStringArray, num, str, tagList } from '../wire.ts';
+import type { ActionHandler } from './types.ts';
+
+function resolveSpec(p: CreateContainerGroupParams): { cpu: number; memory: number } {
+  if (p.InstanceType) return { cpu: p.Cpu ?? DEFAULT_SPEC.cpu, memory: p.Memory ?? DEFAULT_SPEC.memory };
+  const asked = requestedResources(p);
+  if (!asked) return DEFAULT_SPEC;
+  const spec = roundUpSpec(asked.cpu, asked.memory);
+  if (!spec) {
+    throw Errors.invalidParameter(
+      p.Cpu !== undefined || p.Memory !== undefined ? 'Cpu' : 'Container.1.Cpu',
+      `No supported specification covers ${asked.cpu} vCPU / ${asked.memory} GiB.`,
+    );
+  }
+  return spec;
+}
+
+interface Placement {
+  vSwitchId: string;
+  zoneId: string;
+  vpcId: string;
+  cidrOwner: ReturnType<EmulatorCore['vSwitch']>;
+  scheduleFailure?: string;
+}
+
+function place(core: EmulatorCore, p: CreateContainerGroupParams): Placement {
+  const ids = p.VSwitchId.split(',').map((s) => s.trim());
+  const candidates = ids.map((id) => {
+    const v = core.vSwitch(id);
+    if (!v) throw Errors.vSwitchNotFound();
+    return v;
+  });
+  const sg = core.opts.securityGroups.find((s) => s.securityGroupId === p.SecurityGroupId);
+  if (!sg) throw Errors.securityGroupNotFound();
+  if (candidates.some((v) => v.vpcId !== sg.vpcId)) throw Errors.securityGroupVpcMismatch();
+  let usable = candidates;
+  if (p.ZoneId) {
+    if (!core.opts.zones.includes(p.ZoneId)) throw Errors.zoneNotFound();
+    usable = candidates.filter((v) => v.zoneId === p.ZoneId);
+    if (usable.length === 0) {
+      throw Errors.invalidParameter('ZoneId', 'The specified vSwitch is not in the specified zone.');
+    }
+  }
+  // Like ECI's multi-zone creation: the first vSwitch whose zone has stock.
+  const inStock = usable.find((v) => !core.outOfStock.has(v.zoneId));
+  if (inStock)
+    return { vSwitchId: inStock.vSwitchId, zoneId: inStock.zoneId, vpcId: inStock.vpcId, cidrOwner: inStock };
+  const first = usable[0] as NonNullable<(typeof usable)[number]>;
+  if (usable.every((v) => core.outOfStock.get(v.zoneId) === 'schedule-failed')) {
+    return {
+      vSwitchId: first.vSwitchId,
+      zoneId: first.zoneId,
+      vpcId: first.vpcId,
+      cidrOwner: first,
+      scheduleFailure: `Schedule eci failed: NoStock: the resource is out of stock in zone ${first.zoneId}`,
+    };
+  }
+  throw Errors.noStock(first.zoneId);
+}
+
+export const createContainerGroup: ActionHandler = (core, params) => {
+  const p = parseParams(createContainerGroupSchema, unflatten(params));
+  const regionId = core.checkRegion(p.RegionId);
+  checkCreateRules(p);
+  const spec = resolveSpec(p);
+  const placement = place(core, p);
+  if (p.DryRun) throw Errors.dryRunPassed();
+  return core.idempotent('CreateContainerGroup', p.ClientToken, params, () => {
+    const now = core.now();
+    const id = newId('eci');
+    const g: ContainerGroup = {
+      id,
+      name: p.ContainerGroupName,
+      regionId,
+      zoneId: placement.zoneId,
+      vSwitchId: placement.vSwitchId,
+      vpcId: placement.vpcId,
+      securityGroupId: p.SecurityGroupId,
+      intranetIp: core.allocateIp(placement.cidrOwner as NonNullable<Placement['cidrOwner']>),
+      eniId: newId('eni'),
+      status: 'Scheduling',
+      createdAt: now,
+      updatedAt: now,
+      phaseEndsAt: now + core.opts.timing.schedulingMs,
+      scheduleFailure: placement.scheduleFailure,
+      cpu: spec.cpu,
+      memory: spec.memory,
+      instanceType: p.InstanceType ?? '',
+      restartPolicy: p.RestartPolicy ?? 'Always',
+      spotStrategy: p.SpotStrategy ?? 'NoSpot',
+      spotPriceLimit: p.SpotPriceLimit ?? 0,
+      tags: (p.Tag ?? []).map((t) => ({ Key: t.Key, Value: t.Value ?? '' })),
+      request: p,
+      containers: p.Container.map((c) => newContainerRuntime(c.Name, false)),
+      initContainers: (p.InitContainer ?? []).map((c) => newContainerRuntime(c.Name, true)),
+      events: [],
+      eventSeq: 0,
+    };
+    addEvent(g, now, 'Normal', 'Creating', `Creating container group ${g.name}`);
+    core.state.groups[id] = g;
+    core.changed();
+    return { ContainerGroupId: id };
+  });
+};
+
+function matchesTags(
+  g: ContainerGroup,
+  tags: { Key: string; Value?: string | undefined }[] | undefined,
+): boolean {
+  return (tags ?? []).every((t) =>
+    g.tags.some((x) => x.Key === t.Key && (t.Value === undefined || x.Value === t.Value)),
+  );
+}
+
+/** Cursor paging: NextToken is the id of the last group returned. */
+function page<T extends { id: string }>(
+  items: T[],
+  limit: number,
+  nextToken: string | undefined,
+): { items: T[]; next: string } {
+  let start = 0;
+  if (nextToken) {
+    const i = items.findIndex((x) => x.id === nextToken);
+    if (i < 0) throw Errors.invalidParameter('NextToken', 'The token does not belong to this query.');
+    start = i + 1;
+  }
+  const slice = items.slice(start, start + limit);
+  const last = slice[slice.length - 1];
+  return { items: slice, next: start + limit < items.length && last ? last.id : '' };
+}
+
+const describeSchema = z
+  .object({
+    RegionId: str.optional(),
+    ZoneId: str.optional(),
+    VSwitchId: str.optional(),
+    ContainerGroupIds: jsonStringArray.optional(),
+    ContainerGroupName: str.optional(),
+    Status: str.optional(),
+    Tag: tagList.optional(),
+    Limit: int.refine((n) => n >= 1, 'must be at least 1').optional(),
+    NextToken: str.optional(),
+    WithEvent: bool.optional(),
+    ResourceGroupId: str.optional(),
+  })
+  .catchall(z.unknown());
+
+function filterGroups(
+  core: EmulatorCore,
+  f: {
+    ZoneId?: string | undefined;
+    VSwitchId?: string | undefined;
+    ContainerGroupIds?: string[] | undefined;
+    ContainerGroupName?: string | undefined;
+    Status?: string | undefined;
+    Tag?: { Key: string; Value?: string | undefined }[] | undefined;
+  },
+): ContainerGroup[] {
+  const ids = f.ContainerGroupIds ? new Set(f.ContainerGroupIds) : undefined;
+  return core
+    .groups()
+    .filter(
+      (g) =>
+        (!ids || ids.has(g.id)) &&
+        (!f.ZoneId || g.zoneId === f.ZoneId) &&
+        (!f.VSwitchId || g.vSwitchId === f.VSwitchId) &&
+        (!f.ContainerGroupName || g.name === f.ContainerGroupName) &&
+        (!f.Status || g.status === f.Status) &&
+        matchesTags(g, f.Tag),
+    );
+}
+
+/** The documented maximum page size of DescribeContainerGroups; larger Limits are clamped. */
+export const DESCRIBE_MAX_LIMIT = 20;
+
+export const describeContainerGroups: ActionHandler = (core, params) => {
+  const p = parseParams(describeSchema, unflatten(params));
+  core.checkRegion(p.RegionId);
+  if ((p.ContainerGroupIds?.length ?? 0) > DESCRIBE_MAX_LIMIT) {
+    throw Errors.invalidParameter('ContainerGroupIds', `At most ${DESCRIBE_MAX_LIMIT} ids are allowed.`);
+  }
+  const all = filterGroups(core, p);
+  const { items, next } = page(all, Math.min(p.Limit ?? DESCRIBE_MAX_LIMIT, DESCRIBE_MAX_LIMIT), p.NextToken);
+  return {
+    TotalCount: all.length,
+    NextToken: next,
+    ContainerGroups: items.map((g) => renderGroup(g, p.WithEvent ?? true)),
+  };
+};
+
+const statusSchema = z
+  .object({
+    RegionId: str.optional(),
+    ZoneId: str.optional(),
+    VSwitchId: str.optional(),
+    ContainerGroupIds: jsonStringArray.optional(),
+    Tag: tagList.optional(),
+    Limit: int.refine((n) => n >= 1, 'must be at least 1').optional(),
+    NextToken: str.optional(),
+    SinceSecond: int.refine((n) => n >= 0, 'must not be negative').optional(),
+    EventSource: str.optional(),
+    ResourceGroupId: str.optional(),
+  })
+  .catchall(z.unknown());
+
+/** Page size limits of the bulk status/event calls (emulator choice, documented in README). */
+export const STATUS_MAX_LIMIT = 500;
+
+function bulkFilter(core: EmulatorCore, p: z.output<typeof statusSchema>, bySince = true): ContainerGroup[] {
+  core.checkRegion(p.RegionId);
+  if ((p.ContainerGroupIds?.length ?? 0) > STATUS_MAX_LIMIT) {
+    throw Errors.invalidParameter('ContainerGroupIds', `At most ${STATUS_MAX_LIMIT} ids are allowed.`);
+  }
+  const since = p.SinceSecond !== undefined ? core.now() - p.SinceSecond * 1000 : undefined;
+  return filterGroups(core, p).filter((g) => !bySince || since === undefined || g.updatedAt >= since);
+}
+
+export const describeContainerGroupStatus: ActionHandler = (core, params) => {
+  const p = parseParams(statusSchema, unflatten(params));
+  const all = bulkFilter(core, p);
+  const { items, next } = page(all, Math.min(p.Limit ?? STATUS_MAX_LIMIT, STATUS_MAX_LIMIT), p.NextToken);
+  return { TotalCount: all.length, NextToken: next, Data: items.map(renderPodStatus) };
+};
+
+export const describeContainerGroupEvents: ActionHandler = (core, params) => {
+  const p = parseParams(statusSchema, unflatten(params));
+  const since = p.SinceSecond !== undefined ? core.now() - p.SinceSecond * 1000 : undefined;
+  // Groups with an event (first or repeated) inside the SinceSecond window.
+  const all = bulkFilter(core, p, false).filter(
+    (g) => since === undefined || g.events.some((e) => e.last >= since),
+  );
+  const { items, next } = page(all, Math.min(p.Limit ?? STATUS_MAX_LIMIT, STATUS_MAX_LIMIT), p.NextToken);
+  const data = items.map((g) => ({
+    ContainerGroupId: g.id,
+    Name: g.name,
+    Namespace: '',
+    uuid: g.id,
+    Annotations: '{}',
+    Events: g.events
+      .filter((e) => since === undefined || e.last >= since)
+      .map((e) => ({
+        ...renderEvent(e),
+        Metadata: { Name: e.name, Namespace: '' },
+        Source: { Component: 'eci', Host: g.intranetIp },
+        ReportingComponent: 'eci',
+        ReportingInstance: g.zoneId,
+        involvedObject: {
+          Kind: e.object ? 'Container' : 'ContainerGroup',
+          Name: e.object || g.name,
+          Namespace: '',
+          Uid: g.id,
+          ApiVersion: 'v1',
+        },
+      })),
+  }));
+  return { TotalCount: all.length, NextToken: next, Data: data };
+};
+
+const idSchema = z
+  .object({ RegionId: str.optional(), ContainerGroupId: z.string().min(1), ClientToken: str.optional() })
+  .catchall(z.unknown());
+
+export const deleteContainerGroup: ActionHandler = (core, params) => {
+  const p = parseParams(idSchema, unflatten(params));
+  core.checkRegion(p.RegionId);
+  const g = core.group(p.ContainerGroupId);
+  if (g.status !== 'Terminating') {
+    beginDelete(g, core.now(), core.opts.timing);
+    core.changed();
+  }
+  return {};
+};
+
+export const restartContainerGroup: ActionHandler = (core, params) => {
+  const p = parseParams(idSchema, unflatten(params));
+  core.checkRegion(p.RegionId);
+  return core.idempotent('RestartContainerGroup', p.ClientToken, params, () => {
+    const g = core.group(p.ContainerGroupId);
+    if (!canRestart(g)) throw Errors.incorrectStatus(g.status);
+    beginRestart(g, core.now(), core.opts.timing);
+    core.changed();
+    return {};
+  });
+};
+
+const updateSchema = createContainerGroupSchema
+  .pick({
+    Container: true,
+    InitContainer: true,
+    Volume: true,
+    ImageRegistryCredential: true,
+    DnsConfig: true,
+  })
+  .partial()
+  .extend({
+    RegionId: str.optional(),
+    ContainerGroupId: z.string().min(1),
+    ClientToken: createContainerGroupSchema.shape.ClientToken,
+    RestartPolicy: createContainerGroupSchema.shape.RestartPolicy,
+    Cpu: num.optional(),
+    Memory: num.optional(),
+    Tag: tagList.optional(),
+    UpdateType: z
+      .enum(['RenewUpdate', 'IncrementalUpdate'], { message: 'must be RenewUpdate or IncrementalUpdate' })
+      .optional(),
+  })
+  .catchall(z.unknown());
+
+/** IncrementalUpdate merges containers by name; RenewUpdate replaces what is given. */
+function mergeContainers<T extends { Name: string }>(old: T[], updates: T[], incremental: boolean): T[] {
+  if (!incremental) return updates;
+  const out = old.map((o) => {
+    const u = updates.find((x) => x.Name === o.Name);
+    return u ? { ...o, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) } : o;
+  });
+  for (const u of updates) if (!old.some((o) => o.Name === u.Name)) out.push(u);
+  return out;
+}
+
+export const updateContainerGroup: ActionHandler = (core, params) => {
+  const p = parseParams(updateSchema, unflatten(params));
+  core.checkRegion(p.RegionId);
+  return core.idempotent('UpdateContainerGroup', p.ClientToken, params, () => {
+    const g = core.group(p.ContainerGroupId);
+    if (!UPDATABLE.has(g.status)) throw Errors.incorrectStatus(g.status);
+    const incremental = (p.UpdateType ?? 'RenewUpdate') === 'IncrementalUpdate';
+    const next: CreateContainerGroupParams = { ...g.request };
+    if (p.Container) next.Container = mergeContainers(g.request.Container, p.Container, incremental);
+    if (p.InitContainer)
+      next.InitContainer = mergeContainers(g.request.InitContainer ?? [], p.InitContainer, incremental);
+    if (p.Volume) next.Volume = p.Volume;
+    if (p.ImageRegistryCredential) next.ImageRegistryCredential = p.ImageRegistryCredential;
+    if (p.DnsConfig) next.DnsConfig = p.DnsConfig;
+    if (p.RestartPolicy) next.RestartPolicy = p.RestartPolicy;
+    if (p.Cpu !== undefined) next.Cpu = p.Cpu;
+    if (p.Memory !== undefined) next.Memory = p.Memory;
+    checkCreateRules(next);
+    const spec = resolveSpec(next);
+    const recreate = Boolean(
+      p.Container ||
+      p.InitContainer ||
+      p.Volume ||
+      p.Cpu !== undefined ||
+      p.Memory !== undefined ||
+      p.RestartPolicy,
+    );
+    if (p.Tag) {
+      const tags = incremental ? [...g.tags] : [];
+      for (const t of p.Tag) {
+        const i = tags.findIndex((x) => x.Key === t.Key);
+        const v = { Key: t.Key, Value: t.Value ?? '' };
+        if (i >= 0) tags[i] = v;
+        else tags.push(v);
+      }
+      g.tags = tags;
+      next.Tag = tags;
+      g.updatedAt = core.now();
+    }
+    g.request = next;
+    g.cpu = spec.cpu;
+    g.memory = spec.memory;
+    g.restartPolicy = next.RestartPolicy ?? g.restartPolicy;
+    if (recreate) beginUpdate(g, core.now(), core.opts.timing);
+    core.changed();
+    return {};
+  });
+};
+
+export const containerGroupActions: Record<string, ActionHandler> = {
+  CreateContainerGroup: createContainerGroup,
+  DescribeContainerGroups: describeContainerGroups,
+  DescribeContainerGroupStatus: describeContainerGroupStatus,
+  DescribeContainerGroupEvents: describeContainerGroupEvents,
+  DeleteContainerGroup: deleteContainerGroup,
+  RestartContainerGroup: restartContainerGroup,
+  UpdateContainerGroup: updateContainerGroup,
+};

@@ -1,0 +1,14 @@
+import type { EmulatorCore } from '../core.ts';
+
+export interface CallContext {
+  requestId: string;
+  /** The Host header the client used (for URLs the emulator hands out). */
+  host: string;
+}
+
+/** An action handler: flat decoded parameters in, response body (without RequestId) out. */
+export type ActionHandler = (
+  core: EmulatorCore,
+  params: Record<string, string>,
+  ctx: CallContext,
+) => Record<string, unknown>;

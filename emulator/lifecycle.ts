@@ -1,0 +1,381 @@
+// The container group state machine. Pure: every function takes the time it
+// runs at, so tests drive it with a fake clock and the server simply calls
+// advance(group, Date.now()) before it reads a group.
+//
+// Scheduling ─schedulingMs→ Pending ─pendingMs→ (init containers) → Running
+//   → Succeeded | Failed (when no container runs or will restart)
+// Scheduling → ScheduleFailed (zone went out of stock)
+// any → Terminating ─terminatingMs→ gone;  Running → Restarting → Pending → Running;
+// Running/Pending/Succeeded/Failed → Updating → Pending → Running;  spot → Expired.
+import type { TimingOptions } from './options.ts';
+import {
+  TERMINAL,
+  type ContainerGroup,
+  type ContainerRuntime,
+  type ContainerState,
+  type EventRecord,
+  type GroupStatus,
+} from './model.ts';
+import { planRun, programOf } from './simulation.ts';
+
+export const IMAGE_PULL_FAILURE_MARKER = 'does-not-exist';
+
+export function emptyState(): ContainerState {
+  return { state: '', reason: '', message: '', detailStatus: '', exitCode: 0, signal: 0 };
+}
+
+export function newContainerRuntime(name: string, init: boolean): ContainerRuntime {
+  return {
+    name,
+    init,
+    current: {
+      ...emptyState(),
+      state: 'Waiting',
+      reason: 'ContainerCreating',
+      detailStatus: 'ContainerCreating',
+    },
+    previous: emptyState(),
+    restartCount: 0,
+    ready: false,
+    started: false,
+    plannedExitCode: 0,
+    logs: [],
+    previousLogs: [],
+  };
+}
+
+export function addEvent(
+  g: ContainerGroup,
+  at: number,
+  type: EventRecord['type'],
+  reason: string,
+  message: string,
+  object = '',
+): void {
+  const same = g.events.find((e) => e.reason === reason && e.message === message && e.object === object);
+  if (same) {
+    same.count++;
+    same.last = at;
+  } else {
+    g.eventSeq++;
+    g.events.push({
+      name: `${g.name}.${(0x17b4a000 + g.eventSeq).toString(16)}`,
+      type,
+      reason,
+      message,
+      object,
+      count: 1,
+      first: at,
+      last: at,
+    });
+    // Keep the list bounded like the real service (a crash-looping container would grow it forever).
+    if (g.events.length > 200) g.events.splice(0, g.events.length - 200);
+  }
+}
+
+function setStatus(g: ContainerGroup, status: GroupStatus, at: number): void {
+  g.status = status;
+  g.updatedAt = at;
+  if (TERMINAL.has(status)) {
+    g.terminalAt = at;
+    g.phaseEndsAt = undefined;
+  }
+}
+
+interface ContainerSpecLike {
+  Name: string;
+  Image: string;
+  Command?: string[] | undefined;
+  Arg?: string[] | undefined;
+}
+
+function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpecLike {
+  const list: ContainerSpecLike[] = c.init ? (g.request.InitContainer ?? []) : g.request.Container;
+  return list.find((s) => s.Name === c.name) ?? { Name: c.name, Image: '' };
+}
+
+function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {
+  const spec = specOf(g, c);
+  if (c.started) {
+    c.restartCount++;
+    c.previous = c.current;
+    c.previousLogs = c.logs;
+  }
+  c.started = true;
+  const plan = planRun(programOf(spec.Command ?? [], spec.Arg ?? []), timing.sleepScale);
+  c.current = { ...emptyState(), state: 'Running', startTime: at };
+  c.ready = !c.init;
+  c.logs = plan.lines.map((l) => ({ ts: at + l.atMs, text: l.text }));
+  c.exitAt = plan.exitAfterMs === undefined ? undefined : at + plan.exitAfterMs;
+  c.plannedExitCode = plan.exitCode;
+  c.restartAt = undefined;
+  addEvent(g, at, 'Normal', 'Created', `Created container ${c.name}`, c.name);
+  addEvent(g, at, 'Normal', 'Started', `Started container ${c.name}`, c.name);
+  g.updatedAt = at;
+}
+
+function terminate(c: ContainerRuntime, at: number, exitCode: number, reason: string, signal = 0): void {
+  c.current = {
+    ...emptyState(),
+    state: 'Terminated',
+    reason,
+    detailStatus: reason,
+    exitCode,
+    signal,
+    startTime: c.current.startTime,
+    finishTime: at,
+  };
+  c.ready = false;
+  c.exitAt = undefined;
+  c.restartAt = undefined;
+}
+
+function backoff(c: ContainerRuntime, timing: TimingOptions): number {
+  return Math.min(timing.restartBackoffMaxMs, timing.restartBackoffMs * 2 ** Math.min(c.restartCount, 20));
+}
+
+function shouldRestart(g: ContainerGroup, exitCode: number): boolean {
+  return g.restartPolicy === 'Always' || (g.restartPolicy === 'OnFailure' && exitCode !== 0);
+}
+
+function startMainContainers(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  setStatus(g, 'Running', at);
+  for (const c of g.containers) startContainer(g, c, at, timing);
+}
+
+function startNextInit(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  const next = g.initContainers.find((c) => !(c.current.state === 'Terminated' && c.current.exitCode === 0));
+  if (next) startContainer(g, next, at, timing);
+  else startMainContainers(g, at, timing);
+}
+
+function imagePullFails(g: ContainerGroup): ContainerRuntime[] {
+  return [...g.initContainers, ...g.containers].filter((c) =>
+    specOf(g, c).Image.includes(IMAGE_PULL_FAILURE_MARKER),
+  );
+}
+
+function onPendingEnd(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  g.phaseEndsAt = undefined;
+  const failing = imagePullFails(g);
+  for (const c of [...g.initContainers, ...g.containers]) {
+    const image = specOf(g, c).Image;
+    addEvent(g, at, 'Normal', 'Pulling', `Pulling image "${image}"`, c.name);
+    if (!failing.includes(c))
+      addEvent(g, at, 'Normal', 'Pulled', `Successfully pulled image "${image}"`, c.name);
+  }
+  if (failing.length > 0) {
+    // The group stays Pending: the kubelet keeps backing off on the pull.
+    for (const c of failing) {
+      const image = specOf(g, c).Image;
+      c.current = {
+        ...emptyState(),
+        state: 'Waiting',
+        reason: 'ErrImagePull',
+        detailStatus: 'ErrImagePull',
+        message: `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`,
+      };
+      addEvent(g, at, 'Warning', 'Failed', `Failed to pull image "${image}": not found`, c.name);
+      addEvent(g, at, 'Warning', 'Failed', 'Error: ErrImagePull', c.name);
+    }
+    g.updatedAt = at;
+    return;
+  }
+  if (g.initContainers.length > 0) {
+    for (const c of g.containers) {
+      c.current = {
+        ...emptyState(),
+        state: 'Waiting',
+        reason: 'PodInitializing',
+        detailStatus: 'PodInitializing',
+      };
+    }
+    startNextInit(g, at, timing);
+  } else {
+    startMainContainers(g, at, timing);
+  }
+}
+
+function settleIfDone(g: ContainerGroup, at: number): void {
+  if (g.status !== 'Running') return;
+  const live = g.containers.some((c) => c.current.state === 'Running' || c.restartAt !== undefined);
+  if (live) return;
+  const ok = g.containers.every((c) => c.current.exitCode === 0);
+  if (ok) {
+    g.succeededTime = at;
+    setStatus(g, 'Succeeded', at);
+  } else {
+    g.failedTime = at;
+    setStatus(g, 'Failed', at);
+  }
+}
+
+function onContainerExit(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {
+  const code = c.plannedExitCode;
+  terminate(c, at, code, code === 0 ? 'Completed' : 'Error');
+  g.updatedAt = at;
+  if (c.init) {
+    if (code === 0) {
+      startNextInit(g, at, timing);
+    } else if (g.restartPolicy === 'Never') {
+      g.failedTime = at;
+      for (const m of g.containers) terminate(m, at, 0, 'PodInitializing');
+      setStatus(g, 'Failed', at);
+    } else {
+      c.restartAt = at + backoff(c, timing);
+      addEvent(g, at, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name}`, c.name);
+    }
+    return;
+  }
+  if (shouldRestart(g, code)) {
+    c.restartAt = at + backoff(c, timing);
+    if (code !== 0)
+      addEvent(g, at, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name}`, c.name);
+  }
+  settleIfDone(g, at);
+}
+
+type Due =
+  | { at: number; kind: 'phase' }
+  | { at: number; kind: 'exit'; c: ContainerRuntime }
+  | { at: number; kind: 'restart'; c: ContainerRuntime };
+
+function nextDue(g: ContainerGroup): Due | undefined {
+  let best: Due | undefined;
+  const consider = (d: Due) => {
+    if (!best || d.at < best.at) best = d;
+  };
+  if (g.phaseEndsAt !== undefined) consider({ at: g.phaseEndsAt, kind: 'phase' });
+  if (g.status === 'Running' || g.status === 'Pending') {
+    for (const c of [...g.initContainers, ...g.containers]) {
+      if (c.current.state === 'Running' && c.exitAt !== undefined)
+        consider({ at: c.exitAt, kind: 'exit', c });
+      if (c.restartAt !== undefined) consider({ at: c.restartAt, kind: 'restart', c });
+    }
+  }
+  return best;
+}
+
+export interface AdvanceResult {
+  /** The group is gone (Terminating ended, or a terminal group outlived its retention). */
+  removed: boolean;
+}
+
+/** Plays every transition due up to `now`, in time order. */
+export function advance(g: ContainerGroup, now: number, timing: TimingOptions): AdvanceResult {
+  for (let guard = 0; guard < 100_000; guard++) {
+    const due = nextDue(g);
+    if (!due || due.at > now) break;
+    if (due.kind === 'exit') {
+      onContainerExit(g, due.c, due.at, timing);
+      continue;
+    }
+    if (due.kind === 'restart') {
+      due.c.restartAt = undefined;
+      startContainer(g, due.c, due.at, timing);
+      continue;
+    }
+    const at = due.at;
+    g.phaseEndsAt = undefined;
+    switch (g.status) {
+      case 'Scheduling':
+        if (g.scheduleFailure) {
+          addEvent(g, at, 'Warning', 'FailedScheduling', g.scheduleFailure);
+          g.failedTime = at;
+          for (const c of [...g.initContainers, ...g.containers]) {
+            c.current = {
+              ...emptyState(),
+              state: 'Waiting',
+              reason: 'ScheduleFailed',
+              detailStatus: 'ScheduleFailed',
+            };
+          }
+          setStatus(g, 'ScheduleFailed', at);
+        } else {
+          addEvent(g, at, 'Normal', 'Scheduled', `Successfully assigned ${g.name} to ${g.zoneId}`);
+          setStatus(g, 'Pending', at);
+          g.phaseEndsAt = at + timing.pendingMs;
+        }
+        break;
+      case 'Pending':
+        onPendingEnd(g, at, timing);
+        break;
+      case 'Restarting':
+      case 'Updating':
+        setStatus(g, 'Pending', at);
+        g.phaseEndsAt = at + timing.pendingMs;
+        break;
+      case 'Terminating':
+        return { removed: true };
+      default:
+        break;
+    }
+  }
+  if (
+    g.terminalAt !== undefined &&
+    TERMINAL.has(g.status) &&
+    now - g.terminalAt >= timing.terminalRetentionMs
+  ) {
+    return { removed: true };
+  }
+  return { removed: false };
+}
+
+function killAll(g: ContainerGroup, at: number, reason: string): void {
+  for (const c of [...g.initContainers, ...g.containers]) {
+    if (c.current.state === 'Running') {
+      terminate(c, at, 137, reason, 9);
+      addEvent(g, at, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
+    }
+    c.restartAt = undefined;
+    c.exitAt = undefined;
+  }
+}
+
+export function beginDelete(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  killAll(g, at, 'Killed');
+  setStatus(g, 'Terminating', at);
+  g.terminalAt = undefined;
+  g.phaseEndsAt = at + timing.terminatingMs;
+}
+
+export function canRestart(g: ContainerGroup): boolean {
+  return g.status === 'Running';
+}
+
+export function beginRestart(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  killAll(g, at, 'Restarted');
+  addEvent(g, at, 'Normal', 'Restarting', `Restarting container group ${g.name}`);
+  setStatus(g, 'Restarting', at);
+  g.phaseEndsAt = at + timing.restartingMs;
+}
+
+export const UPDATABLE: ReadonlySet<GroupStatus> = new Set(['Running', 'Pending', 'Succeeded', 'Failed']);
+
+/** Containers are recreated from the (already replaced) request. */
+export function beginUpdate(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  killAll(g, at, 'Updated');
+  g.containers = g.request.Container.map((c) => {
+    const old = g.containers.find((o) => o.name === c.Name);
+    return old ? { ...old, current: { ...old.current } } : newContainerRuntime(c.Name, false);
+  });
+  g.initContainers = (g.request.InitContainer ?? []).map((c) => {
+    const old = g.initContainers.find((o) => o.name === c.Name);
+    return old ?? newContainerRuntime(c.Name, true);
+  });
+  // Init containers run again after an update.
+  for (const c of g.initContainers) c.current = { ...c.current, state: 'Waiting', exitCode: 0 };
+  g.terminalAt = undefined;
+  g.succeededTime = undefined;
+  g.failedTime = undefined;
+  addEvent(g, at, 'Normal', 'Updating', `Updating container group ${g.name}`);
+  setStatus(g, 'Updating', at);
+  g.phaseEndsAt = at + timing.updatingMs;
+}
+
+export function expire(g: ContainerGroup, at: number): void {
+  killAll(g, at, 'Expired');
+  addEvent(g, at, 'Warning', 'SpotToBeReleased', `Spot instance ${g.id} has been reclaimed`);
+  g.expiredTime = at;
+  setStatus(g, 'Expired', at);
+}

@@ -1,0 +1,162 @@
+// Emulator configuration: defaults next to the option, zod-validated so a bad
+// flag or config file names the field that is wrong.
+import { z } from 'zod';
+
+export interface VSwitchConfig {
+  vSwitchId: string;
+  zoneId: string;
+  vpcId: string;
+  /** IPv4 /16../24 CIDR the simulated ENIs take their IntranetIp from. */
+  cidr: string;
+}
+
+export interface TimingOptions {
+  /** Scheduling → Pending. */
+  schedulingMs: number;
+  /** Pending (image pulls) → Running. */
+  pendingMs: number;
+  /** Terminating → gone after DeleteContainerGroup. */
+  terminatingMs: number;
+  /** Restarting → Pending after RestartContainerGroup. */
+  restartingMs: number;
+  /** Updating → Pending after UpdateContainerGroup. */
+  updatingMs: number;
+  /** First container restart back-off; doubles per restart up to restartBackoffMaxMs. */
+  restartBackoffMs: number;
+  restartBackoffMaxMs: number;
+  /** Terminal groups (Succeeded/Failed/Expired/ScheduleFailed) are purged after this. */
+  terminalRetentionMs: number;
+  /** Image cache Creating → Ready. */
+  imageCacheMs: number;
+  /** Multiplier for `sleep <s>` in simulated scripts (1 = real seconds). */
+  sleepScale: number;
+}
+
+export interface EmulatorOptions {
+  host: string;
+  port: number;
+  accessKeyId: string;
+  accessKeySecret: string;
+  regionId: string;
+  zones: string[];
+  vSwitches: VSwitchConfig[];
+  securityGroups: { securityGroupId: string; vpcId: string }[];
+  timing: TimingOptions;
+  /** JSON file that keeps state across restarts (written atomically). */
+  stateFile?: string;
+  /** Per-action token buckets with the published ECI limits. */
+  quotas: boolean;
+  /** Allowed clock skew for x-acs-date / Timestamp. */
+  clockSkewMs: number;
+  /** Log level for the emulator's pino logger ('silent' in tests). */
+  logLevel: string;
+}
+
+/** What callers pass: any option, and any subset of the timing. */
+export type EmulatorInput = Partial<Omit<EmulatorOptions, 'timing'>> & {
+  timing?: Partial<TimingOptions>;
+};
+
+export const DEFAULT_TIMING: TimingOptions = {
+  schedulingMs: 1000,
+  pendingMs: 2000,
+  terminatingMs: 1000,
+  restartingMs: 1000,
+  updatingMs: 1000,
+  restartBackoffMs: 10_000,
+  restartBackoffMaxMs: 300_000,
+  terminalRetentionMs: 3_600_000,
+  imageCacheMs: 3000,
+  sleepScale: 1,
+};
+
+export const EMULATOR_DEFAULTS: EmulatorOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  accessKeyId: 'emulator-access-key-id',
+  accessKeySecret: 'emulator-access-key-secret',
+  regionId: 'cn-hangzhou',
+  zones: ['cn-hangzhou-h', 'cn-hangzhou-i'],
+  vSwitches: [
+    { vSwitchId: 'vsw-emu-h', zoneId: 'cn-hangzhou-h', vpcId: 'vpc-emu', cidr: '172.16.0.0/20' },
+    { vSwitchId: 'vsw-emu-i', zoneId: 'cn-hangzhou-i', vpcId: 'vpc-emu', cidr: '172.16.16.0/20' },
+  ],
+  securityGroups: [{ securityGroupId: 'sg-emu', vpcId: 'vpc-emu' }],
+  timing: DEFAULT_TIMING,
+  quotas: true,
+  clockSkewMs: 15 * 60 * 1000,
+  logLevel: 'info',
+};
+
+const nonNegative = z.number().int().nonnegative();
+
+export const timingSchema = z.object({
+  schedulingMs: nonNegative,
+  pendingMs: nonNegative,
+  terminatingMs: nonNegative,
+  restartingMs: nonNegative,
+  updatingMs: nonNegative,
+  restartBackoffMs: z.number().int().positive(),
+  restartBackoffMaxMs: z.number().int().positive(),
+  terminalRetentionMs: nonNegative,
+  imageCacheMs: nonNegative,
+  sleepScale: z.number().nonnegative(),
+});
+
+const cidr = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-8])$/, 'must be an IPv4 CIDR between /16 and /28');
+
+export const optionsSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    accessKeyId: z.string().min(1),
+    accessKeySecret: z.string().min(1),
+    regionId: z.string().min(1),
+    zones: z.array(z.string().min(1)).min(1),
+    vSwitches: z
+      .array(
+        z.object({
+          vSwitchId: z.string().min(1),
+          zoneId: z.string().min(1),
+          vpcId: z.string().min(1),
+          cidr,
+        }),
+      )
+      .min(1),
+    securityGroups: z
+      .array(z.object({ securityGroupId: z.string().min(1), vpcId: z.string().min(1) }))
+      .min(1),
+    timing: timingSchema,
+    stateFile: z.string().min(1).optional(),
+    quotas: z.boolean(),
+    clockSkewMs: nonNegative,
+    logLevel: z.string(),
+  })
+  .superRefine((o, ctx) => {
+    o.vSwitches.forEach((v, i) => {
+      if (!o.zones.includes(v.zoneId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vSwitches', i, 'zoneId'],
+          message: `zone ${v.zoneId} is not one of zones`,
+        });
+      }
+    });
+  });
+
+/** Merges input over the defaults and validates the result. */
+export function resolveOptions(input: EmulatorInput = {}): EmulatorOptions {
+  const merged = {
+    ...EMULATOR_DEFAULTS,
+    ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+    timing: { ...DEFAULT_TIMING, ...(input.timing ?? {}) },
+  };
+  const parsed = optionsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid emulator option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`);
+  }
+  return parsed.data as EmulatorOptions;
+}

@@ -1,0 +1,97 @@
+// The fastify server: every OpenAPI call is verified, counted, subjected to
+// injected faults and quotas, routed on (version, action) and answered as JSON.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { EmulatorCore } from './core.ts';
+import { ApiError, Errors, errorBody, newRequestId } from './errors.ts';
+import type { FaultTable } from './faults.ts';
+import type { QuotaTable } from './quotas.ts';
+import { PVTZ_VERSION, type Router } from './router.ts';
+import { NonceStore, verifyRequest } from './signature.ts';
+import { ADMIN_PREFIX, registerAdmin } from './admin.ts';
+
+export interface ServerParts {
+  core: EmulatorCore;
+  router: Router;
+  faults: FaultTable;
+  quotas: QuotaTable;
+}
+
+function hostId(core: EmulatorCore, version: string): string {
+  return version === PVTZ_VERSION ? 'pvtz.aliyuncs.com' : `eci.${core.opts.regionId}.aliyuncs.com`;
+}
+
+async function sendError(reply: FastifyReply, err: ApiError, requestId: string, host: string): Promise<void> {
+  await reply
+    .code(err.httpStatus)
+    .header('content-type', 'application/json')
+    .send(errorBody(err, requestId, host));
+}
+
+async function handleApi(
+  parts: ServerParts,
+  nonces: NonceStore,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const { core, router, faults, quotas } = parts;
+  const requestId = newRequestId();
+  const versionHeader = String(req.headers['x-acs-version'] ?? '');
+  let host = hostId(core, versionHeader);
+  try {
+    const verified = verifyRequest(
+      {
+        method: req.method,
+        url: req.raw.url ?? '/',
+        headers: req.headers,
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      },
+      {
+        lookupSecret: (ak) => (ak === core.opts.accessKeyId ? core.opts.accessKeySecret : undefined),
+        nonces,
+        now: core.now(),
+        clockSkewMs: core.opts.clockSkewMs,
+      },
+    );
+    host = hostId(core, verified.version);
+    const { action } = verified;
+    core.countCall(action);
+    const fault = faults.decide(action);
+    if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.error) throw fault.error;
+    const handler = router.resolve(verified.version, action);
+    if (core.opts.quotas && !quotas.allow(action, core.now())) throw Errors.throttling();
+    const body = handler(core, verified.params, { requestId, host: String(req.headers.host ?? '') });
+    await reply
+      .code(200)
+      .header('content-type', 'application/json;charset=utf-8')
+      .send({ RequestId: requestId, ...body });
+  } catch (e) {
+    if (e instanceof ApiError) {
+      core.log.debug({ code: e.code, requestId }, 'api error');
+      await sendError(reply, e, requestId, host);
+      return;
+    }
+    core.log.error({ err: e, requestId }, 'internal error');
+    await sendError(reply, Errors.internalError(), requestId, host);
+  }
+}
+
+export function buildServer(parts: ServerParts): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
+  // Keep every body raw: the signature covers its exact bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  registerAdmin(app, parts.core, parts.faults, parts.quotas);
+  const nonces = new NonceStore();
+  const api = (req: FastifyRequest, reply: FastifyReply) => handleApi(parts, nonces, req, reply);
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: '/', handler: api });
+  app.setNotFoundHandler(async (req, reply) => {
+    if (req.url.startsWith(ADMIN_PREFIX)) {
+      await reply.code(404).send({ error: `no admin route ${req.method} ${req.url}` });
+      return;
+    }
+    // Endpoints with a path prefix (`127.0.0.1:PORT/eci`) still sign '/'.
+    await handleApi(parts, nonces, req, reply);
+  });
+  return app;
+}
