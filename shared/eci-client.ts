@@ -1,0 +1,168 @@
+// The ECI client: the official SDK with timeouts raised above its 3 s defaults
+// (openapi-wire §8), credentials that can be swapped when the Secret rotates, and a
+// hook that counts every call by action and outcome.
+import * as $Eci from '@alicloud/eci20180808';
+import * as $OpenApi from '@alicloud/openapi-client';
+import * as $Util from '@alicloud/tea-util';
+import { classifyEciError } from './errors.ts';
+import type { Credentials } from './config.ts';
+
+export { $Eci };
+
+// The SDK is CommonJS with `exports.default = Client`: under ESM the class is `.default.default`.
+const EciSdkClient = $Eci.default.default;
+type EciClient = InstanceType<typeof EciSdkClient>;
+
+export interface EciClientOptions {
+  /** host[:port], no scheme. */
+  endpoint: string;
+  protocol: 'http' | 'https';
+  regionId: string;
+  credentials: Credentials;
+  timeoutMs?: number;
+  /** Called once per API call with the action and 'ok' or the error code. */
+  onCall?: (action: string, outcome: string, durationMs: number) => void;
+}
+
+export type EciGroup = $Eci.DescribeContainerGroupsResponseBodyContainerGroups;
+
+export interface GroupPage {
+  groups: EciGroup[];
+  nextToken?: string;
+  totalCount?: number;
+  requestId?: string;
+}
+
+export class Eci {
+  private client: EciClient;
+  private readonly options: EciClientOptions;
+  private readonly runtime: $Util.RuntimeOptions;
+  readonly regionId: string;
+
+  constructor(options: EciClientOptions) {
+    this.options = options;
+    this.regionId = options.regionId;
+    const timeout = options.timeoutMs ?? 10_000;
+    this.runtime = new $Util.RuntimeOptions({ readTimeout: timeout, connectTimeout: timeout });
+    this.client = this.build(options.credentials);
+  }
+
+  private build(credentials: Credentials): EciClient {
+    const timeout = this.options.timeoutMs ?? 10_000;
+    return new EciSdkClient(
+      new $OpenApi.Config({
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        endpoint: this.options.endpoint,
+        protocol: this.options.protocol,
+        regionId: this.options.regionId,
+        readTimeout: timeout,
+        connectTimeout: timeout,
+      }),
+    );
+  }
+
+  /** Uses new credentials for every later call. */
+  setCredentials(credentials: Credentials): void {
+    this.client = this.build(credentials);
+  }
+
+  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await fn();
+      this.options.onCall?.(action, 'ok', performance.now() - started);
+      return result;
+    } catch (err) {
+      this.options.onCall?.(action, classifyEciError(err).code, performance.now() - started);
+      throw err;
+    }
+  }
+
+  async createContainerGroup(
+    request: $Eci.CreateContainerGroupRequest,
+  ): Promise<{ containerGroupId: string; requestId: string }> {
+    request.regionId ??= this.regionId;
+    const res = await this.call('CreateContainerGroup', () =>
+      this.client.createContainerGroupWithOptions(request, this.runtime),
+    );
+    const id = res.body?.containerGroupId;
+    if (!id) throw new Error('CreateContainerGroup answered without a ContainerGroupId');
+    return { containerGroupId: id, requestId: res.body?.requestId ?? '' };
+  }
+
+  async deleteContainerGroup(containerGroupId: string): Promise<void> {
+    await this.call('DeleteContainerGroup', () =>
+      this.client.deleteContainerGroupWithOptions(
+        new $Eci.DeleteContainerGroupRequest({ regionId: this.regionId, containerGroupId }),
+        this.runtime,
+      ),
+    );
+  }
+
+  /** One page of DescribeContainerGroups. */
+  async describeContainerGroups(filter: {
+    ids?: string[];
+    tags?: { key: string; value: string }[];
+    limit?: number;
+    nextToken?: string;
+    withEvent?: boolean;
+  }): Promise<GroupPage> {
+    const request = new $Eci.DescribeContainerGroupsRequest({
+      regionId: this.regionId,
+      containerGroupIds: filter.ids ? JSON.stringify(filter.ids) : undefined,
+      tag: filter.tags?.map((t) => new $Eci.DescribeContainerGroupsRequestTag(t)),
+      limit: filter.limit,
+      nextToken: filter.nextToken || undefined,
+      withEvent: filter.withEvent,
+    });
+    const res = await this.call('DescribeContainerGroups', () =>
+      this.client.describeContainerGroupsWithOptions(request, this.runtime),
+    );
+    return {
+      groups: res.body?.containerGroups ?? [],
+      nextToken: res.body?.nextToken || undefined,
+      totalCount: res.body?.totalCount,
+      requestId: res.body?.requestId,
+    };
+  }
+
+  /** Every page of DescribeContainerGroups for a tag filter. */
+  async listContainerGroups(tags: { key: string; value: string }[], pageSize = 100): Promise<EciGroup[]> {
+    const out: EciGroup[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.describeContainerGroups({ tags, limit: pageSize, nextToken });
+      out.push(...page.groups);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
+  }
+
+  /** Ids of groups whose status changed in the last `sinceSeconds` (DescribeContainerGroupStatus), all pages. */
+  async changedSince(
+    sinceSeconds: number,
+    tags: { key: string; value: string }[],
+    pageSize = 100,
+  ): Promise<{ id: string; status: string }[]> {
+    const out: { id: string; status: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const request = new $Eci.DescribeContainerGroupStatusRequest({
+        regionId: this.regionId,
+        sinceSecond: sinceSeconds,
+        tag: tags.map((t) => new $Eci.DescribeContainerGroupStatusRequestTag(t)),
+        limit: pageSize,
+        nextToken,
+      });
+      const res = await this.call('DescribeContainerGroupStatus', () =>
+        this.client.describeContainerGroupStatusWithOptions(request, this.runtime),
+      );
+      for (const d of res.body?.data ?? []) {
+        if (d.containerGroupId) out.push({ id: d.containerGroupId, status: d.status ?? '' });
+      }
+      nextToken = res.body?.nextToken || undefined;
+    } while (nextToken);
+    return out;
+  }
+}

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  credentialsFromSecretData,
+  eciEndpointOf,
+  nodeNamesOf,
+  parseReconcilerConfig,
+} from '../../../shared/config.ts';
+
+function ok(argv: string[], env: Record<string, string> = {}) {
+  const r = parseReconcilerConfig(argv, env);
+  if (!r.ok) assert.fail(r.error);
+  return r.config;
+}
+
+test('defaults', () => {
+  const c = ok([]);
+  assert.equal(c.regionId, 'cn-hangzhou');
+  assert.equal(c.clusterId, 'default');
+  assert.deepEqual(nodeNamesOf(c), ['virtual-node-eci-0']);
+  assert.deepEqual([c.nodeCpu, c.nodeMemory, c.nodePods], ['1000', '4Ti', 1000]);
+  assert.deepEqual(c.vSwitchIds, []);
+  assert.equal(c.credentialsSecret, 'kube-system/alibaba-addon-secret');
+  assert.equal(c.leaseDurationSeconds, 40);
+  assert.equal(c.renewIntervalMs, 10_000);
+  assert.equal(c.accessKeyId, undefined);
+});
+
+test('flags win over the environment; lists are comma separated', () => {
+  const c = ok(['--vswitch-ids', 'vsw-a, vsw-b', '--region', 'cn-beijing', '--nodes', '3'], {
+    ECI_VSWITCH: 'vsw-env',
+    ECI_REGION: 'cn-shanghai',
+    ALIYUN_CLUSTERID: 'c-42',
+  });
+  assert.deepEqual(c.vSwitchIds, ['vsw-a', 'vsw-b']);
+  assert.equal(c.regionId, 'cn-beijing');
+  assert.equal(c.clusterId, 'c-42');
+  assert.deepEqual(nodeNamesOf(c), ['virtual-node-eci-0', 'virtual-node-eci-1', 'virtual-node-eci-2']);
+  assert.deepEqual(nodeNamesOf(ok(['--node-name', 'vn-a,vn-b'])), ['vn-a', 'vn-b']);
+});
+
+test('credentials come only from the environment', () => {
+  const c = ok([], { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's' });
+  assert.deepEqual([c.accessKeyId, c.accessKeySecret], ['id', 's']);
+  const legacy = ok([], { ECI_ACCESS_KEY: 'id2', ECI_SECRET_KEY: 's2' });
+  assert.deepEqual([legacy.accessKeyId, legacy.accessKeySecret], ['id2', 's2']);
+  const r = parseReconcilerConfig(['--access-key-secret', 'x'], {});
+  assert.equal(r.ok, false);
+});
+
+test('errors name the flag and variable in one line', () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [['--nodes', 'zero'], {}, /^--nodes \(env ECI_NODES\): /],
+    [['--node-memory', 'lots'], {}, /^--node-memory \(env ECI_QUOTA_MEMORY\): must be a Kubernetes quantity/],
+    [[], { ECI_REGION: 'Hangzhou' }, /^--region \(env ECI_REGION\): must be a region id/],
+    [['--node-ip', 'not-an-ip'], {}, /^--node-ip/],
+    [['--credentials-secret', 'nonamespace'], {}, /^--credentials-secret: must be <namespace>\/<name>/],
+    [['--bogus', '1'], {}, /bogus/],
+  ];
+  for (const [argv, env, re] of cases) {
+    const r = parseReconcilerConfig(argv, env);
+    assert.equal(r.ok, false, argv.join(' '));
+    if (!r.ok) {
+      assert.match(r.error, re);
+      assert.doesNotMatch(r.error, /\n/);
+    }
+  }
+});
+
+test('eci endpoint: region default, host:port, or URL with scheme', () => {
+  assert.deepEqual(eciEndpointOf({ regionId: 'cn-hangzhou' }), {
+    host: 'eci.cn-hangzhou.aliyuncs.com',
+    protocol: 'https',
+  });
+  assert.deepEqual(eciEndpointOf({ regionId: 'x-y', eciEndpoint: 'http://127.0.0.1:4000' }), {
+    host: '127.0.0.1:4000',
+    protocol: 'http',
+  });
+  assert.deepEqual(eciEndpointOf({ regionId: 'x-y', eciEndpoint: 'https://eci.example.com/' }), {
+    host: 'eci.example.com',
+    protocol: 'https',
+  });
+});
+
+test('credentials from the Secret; a missing key is named, the value never', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const good = credentialsFromSecretData(
+    { 'access-key-id': b64('AKID'), 'access-key-secret': b64('TOPSECRET\n') },
+    'kube-system/alibaba-addon-secret',
+  );
+  assert.deepEqual(good, { ok: true, credentials: { accessKeyId: 'AKID', accessKeySecret: 'TOPSECRET' } });
+  const missing = credentialsFromSecretData({ 'access-key-id': b64('AKID') }, 'kube-system/s');
+  assert.deepEqual(missing, { ok: false, error: 'Secret kube-system/s: key access-key-secret is missing' });
+  const empty = credentialsFromSecretData(
+    { 'access-key-id': b64(''), 'access-key-secret': b64('x') },
+    'ns/s',
+  );
+  assert.equal(empty.ok, false);
+  if (!empty.ok) assert.match(empty.error, /access-key-id is empty/);
+  assert.equal(credentialsFromSecretData(undefined, 'ns/s').ok, false);
+});
