@@ -1,0 +1,123 @@
+// AdmissionReview in and out (admission.k8s.io v1 and v1beta1: the same shape; the
+// answer carries the version it was asked in). Pure: validation, decision, patch,
+// warnings → response. The server supplies the namespace labels, profile and facts.
+import type { V1Pod } from '@kubernetes/client-node';
+import { z } from 'zod';
+import type { EciProfile } from '../shared/profile.ts';
+import { decide, type Decision } from './eligibility.ts';
+import { mutatePod, type ClusterFacts, type Operation } from './mutate.ts';
+import { unsupportedFeatureWarnings } from './warnings.ts';
+
+export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
+export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
+
+export const admissionReviewSchema = z.object({
+  apiVersion: z.enum(ADMISSION_VERSIONS, {
+    error: (issue) =>
+      `apiVersion must be one of ${ADMISSION_VERSIONS.join(', ')}, got ${JSON.stringify(issue.input)}`,
+  }),
+  kind: z.literal('AdmissionReview', {
+    error: (issue) => `kind must be AdmissionReview, got ${JSON.stringify(issue.input)}`,
+  }),
+  request: z.object(
+    {
+      uid: z.string().min(1, 'request.uid is required'),
+      kind: z.object({ group: z.string(), version: z.string(), kind: z.string() }),
+      namespace: z.string().optional(),
+      operation: z.string(),
+      dryRun: z.boolean().optional(),
+      object: z.record(z.string(), z.unknown()).nullable().optional(),
+    },
+    { error: 'request is required' },
+  ),
+});
+
+export type AdmissionReview = z.infer<typeof admissionReviewSchema>;
+export type AdmissionRequest = AdmissionReview['request'];
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: true;
+  patchType?: 'JSONPatch';
+  patch?: string;
+  warnings?: string[];
+}
+
+export interface ReviewResponse {
+  apiVersion: AdmissionVersion;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** A check of ECI annotation values (provided by the translation's annotation parsers). */
+export type AnnotationChecker = (annotations: Record<string, string>) => {
+  errors: Array<{ annotation: string; message: string }>;
+  warnings: string[];
+};
+
+export interface ReviewContext {
+  namespaceLabels: Readonly<Record<string, string>> | undefined;
+  profile: EciProfile;
+  facts: ClusterFacts;
+  checkAnnotations?: AnnotationChecker;
+}
+
+export interface ReviewOutcome {
+  review: ReviewResponse;
+  /** Undefined when the request was not a pod CREATE. */
+  decision?: Decision;
+  patch: Operation[];
+}
+
+export type ParseResult = { ok: true; review: AdmissionReview } | { ok: false; message: string };
+
+export function parseAdmissionReview(body: unknown): ParseResult {
+  const result = admissionReviewSchema.safeParse(body);
+  if (result.success) return { ok: true, review: result.data };
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `invalid AdmissionReview: ${where}${issue?.message ?? 'malformed'}` };
+}
+
+function isPodCreate(request: AdmissionRequest): boolean {
+  return (
+    request.operation === 'CREATE' &&
+    request.kind.group === '' &&
+    request.kind.kind === 'Pod' &&
+    request.object !== null &&
+    request.object !== undefined
+  );
+}
+
+/** Decides and answers one review. Anything but a pod CREATE is allowed unchanged. */
+export function review(input: AdmissionReview, context: ReviewContext): ReviewOutcome {
+  const { request } = input;
+  const answer = (response: Omit<AdmissionResponse, 'uid' | 'allowed'>): ReviewResponse => ({
+    apiVersion: input.apiVersion,
+    kind: 'AdmissionReview',
+    response: { uid: request.uid, allowed: true, ...response },
+  });
+  if (!isPodCreate(request)) return { review: answer({}), patch: [] };
+
+  const pod = request.object as V1Pod;
+  const decision = decide({ pod, namespaceLabels: context.namespaceLabels, profile: context.profile });
+  if (!decision.eci) return { review: answer({}), decision, patch: [] };
+
+  const patch = mutatePod(pod, decision, context.profile, context.facts);
+  const warnings = unsupportedFeatureWarnings(pod);
+  if (context.checkAnnotations) {
+    const checked = context.checkAnnotations({ ...pod.metadata?.annotations });
+    for (const e of checked.errors) warnings.push(`annotation ${e.annotation}: ${e.message}`);
+    warnings.push(...checked.warnings);
+  }
+  return {
+    review: answer({
+      ...(patch.length > 0
+        ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') }
+        : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    }),
+    decision,
+    patch,
+  };
+}
