@@ -2,12 +2,17 @@
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../shared/logger.ts';
 import { containerGroupActions } from './actions/container-groups.ts';
+import { imageActions, retired } from './actions/images.ts';
+import { observeActions } from './actions/observe.ts';
+import { privateZoneActions } from './actions/privatezone.ts';
 import { EmulatorCore } from './core.ts';
 import { FaultTable } from './faults.ts';
 import { resolveOptions, type EmulatorInput } from './options.ts';
 import { QuotaTable } from './quotas.ts';
-import { ECI_VERSION, Router } from './router.ts';
+import { ECI_VERSION, PVTZ_VERSION, RETIRED_ECI_ACTIONS, Router } from './router.ts';
 import { buildServer } from './server.ts';
+import { attachExecServer } from './exec-ws.ts';
+import { loadState, StateWriter } from './persistence.ts';
 
 export { EMULATOR_DEFAULTS, DEFAULT_TIMING } from './options.ts';
 export type { EmulatorOptions, EmulatorInput, TimingOptions, VSwitchConfig } from './options.ts';
@@ -21,17 +26,30 @@ export interface EmulatorHandle {
 }
 
 export function buildRouter(): Router {
-  return new Router().register(ECI_VERSION, containerGroupActions);
+  return new Router()
+    .register(ECI_VERSION, containerGroupActions)
+    .register(ECI_VERSION, observeActions)
+    .register(ECI_VERSION, imageActions)
+    .register(ECI_VERSION, Object.fromEntries(RETIRED_ECI_ACTIONS.map((a) => [a, retired])))
+    .register(PVTZ_VERSION, privateZoneActions);
 }
 
 export async function startEmulator(options: EmulatorInput = {}): Promise<EmulatorHandle> {
   const opts = resolveOptions(options);
   const log = createLogger('eci-emulator', { level: opts.logLevel });
   const core = new EmulatorCore(opts, log);
+  let writer: StateWriter | undefined;
+  if (opts.stateFile) {
+    core.state = loadState(opts.stateFile);
+    writer = new StateWriter(opts.stateFile, () => core.state);
+    const w = writer;
+    core.onChange = () => w.schedule();
+  }
   const faults = new FaultTable();
   const quotas = new QuotaTable();
   const app = buildServer({ core, router: buildRouter(), faults, quotas });
   await app.listen({ host: opts.host, port: opts.port });
+  const exec = attachExecServer(app.server, core);
   const addr = app.server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const endpoint = `${host}:${addr.port}`;
@@ -42,7 +60,9 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
     async close() {
       if (closed) return;
       closed = true;
+      exec.close();
       await app.close();
+      writer?.flush();
     },
   };
 }
