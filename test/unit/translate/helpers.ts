@@ -1,7 +1,7 @@
 // Shared fixtures for the translation tests: defaults, a service-account volume
 // as the ServiceAccount admission plugin adds it, and result unwrapping.
 import assert from 'node:assert/strict';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { translatePod, type TranslateInput } from '../../../reconciler/translate.ts';
 
 export const DEFAULTS: TranslateInput['defaults'] = {
@@ -31,18 +31,20 @@ export function errors(input: Omit<TranslateInput, 'defaults'> & { defaults?: Tr
 export function withServiceAccountVolume(pod: V1Pod, suffix = 'x7k2p'): V1Pod {
   const name = `kube-api-access-${suffix}`;
   const spec = pod.spec ?? { containers: [] };
+  const mount = (c: V1Container): V1Container => ({
+    ...c,
+    volumeMounts: [
+      ...(c.volumeMounts ?? []),
+      { name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    ],
+  });
   return {
     ...pod,
     spec: {
       ...spec,
       serviceAccountName: spec.serviceAccountName ?? 'default',
-      containers: spec.containers.map((c) => ({
-        ...c,
-        volumeMounts: [
-          ...(c.volumeMounts ?? []),
-          { name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
-        ],
-      })),
+      containers: spec.containers.map(mount),
+      ...(spec.initContainers ? { initContainers: spec.initContainers.map(mount) } : {}),
       volumes: [
         ...(spec.volumes ?? []),
         {
