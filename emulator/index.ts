@@ -37,7 +37,7 @@ export function buildRouter(): Router {
 export async function startEmulator(options: EmulatorInput = {}): Promise<EmulatorHandle> {
   const opts = resolveOptions(options);
   const log = createLogger('eci-emulator', { level: opts.logLevel });
-  const core = new EmulatorCore(opts, log);
+  const core = new EmulatorCore(opts, log, options.now);
   let writer: StateWriter | undefined;
   if (opts.stateFile) {
     core.state = loadState(opts.stateFile);

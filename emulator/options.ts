@@ -55,6 +55,8 @@ export interface EmulatorOptions {
 /** What callers pass: any option, and any subset of the timing. */
 export type EmulatorInput = Partial<Omit<EmulatorOptions, 'timing'>> & {
   timing?: Partial<TimingOptions>;
+  /** Injectable clock (tests freeze it to make quota arithmetic exact). */
+  now?: () => number;
 };
 
 export const DEFAULT_TIMING: TimingOptions = {
@@ -148,9 +150,10 @@ export const optionsSchema = z
 
 /** Merges input over the defaults and validates the result. */
 export function resolveOptions(input: EmulatorInput = {}): EmulatorOptions {
+  const { now: _now, ...rest } = input;
   const merged = {
     ...EMULATOR_DEFAULTS,
-    ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
     timing: { ...DEFAULT_TIMING, ...(input.timing ?? {}) },
   };
   const parsed = optionsSchema.safeParse(merged);

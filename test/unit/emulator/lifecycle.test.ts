@@ -1,0 +1,224 @@
+// The container group state machine on a fake clock, through the action
+// handlers (no HTTP): each lifecycle path and its timing.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLogger } from '../../../shared/logger.ts';
+import { EmulatorCore } from '../../../emulator/core.ts';
+import { resolveOptions } from '../../../emulator/options.ts';
+import { containerGroupActions } from '../../../emulator/actions/container-groups.ts';
+import { observeActions } from '../../../emulator/actions/observe.ts';
+import { expire } from '../../../emulator/lifecycle.ts';
+import { ApiError } from '../../../emulator/errors.ts';
+
+const T0 = Date.parse('2026-11-27T18:00:00Z');
+const timing = {
+  schedulingMs: 100,
+  pendingMs: 200,
+  terminatingMs: 50,
+  restartingMs: 50,
+  updatingMs: 50,
+  restartBackoffMs: 1000,
+  restartBackoffMaxMs: 4000,
+  terminalRetentionMs: 10_000,
+  sleepScale: 1,
+};
+
+function setup() {
+  let now = T0;
+  const core = new EmulatorCore(
+    resolveOptions({ timing }),
+    createLogger('test', { level: 'silent' }),
+    () => now,
+  );
+  const ctx = { requestId: 'r', host: '127.0.0.1:1' };
+  const call = (action: string, params: Record<string, string>) => {
+    const h = containerGroupActions[action] ?? observeActions[action];
+    assert.ok(h, action);
+    return h(core, params, ctx);
+  };
+  const create = (script: string | undefined, extra: Record<string, string> = {}) =>
+    String(
+      call('CreateContainerGroup', {
+        ContainerGroupName: 'grp',
+        SecurityGroupId: 'sg-emu',
+        VSwitchId: 'vsw-emu-h',
+        'Container.1.Name': 'c',
+        'Container.1.Image': 'busybox',
+        ...(script === undefined
+          ? {}
+          : { 'Container.1.Command.1': 'sh', 'Container.1.Command.2': '-c', 'Container.1.Arg.1': script }),
+        ...extra,
+      }).ContainerGroupId,
+    );
+  const at = (ms: number) => {
+    now = T0 + ms;
+  };
+  return { core, call, create, at };
+}
+
+describe('lifecycle on a fake clock', () => {
+  test('phases follow the configured timing exactly', () => {
+    const { core, create, at } = setup();
+    const id = create(undefined);
+    assert.equal(core.group(id).status, 'Scheduling');
+    at(99);
+    assert.equal(core.group(id).status, 'Scheduling');
+    at(100);
+    assert.equal(core.group(id).status, 'Pending');
+    at(299);
+    assert.equal(core.group(id).status, 'Pending');
+    at(300);
+    const g = core.group(id);
+    assert.equal(g.status, 'Running');
+    assert.equal(g.containers[0]?.current.startTime, T0 + 300);
+    at(1_000_000);
+    assert.equal(core.group(id).status, 'Running', 'a default command runs until deleted');
+  });
+
+  test('sleep moves the exit; echo lines appear in the log only once printed', () => {
+    const { core, call, create, at } = setup();
+    const id = create('echo start; sleep 2; echo done; exit 5', { RestartPolicy: 'Never' });
+    at(300);
+    const log = () =>
+      String(call('DescribeContainerLog', { ContainerGroupId: id, ContainerName: 'c' }).Content);
+    assert.equal(log(), 'start\n');
+    at(2299);
+    assert.equal(core.group(id).status, 'Running');
+    at(2300);
+    assert.equal(log(), 'start\ndone\n');
+    const g = core.group(id);
+    assert.equal(g.status, 'Failed');
+    assert.equal(g.containers[0]?.current.exitCode, 5);
+    assert.equal(g.failedTime, T0 + 2300);
+    assert.equal(
+      call('DescribeContainerLog', {
+        ContainerGroupId: id,
+        ContainerName: 'c',
+        Tail: '1',
+        Timestamps: 'true',
+      }).Content,
+      '2026-11-27T18:00:02.300000000Z done\n',
+    );
+  });
+
+  test('restart back-off doubles up to the maximum', () => {
+    const { core, create, at } = setup();
+    const id = create('exit 1', { RestartPolicy: 'OnFailure' });
+    // Starts at 300 and exits at once; restarts at 1300, 3300, 7300, 11300 (capped at 4000).
+    at(300);
+    assert.equal(core.group(id).containers[0]?.restartCount, 0);
+    at(1300);
+    assert.equal(core.group(id).containers[0]?.restartCount, 1);
+    at(3299);
+    assert.equal(core.group(id).containers[0]?.restartCount, 1);
+    at(3300);
+    assert.equal(core.group(id).containers[0]?.restartCount, 2);
+    at(7300);
+    assert.equal(core.group(id).containers[0]?.restartCount, 3);
+    at(11_300);
+    assert.equal(core.group(id).containers[0]?.restartCount, 4);
+    assert.equal(core.group(id).status, 'Running');
+  });
+
+  test('init containers run first; a failing one fails the group under Never', () => {
+    const { core, create, at } = setup();
+    const ok = create('exit 0', {
+      RestartPolicy: 'Never',
+      'InitContainer.1.Name': 'init',
+      'InitContainer.1.Image': 'busybox',
+      'InitContainer.1.Command.1': 'sh',
+      'InitContainer.1.Command.2': '-c',
+      'InitContainer.1.Arg.1': 'sleep 1',
+    });
+    at(300);
+    assert.equal(core.group(ok).status, 'Pending');
+    assert.equal(core.group(ok).containers[0]?.current.reason, 'PodInitializing');
+    at(1300);
+    assert.equal(core.group(ok).status, 'Succeeded');
+    const bad = create(undefined, {
+      RestartPolicy: 'Never',
+      'InitContainer.1.Name': 'init',
+      'InitContainer.1.Image': 'busybox',
+      'InitContainer.1.Command.1': 'false',
+    });
+    at(1300 + 300);
+    assert.equal(core.group(bad).status, 'Failed');
+  });
+
+  test('delete → Terminating → gone; terminal groups are purged after the retention', () => {
+    const { core, call, create, at } = setup();
+    const id = create(undefined);
+    at(300);
+    call('DeleteContainerGroup', { ContainerGroupId: id });
+    assert.equal(core.group(id).status, 'Terminating');
+    assert.equal(core.group(id).containers[0]?.current.state, 'Terminated');
+    at(350);
+    assert.throws(
+      () => core.group(id),
+      (e: unknown) => e instanceof ApiError && e.code === 'InvalidContainerGroup.NotFound',
+    );
+    const done = create('exit 0', { RestartPolicy: 'Never' });
+    at(650);
+    assert.equal(core.group(done).status, 'Succeeded');
+    at(650 + 9_999);
+    assert.equal(core.groups().length, 1);
+    at(650 + 10_000);
+    assert.equal(core.groups().length, 0);
+  });
+
+  test('restart only from Running; update recreates containers; spot groups expire', () => {
+    const { core, call, create, at } = setup();
+    const id = create(undefined, { SpotStrategy: 'SpotAsPriceGo' });
+    assert.throws(
+      () => call('RestartContainerGroup', { ContainerGroupId: id }),
+      (e: unknown) => e instanceof ApiError && e.code === 'IncorrectStatus' && e.httpStatus === 403,
+    );
+    at(300);
+    call('RestartContainerGroup', { ContainerGroupId: id });
+    assert.equal(core.group(id).status, 'Restarting');
+    at(350);
+    assert.equal(core.group(id).status, 'Pending');
+    at(550);
+    assert.equal(core.group(id).status, 'Running');
+    assert.equal(core.group(id).containers[0]?.restartCount, 1);
+    call('UpdateContainerGroup', {
+      ContainerGroupId: id,
+      'Container.1.Name': 'c',
+      'Container.1.Image': 'busybox:2',
+      UpdateType: 'IncrementalUpdate',
+    });
+    assert.equal(core.group(id).status, 'Updating');
+    at(800);
+    assert.equal(core.group(id).status, 'Running');
+    assert.equal(core.group(id).request.Container[0]?.Image, 'busybox:2');
+    call('UpdateContainerGroup', { ContainerGroupId: id, 'Tag.1.Key': 'k', 'Tag.1.Value': 'v' });
+    assert.equal(core.group(id).status, 'Running', 'tag-only updates do not restart');
+    assert.deepEqual(core.group(id).tags, [{ Key: 'k', Value: 'v' }]);
+    expire(core.group(id), T0 + 800);
+    assert.equal(core.group(id).status, 'Expired');
+    assert.equal(core.group(id).expiredTime, T0 + 800);
+  });
+
+  test('a zone in schedule-failed stock mode ends ScheduleFailed', () => {
+    const { core, create, at } = setup();
+    core.outOfStock.set('cn-hangzhou-h', 'schedule-failed');
+    const id = create(undefined);
+    at(100);
+    const g = core.group(id);
+    assert.equal(g.status, 'ScheduleFailed');
+    assert.ok(g.events.some((e) => e.reason === 'FailedScheduling' && e.type === 'Warning'));
+  });
+
+  test('DescribeContainerGroupStatus SinceSecond returns only groups changed in the window', () => {
+    const { call, create, at } = setup();
+    const a = create(undefined);
+    at(300);
+    const b = create(undefined);
+    at(5400);
+    const ids = (r: Record<string, unknown>) =>
+      (r.Data as { ContainerGroupId: string }[]).map((d) => d.ContainerGroupId);
+    // a last changed at 300 (Running), b at 600: a 5 s window from 400 holds only b.
+    assert.deepEqual(ids(call('DescribeContainerGroupStatus', { SinceSecond: '5' })), [b]);
+    assert.deepEqual(ids(call('DescribeContainerGroupStatus', { SinceSecond: '10' })).sort(), [a, b].sort());
+  });
+});
