@@ -1,0 +1,130 @@
+// The webhook program: flags → certificates → caches → HTTPS server; graceful SIGTERM.
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import { loadKubeConfig, isNotFound } from '../shared/kube.ts';
+import { watchEciProfile } from '../shared/profile-watcher.ts';
+import { parseWebhookConfig, splitNamespacedName, USAGE, type WebhookConfig } from './config.ts';
+import { watchClusterFacts, watchNamespaces } from './cluster.ts';
+import {
+  ensureSelfManagedCertificate,
+  patchCaBundle,
+  watchCertDir,
+  type ServingCertificate,
+} from './certs.ts';
+import { buildServer, setServingCertificate } from './server.ts';
+
+const parsed = parseWebhookConfig(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(`eci-webhook: ${parsed.error}\n${USAGE}`);
+  process.exit(2);
+}
+const config: WebhookConfig = parsed.config;
+const logger = createLogger('eci-webhook');
+const registry = createRegistry('eci-webhook');
+const kubeConfig = loadKubeConfig(config.kubeconfig);
+const cleanups: Array<() => unknown> = [];
+let shuttingDown = false;
+
+// Certificates first: nothing can be served without them.
+let serving: ServingCertificate;
+let onCertificate: (cert: ServingCertificate) => void = () => {};
+if (config.certDir) {
+  const dirWatcher = await watchCertDir(config.certDir, logger, (cert) => onCertificate(cert));
+  serving = dirWatcher.current();
+  cleanups.push(() => dirWatcher.stop());
+} else {
+  const ensure = () =>
+    ensureSelfManagedCertificate({
+      kubeConfig,
+      logger,
+      namespace: config.namespace,
+      secretName: config.certSecret,
+      serviceName: config.serviceName,
+      extraHosts: config.certHosts,
+      clusterDomain: config.clusterDomain,
+      renewFraction: config.certRenewFraction,
+    });
+  const syncCaBundle = async (caBundle: string) => {
+    try {
+      const patched = await patchCaBundle(kubeConfig, config.webhookConfigName, caBundle);
+      if (patched > 0) logger.info({ webhookConfig: config.webhookConfigName, patched }, 'caBundle updated');
+    } catch (err) {
+      const level = isNotFound(err) ? 'warn' : 'error';
+      logger[level]({ err, webhookConfig: config.webhookConfigName }, 'could not update the caBundle');
+    }
+  };
+  serving = await ensure();
+  await syncCaBundle(serving.caBundle);
+  // Rotation (and pick-up of another replica's rotation) on a timer.
+  const timer = setInterval(() => {
+    ensure().then(
+      async (next) => {
+        await syncCaBundle(next.caBundle);
+        if (next.cert !== serving.cert) onCertificate(next);
+      },
+      (err: unknown) => logger.error({ err }, 'certificate check failed'),
+    );
+  }, config.certCheckIntervalMs);
+  timer.unref();
+  cleanups.push(() => clearInterval(timer));
+}
+
+const profileRef = splitNamespacedName(config.profileConfigMap);
+const profile = watchEciProfile({
+  kubeConfig,
+  logger,
+  namespace: profileRef.namespace,
+  name: profileRef.name,
+  component: 'eci-webhook',
+  registry,
+});
+const namespaces = watchNamespaces(kubeConfig, logger);
+const facts = watchClusterFacts({
+  kubeConfig,
+  logger,
+  dnsService: splitNamespacedName(config.dnsService),
+  clusterDomain: config.clusterDomain,
+});
+cleanups.push(
+  () => profile.stop(),
+  () => namespaces.stop(),
+  () => facts.stop(),
+);
+
+const app = buildServer({
+  logger,
+  registry,
+  tls: { cert: serving.cert, key: serving.key },
+  state: {
+    namespaceLabels: (name) => namespaces.labels(name),
+    profile: () => profile.current(),
+    facts: () => facts.facts(),
+    ready: () => !shuttingDown && profile.synced() && namespaces.synced(),
+  },
+});
+onCertificate = (cert) => {
+  serving = cert;
+  setServingCertificate(app, { cert: cert.cert, key: cert.key });
+  logger.info('serving certificate replaced');
+};
+
+await app.listen({ host: config.host, port: config.port });
+const address = app.server.address() as AddressInfo;
+logger.info({ host: address.address, port: address.port }, 'listening');
+
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down: finishing in-flight reviews');
+  try {
+    await app.close(); // stops accepting, waits for in-flight requests
+    for (const cleanup of cleanups) await cleanup();
+  } catch (err) {
+    logger.error({ err }, 'error during shutdown');
+  }
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
