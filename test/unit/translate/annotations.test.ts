@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkEciAnnotations } from '../../../shared/annotations.ts';
+import {
+  applyEciAnnotations,
+  checkEciAnnotations,
+  ECI_ANNOTATIONS,
+  parseEciAnnotations,
+  type EciRequestFields,
+} from '../../../shared/annotations.ts';
 
 test('well-formed annotations give no errors and no warnings', () => {
   assert.deepEqual(
@@ -42,4 +48,146 @@ test('annotations the reconciler writes back are known, never "unknown"', () => 
     }),
     { errors: [], warnings: [] },
   );
+});
+
+// Every row of the table, driven from the table itself so a new row is tested too.
+for (const [name, entry] of Object.entries(ECI_ANNOTATIONS)) {
+  if (entry.use === 'status') continue;
+  test(`malformed or unsupported ${name} is an error naming it`, () => {
+    const { errors } = checkEciAnnotations({ [name]: '!!!' });
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(errors[0]?.annotation, name);
+    const message = errors[0]?.message ?? '';
+    // An unsupported annotation is rejected either way: as unsupported, or first as malformed.
+    const unsupported = entry.use === 'unsupported' && message.startsWith('not supported: ');
+    assert.ok(unsupported || message.endsWith(`expected ${entry.format}`), message);
+  });
+}
+
+test('ignored annotations are accepted with a warning saying they have no effect', () => {
+  const ignored = Object.entries(ECI_ANNOTATIONS).filter(([, e]) => e.use === 'ignored');
+  assert.ok(ignored.length > 0);
+  for (const [name] of ignored) {
+    const value = name.endsWith('match-count-request') ? '2' : 'true';
+    const r = checkEciAnnotations({ [name]: value });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0] ?? '', new RegExp(`^annotation ${name} has no effect`));
+  }
+});
+
+test('a boolean unsupported annotation set to "false" asks for nothing and passes', () => {
+  assert.deepEqual(checkEciAnnotations({ 'k8s.aliyun.com/eci-spot-fallback': 'false' }), {
+    errors: [],
+    warnings: [],
+  });
+  assert.equal(checkEciAnnotations({ 'k8s.aliyun.com/eci-spot-fallback': 'true' }).errors.length, 1);
+});
+
+test('reconciler annotations are validated but change no request field', () => {
+  const annotations = {
+    'k8s.aliyun.com/eci-fail-strategy': 'fail-fast',
+    'k8s.aliyun.com/pod-fail-on-create-err': 'true',
+    'k8s.aliyun.com/eci-max-pending-minute': '30',
+  };
+  const { values, errors, warnings } = parseEciAnnotations(annotations);
+  assert.deepEqual({ errors, warnings }, { errors: [], warnings: [] });
+  assert.deepEqual(values, {
+    'k8s.aliyun.com/eci-fail-strategy': 'fail-fast',
+    'k8s.aliyun.com/pod-fail-on-create-err': true,
+    'k8s.aliyun.com/eci-max-pending-minute': 30,
+  });
+  const request = {};
+  applyEciAnnotations(request, values);
+  assert.deepEqual(request, {});
+  assert.equal(checkEciAnnotations({ 'k8s.aliyun.com/eci-max-pending-minute': '5' }).errors.length, 1);
+});
+
+test('spot price limit and strategy must come together', () => {
+  assert.deepEqual(checkEciAnnotations({ 'k8s.aliyun.com/eci-spot-strategy': 'SpotWithPriceLimit' }).errors, [
+    {
+      annotation: 'k8s.aliyun.com/eci-spot-price-limit',
+      message: 'required when k8s.aliyun.com/eci-spot-strategy is SpotWithPriceLimit',
+    },
+  ]);
+  assert.deepEqual(checkEciAnnotations({ 'k8s.aliyun.com/eci-spot-price-limit': '0.5' }).errors, [
+    {
+      annotation: 'k8s.aliyun.com/eci-spot-price-limit',
+      message: 'only valid with k8s.aliyun.com/eci-spot-strategy: SpotWithPriceLimit',
+    },
+  ]);
+});
+
+test('ACR role ARNs need ACR instance ids', () => {
+  assert.deepEqual(checkEciAnnotations({ 'k8s.aliyun.com/acr-user-arns': 'acs:ram::123:role/x' }).errors, [
+    { annotation: 'k8s.aliyun.com/acr-user-arns', message: 'requires k8s.aliyun.com/acr-instance-ids' },
+  ]);
+});
+
+const apply = (annotations: Record<string, string>) => {
+  const { values, errors } = parseEciAnnotations(annotations);
+  assert.deepEqual(errors, []);
+  const request: EciRequestFields = { cpu: 2, memory: 4 };
+  applyEciAnnotations(request, values);
+  return request;
+};
+
+test('eci-use-specs with one vCPU-memory pair sets Cpu/Memory', () => {
+  assert.deepEqual(apply({ 'k8s.aliyun.com/eci-use-specs': '8-16Gi' }), { cpu: 8, memory: 16 });
+});
+
+test('eci-use-specs with instance types sets InstanceType in priority order and drops Cpu/Memory', () => {
+  assert.deepEqual(apply({ 'k8s.aliyun.com/eci-use-specs': 'ecs.c6.xlarge, 4-8Gi' }), {
+    instanceType: 'ecs.c6.xlarge,4-8Gi',
+  });
+});
+
+test('legacy eci-instance-type sets InstanceType; eci-use-specs wins over it', () => {
+  assert.deepEqual(apply({ 'k8s.aliyun.com/eci-instance-type': 'ecs.g6.large' }), {
+    instanceType: 'ecs.g6.large',
+  });
+  assert.deepEqual(
+    apply({ 'k8s.aliyun.com/eci-instance-type': 'ecs.g6.large', 'k8s.aliyun.com/eci-use-specs': '1-2Gi' }),
+    { cpu: 1, memory: 2 },
+  );
+});
+
+test('the legacy image cache names map like the new ones', () => {
+  assert.deepEqual(
+    apply({ 'k8s.aliyun.com/eci-imc-id': 'imc-abc', 'k8s.aliyun.com/eci-auto-imc': 'false' }),
+    {
+      cpu: 2,
+      memory: 4,
+      imageSnapshotId: 'imc-abc',
+      autoMatchImageCache: false,
+    },
+  );
+});
+
+test('an existing EIP and bandwidth in other units', () => {
+  assert.deepEqual(
+    apply({
+      'k8s.aliyun.com/eci-eip-instanceid': 'eip-2ze1',
+      'kubernetes.io/ingress-bandwidth': '512K',
+      'kubernetes.io/egress-bandwidth': '1Gi',
+    }),
+    { cpu: 2, memory: 4, eipInstanceId: 'eip-2ze1', ingressBandwidth: 512_000, egressBandwidth: 2 ** 30 },
+  );
+});
+
+test('custom hosts with the same IP share one HostAliase entry', () => {
+  assert.deepEqual(
+    apply({
+      'k8s.aliyun.com/eci-custom-hosts':
+        '[{"host":"a.example","ip":"10.0.0.1"},{"host":"b.example","ip":"10.0.0.1"}]',
+    }).hostAliase,
+    [{ ip: '10.0.0.1', hostname: ['a.example', 'b.example'] }],
+  );
+});
+
+test('every table entry documents its field and format', () => {
+  for (const [name, entry] of Object.entries(ECI_ANNOTATIONS)) {
+    assert.ok(entry.field.length > 0 && entry.format.length > 0, name);
+    if (entry.use === 'request') assert.ok(entry.apply, `${name} maps to a field but has no apply`);
+  }
 });
