@@ -1,9 +1,8 @@
 // Kubernetes resource quantities ("500m", "1.5Gi", "1e3") as plain numbers.
 
+const FRACTION: Record<string, number> = { n: 1e9, u: 1e6, m: 1e3 };
+
 const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
   '': 1,
   k: 1e3,
   M: 1e6,
@@ -29,7 +28,10 @@ export function parseQuantity(value: string | number | undefined): number | unde
   if (!m?.[1]) return undefined;
   const n = Number(m[1]);
   if (m[2]) return n * 10 ** Number(m[2].slice(1));
-  return n * (SUFFIX[m[3] ?? ''] ?? 1);
+  const suffix = m[3] ?? '';
+  // Divide for the fractional suffixes: 100 / 1e6 is exact where 100 * 1e-6 is not.
+  if (suffix in FRACTION) return n / (FRACTION[suffix] ?? 1);
+  return n * (SUFFIX[suffix] ?? 1);
 }
 
 /** Rounds up to `digits` decimals, cancelling float noise first (0.1 + 0.2 stays 0.3). */
