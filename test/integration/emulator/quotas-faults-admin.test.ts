@@ -1,0 +1,165 @@
+// Quotas, injected faults, zone stock and the admin API, driven through the SDK.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  $Eci,
+  apiError,
+  container,
+  createRequest,
+  describeOne,
+  startTestEmulator,
+  waitForStatus,
+  type TestEmulator,
+} from './sdk.ts';
+
+describe('quotas', () => {
+  let t: TestEmulator;
+  before(async () => {
+    // A frozen clock makes the token arithmetic exact (no refill during the burst).
+    const frozen = Date.now();
+    t = await startTestEmulator({ now: () => frozen });
+  });
+  after(async () => {
+    await t.emu.close();
+  });
+
+  test('a burst of 150 creates: exactly 100 succeed, 50 get Throttling.User', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 150 }, (_, i) =>
+        t.client.createContainerGroup(createRequest(`burst-${i}`, [container('c')])),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    const throttled = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'Throttling.User',
+    );
+    assert.equal(ok, 100);
+    assert.equal(throttled.length, 50);
+    assert.equal((throttled[0] as PromiseRejectedResult).reason.statusCode, 400);
+    assert.equal(await t.admin.callCount('CreateContainerGroup'), 150);
+    // Other actions have their own buckets.
+    await t.client.describeContainerGroups(
+      new $Eci.DescribeContainerGroupsRequest({ regionId: 'cn-hangzhou' }),
+    );
+  });
+
+  test('quotas can be switched off', async () => {
+    const frozen = Date.now();
+    const free = await startTestEmulator({ now: () => frozen, quotas: false });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 120 }, (_, i) =>
+          free.client.createContainerGroup(createRequest(`free-${i}`, [container('c')])),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 120);
+    } finally {
+      await free.emu.close();
+    }
+  });
+});
+
+describe('faults, stock and admin', () => {
+  let t: TestEmulator;
+  before(async () => {
+    t = await startTestEmulator();
+  });
+  after(async () => {
+    await t.emu.close();
+  });
+
+  test('an injected error rate of 1 fails every call with the given code and status; clearing restores', async () => {
+    await t.admin.setFault({
+      action: 'DescribeContainerGroups',
+      errorRate: 1,
+      code: 'ServiceUnavailable',
+      httpStatus: 503,
+    });
+    const e = await apiError(t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({})));
+    assert.deepEqual([e.code, e.statusCode], ['ServiceUnavailable', 503]);
+    // Other actions are unaffected.
+    await t.client.describeContainerGroupStatus(new $Eci.DescribeContainerGroupStatusRequest({}));
+    await t.admin.clearFaults('DescribeContainerGroups');
+    const r = await t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({}));
+    assert.equal(r.statusCode, 200);
+  });
+
+  test('an error rate of 0.5 fails about half of the calls', async () => {
+    await t.admin.setFault({ action: 'DescribeRegions', errorRate: 0.5 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, () => t.client.describeRegions(new $Eci.DescribeRegionsRequest({}))),
+    );
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.ok(failed.length > 60 && failed.length < 140, `failed ${failed.length} of 200`);
+    assert.equal(((failed[0] as PromiseRejectedResult).reason as { code: string }).code, 'InternalError');
+    await t.admin.clearFaults();
+  });
+
+  test('added latency delays the answer', async () => {
+    await t.admin.setFault({ action: 'DescribeContainerGroupStatus', latencyMs: 300 });
+    const start = performance.now();
+    await t.client.describeContainerGroupStatus(new $Eci.DescribeContainerGroupStatusRequest({}));
+    assert.ok(performance.now() - start >= 290);
+    await t.admin.clearFaults();
+  });
+
+  test('out of stock: NoStock in the only zone, failover to the next vSwitch, ScheduleFailed mode', async () => {
+    await t.admin.setStock('cn-hangzhou-h', true);
+    const e = await apiError(t.client.createContainerGroup(createRequest('nostock', [container('c')])));
+    assert.deepEqual([e.code, e.statusCode], ['OperationDenied.NoStock', 403]);
+    const { body } = await t.client.createContainerGroup(
+      createRequest('failover', [container('c')], { vSwitchId: 'vsw-emu-h,vsw-emu-i' }),
+    );
+    const g = await describeOne(t.client, body?.containerGroupId ?? '');
+    assert.deepEqual([g?.zoneId, g?.vSwitchId], ['cn-hangzhou-i', 'vsw-emu-i']);
+    await t.admin.setStock('cn-hangzhou-h', true, 'schedule-failed');
+    const sf = await t.client.createContainerGroup(createRequest('schedfail', [container('c')]));
+    const failed = await waitForStatus(t.client, sf.body?.containerGroupId ?? '', 'ScheduleFailed');
+    assert.ok((failed.events ?? []).some((ev) => ev.reason === 'FailedScheduling'));
+    await t.admin.setStock('cn-hangzhou-h', false);
+    await t.client.createContainerGroup(createRequest('instock', [container('c')]));
+  });
+
+  test('spot groups can be expired; others cannot', async () => {
+    const spot = await t.client.createContainerGroup(
+      createRequest('spot', [container('c')], { spotStrategy: 'SpotAsPriceGo' }),
+    );
+    const id = spot.body?.containerGroupId ?? '';
+    await waitForStatus(t.client, id, 'Running');
+    await t.admin.expire(id);
+    const g = await describeOne(t.client, id);
+    assert.equal(g?.status, 'Expired');
+    assert.notEqual(g?.expiredTime, '');
+    const normal = await t.client.createContainerGroup(createRequest('nospot', [container('c')]));
+    await assert.rejects(t.admin.expire(normal.body?.containerGroupId ?? ''), /409/);
+  });
+
+  test('the admin listing shows the stored normalised request; counters count calls; reset clears', async () => {
+    await t.admin.reset();
+    const { body } = await t.client.createContainerGroup(
+      createRequest('listed', [container('c', 'echo hi', { cpu: 0.25, memory: 0.5 })], {
+        tag: [new $Eci.CreateContainerGroupRequestTag({ key: 'owner', value: 'test' })],
+        restartPolicy: 'Never',
+      }),
+    );
+    const [g] = await t.admin.containerGroups();
+    assert.equal(g?.containerGroupId, body?.containerGroupId);
+    assert.deepEqual(g?.tags, [{ Key: 'owner', Value: 'test' }]);
+    assert.equal(g?.request.ContainerGroupName, 'listed');
+    assert.equal(g?.request.RestartPolicy, 'Never');
+    assert.deepEqual(g?.request.Container[0], {
+      Name: 'c',
+      Image: 'busybox:1.36',
+      Cpu: 0.25,
+      Memory: 0.5,
+      Command: ['sh', '-c'],
+      Arg: ['echo hi'],
+    });
+    await t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({}));
+    await t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({}));
+    assert.deepEqual(await t.admin.calls(), { CreateContainerGroup: 1, DescribeContainerGroups: 2 });
+    await t.admin.reset();
+    assert.deepEqual(await t.admin.calls(), {});
+    assert.deepEqual(await t.admin.containerGroups(), []);
+  });
+});
