@@ -45,13 +45,16 @@ if (config.certDir) {
       clusterDomain: config.clusterDomain,
       renewFraction: config.certRenewFraction,
     });
-  const syncCaBundle = async (caBundle: string) => {
+  /** Returns true when the configuration already trusted this bundle (nothing to patch). */
+  const syncCaBundle = async (caBundle: string): Promise<boolean> => {
     try {
       const patched = await patchCaBundle(kubeConfig, config.webhookConfigName, caBundle);
       if (patched > 0) logger.info({ webhookConfig: config.webhookConfigName, patched }, 'caBundle updated');
+      return patched === 0;
     } catch (err) {
       const level = isNotFound(err) ? 'warn' : 'error';
       logger[level]({ err, webhookConfig: config.webhookConfigName }, 'could not update the caBundle');
+      return false;
     }
   };
   serving = await ensure();
@@ -60,8 +63,11 @@ if (config.certDir) {
   const timer = setInterval(() => {
     ensure().then(
       async (next) => {
-        await syncCaBundle(next.caBundle);
-        if (next.cert !== serving.cert) onCertificate(next);
+        const trusted = await syncCaBundle(next.caBundle);
+        // A certificate from a new CA is served only once the apiserver has had a tick to
+        // learn the new bundle; a renewed leaf from the same CA is served at once.
+        const sameCa = next.caBundle === serving.caBundle;
+        if (next.cert !== serving.cert && (sameCa || trusted)) onCertificate(next);
       },
       (err: unknown) => logger.error({ err }, 'certificate check failed'),
     );
