@@ -20,6 +20,7 @@ import { containerGroupName, podHostname } from './translate/names.ts';
 import { registryCredentials } from './translate/registry.ts';
 import {
   containerResources,
+  extraEphemeralStorage,
   GPU_RESOURCE,
   oversizeMessage,
   podSpec,
@@ -66,6 +67,11 @@ export function translatePod(input: TranslateInput): TranslateResult {
   for (const k of ['hostNetwork', 'hostPID', 'hostIPC'] as const)
     if (spec[k]) issues.error(`spec.${k}`, `${k} is not available on ECI: the pod does not share a node`);
   if (spec.os?.name && spec.os.name !== 'linux') issues.error('spec.os.name', 'ECI runs Linux pods only');
+  if (spec.resourceClaims?.length)
+    issues.error(
+      'spec.resourceClaims',
+      'dynamic resource allocation (ResourceClaims) is not available on ECI',
+    );
 
   const restartPolicy = spec.restartPolicy ?? 'Always';
   if (!RESTART_POLICIES.has(restartPolicy))
@@ -180,6 +186,8 @@ export function translatePod(input: TranslateInput): TranslateResult {
   if (credentials.length) request.imageRegistryCredential = credentials;
   if (sc?.sysctls?.length)
     request.securityContext = { sysctl: sc.sysctls.map((s) => ({ name: s.name, value: s.value })) };
+  const storage = extraEphemeralStorage(appSized, initSized);
+  if (storage !== undefined) request.ephemeralStorage = storage;
   if (spec.shareProcessNamespace) request.shareProcessNamespace = true;
   if (spec.activeDeadlineSeconds !== undefined) request.activeDeadlineSeconds = spec.activeDeadlineSeconds;
   if (spec.terminationGracePeriodSeconds !== undefined)

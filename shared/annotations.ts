@@ -383,6 +383,13 @@ export const ECI_ANNOTATIONS = {
             ctx.addIssue({ code: 'custom', message: `"${v}" is not key:value` });
             return z.NEVER;
           }
+          if (/^(aliyun|acs:)/i.test(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `tag key "${key}" must not start with "aliyun" or "acs:"`,
+            });
+            return z.NEVER;
+          }
           return { key, value: v.slice(i + 1).trim() };
         }),
       ),

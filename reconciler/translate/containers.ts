@@ -215,6 +215,16 @@ function common(
   const values = new Map(env.filter((e) => e.value !== undefined).map((e) => [e.key, e.value]));
   const expand = (s: string) => expandVars(s, (n) => values.get(n));
   if (!c.image) ctx.issues.error(`${path}.image`, 'image is required');
+  if (c.volumeDevices?.length)
+    ctx.issues.error(
+      `${path}.volumeDevices`,
+      'raw block volumes are not available on ECI; mount a filesystem instead',
+    );
+  if (c.resources?.claims?.length)
+    ctx.issues.error(
+      `${path}.resources.claims`,
+      'dynamic resource allocation (ResourceClaims) is not available on ECI',
+    );
   const out: Common = { name: c.name, image: c.image };
   if (c.imagePullPolicy) out.imagePullPolicy = c.imagePullPolicy;
   if (c.command?.length) out.command = c.command.map(expand);

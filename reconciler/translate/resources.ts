@@ -15,7 +15,12 @@ export interface ContainerResources {
   /** GiB, limit else request */
   memory?: number;
   gpu?: number;
+  /** GiB of ephemeral storage, limit else request */
+  ephemeralStorage?: number;
 }
+
+/** Every ECI instance comes with this much ephemeral storage; more is bought with EphemeralStorage. */
+export const BASE_EPHEMERAL_STORAGE_GIB = 30;
 
 const KNOWN = new Set(['cpu', 'memory', 'ephemeral-storage', GPU_RESOURCE]);
 
@@ -43,6 +48,8 @@ export function containerResources(ctx: Context, c: V1Container, path: string): 
   if (cpu !== undefined) out.cpu = ceilTo(cpu, 3);
   const memory = read('memory');
   if (memory !== undefined) out.memory = ceilTo(memory / GIB, 3);
+  const storage = read('ephemeral-storage');
+  if (storage !== undefined) out.ephemeralStorage = storage / GIB;
   const gpu = read(GPU_RESOURCE);
   if (gpu !== undefined) {
     if (!Number.isInteger(gpu))
@@ -109,4 +116,15 @@ export function oversizeMessage(requested: ContainerResources): string {
     `the pod needs ${requested.cpu ?? 0} vCPU / ${requested.memory ?? 0} GiB, more than the largest ECI spec ` +
     `(${MAX_ECI_SPEC.cpu} vCPU / ${MAX_ECI_SPEC.memory} GiB); name an instance type in k8s.aliyun.com/eci-use-specs`
   );
+}
+
+/**
+ * Extra ephemeral storage (GiB, whole) the pod needs beyond the instance's base:
+ * the app containers' sum or the largest init container, whichever is larger.
+ */
+export function extraEphemeralStorage(app: SizedContainer[], init: SizedContainer[]): number | undefined {
+  const sum = app.reduce((n, c) => n + (c.resources.ephemeralStorage ?? 0), 0);
+  const max = init.reduce((n, c) => Math.max(n, c.resources.ephemeralStorage ?? 0), 0);
+  const extra = Math.ceil(ceilTo(Math.max(sum, max) - BASE_EPHEMERAL_STORAGE_GIB, 6));
+  return extra > 0 ? extra : undefined;
 }

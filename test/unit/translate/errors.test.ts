@@ -119,6 +119,35 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
     field: 'securityGroupId',
     message: /no security group/,
   },
+  {
+    name: 'raw block volume device',
+    input: { pod: pod({ volumeDevices: [{ name: 'blk', devicePath: '/dev/xvda' }] }) },
+    field: 'spec.containers[0].volumeDevices',
+    message: /raw block volumes are not available on ECI/,
+  },
+  {
+    name: 'pod ResourceClaims',
+    input: { pod: pod({}, { resourceClaims: [{ name: 'gpu', resourceClaimName: 'gpu-claim' }] }) },
+    field: 'spec.resourceClaims',
+    message: /ResourceClaims/,
+  },
+  {
+    name: 'container resource claims',
+    input: { pod: pod({ resources: { claims: [{ name: 'gpu' }] } }) },
+    field: 'spec.containers[0].resources.claims',
+    message: /ResourceClaims/,
+  },
+  {
+    name: 'custom tag with a reserved key',
+    input: {
+      pod: {
+        ...pod(),
+        metadata: { name: 'p', annotations: { 'k8s.aliyun.com/eci-custom-tags': 'aliyun:x' } },
+      },
+    },
+    field: "metadata.annotations['k8s.aliyun.com/eci-custom-tags']",
+    message: /must not start with "aliyun"/,
+  },
   // env
   {
     name: 'envFrom a missing ConfigMap',

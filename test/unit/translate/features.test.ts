@@ -555,3 +555,24 @@ test('the translation does not modify its input', () => {
   wire({ pod: input });
   assert.deepEqual(input, before);
 });
+
+test('ephemeral storage beyond the 30 GiB base is bought; the annotation overrides it', () => {
+  const p = pod(
+    { resources: { limits: { 'ephemeral-storage': '40Gi' } } },
+    {
+      initContainers: [
+        { name: 'unpack', image: 'busybox', resources: { requests: { 'ephemeral-storage': '55Gi' } } },
+      ],
+    },
+  );
+  assert.equal(wire({ pod: p }).map.EphemeralStorage, 25);
+  assert.equal(
+    wire({ pod: pod({ resources: { limits: { 'ephemeral-storage': '20Gi' } } }) }).map.EphemeralStorage,
+    undefined,
+  );
+  const annotated = {
+    ...p,
+    metadata: { ...p.metadata, annotations: { 'k8s.aliyun.com/eci-extra-ephemeral-storage': '100Gi' } },
+  };
+  assert.equal(wire({ pod: annotated }).map.EphemeralStorage, 100);
+});
