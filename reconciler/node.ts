@@ -187,6 +187,7 @@ export class NodeController {
     try {
       await this.renewLease();
       if (Date.now() - this.lastStatus >= this.o.statusIntervalMs) await this.heartbeat();
+      else await this.checkExists();
     } catch (err) {
       this.log.warn({ err }, 'node heartbeat failed; retrying next tick');
     }
@@ -226,6 +227,18 @@ export class NodeController {
     try {
       await this.core.patchNodeStatus({ name: this.o.name, body: { status: node.status } }, MERGE);
       this.lastStatus = Date.now();
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.log.warn('virtual node was deleted; re-creating it');
+      this.recreations++;
+      await this.ensureNode();
+    }
+  }
+
+  /** A cheap read between heartbeats, so a deleted Node comes back within one renew interval. */
+  private async checkExists(): Promise<void> {
+    try {
+      await this.core.readNode({ name: this.o.name });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.log.warn('virtual node was deleted; re-creating it');

@@ -346,12 +346,21 @@ export function canonical(value: unknown): string {
   return JSON.stringify(walk(value)) ?? 'undefined';
 }
 
+const CLEARABLE = ['reason', 'message', 'podIP', 'podIPs', 'hostIP', 'hostIPs', 'initContainerStatuses'];
+
 /** The fields of `desired` that differ from the pod's current status (empty: nothing to write). */
-export function statusDiff(current: V1PodStatus | undefined, desired: PodStatusJson): Partial<PodStatusJson> {
+export function statusDiff(
+  current: V1PodStatus | undefined,
+  desired: PodStatusJson,
+): Record<string, unknown> {
   const now = normalizeStatus(current) as unknown as Record<string, unknown>;
   const diff: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(desired)) {
     if (canonical(now[key]) !== canonical(value)) diff[key] = value;
   }
-  return diff as Partial<PodStatusJson>;
+  // Fields this module owns that the new status no longer has are removed (null in a merge patch).
+  for (const key of CLEARABLE) {
+    if (!(key in desired) && canonical(now[key]) !== canonical(undefined)) diff[key] = null;
+  }
+  return diff;
 }

@@ -358,6 +358,19 @@ test('transition times and startTime are kept when nothing changed; statusDiff i
   );
 });
 
+test('statusDiff clears a stale reason and message (null in the patch)', () => {
+  const p = pod(
+    {},
+    { phase: 'Pending', reason: 'ProviderFailed', message: 'Throttling', qosClass: 'BestEffort' },
+  );
+  const desired = podStatusFromGroup(p, { containerGroupId: 'g', status: 'Pending' }, NOW);
+  const diff = statusDiff(p.status, desired);
+  assert.equal(diff.reason, null);
+  assert.equal(diff.message, null);
+  assert.equal('qosClass' in diff, false, 'fields set by others are left alone');
+  assert.equal('phase' in diff, false);
+});
+
 test('rfc3339 and canonical', () => {
   assert.equal(rfc3339('2026-01-01T00:00:05.999Z'), '2026-01-01T00:00:05Z');
   assert.equal(rfc3339(''), undefined);

@@ -1,0 +1,30 @@
+// `npm run reconciler -- <flags>`: turns pods bound to the virtual nodes into ECI
+// container groups. A configuration problem stops start-up with one clear line.
+import { parseReconcilerConfig } from '../shared/config.ts';
+import { createLogger } from '../shared/logger.ts';
+import { startReconciler, StartupError } from './app.ts';
+
+const parsed = parseReconcilerConfig(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(`eci-reconciler: ${parsed.error}`);
+  process.exit(2);
+}
+const log = createLogger('eci-reconciler');
+let handle: Awaited<ReturnType<typeof startReconciler>>;
+try {
+  handle = await startReconciler(parsed.config, { log });
+} catch (err) {
+  console.error(`eci-reconciler: ${err instanceof StartupError ? err.message : (err as Error).message}`);
+  process.exit(1);
+}
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void handle.stop().then(() => process.exit(0));
+  });
+}

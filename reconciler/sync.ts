@@ -1,0 +1,141 @@
+// Batched, incremental status polling. Each tick asks ECI which of this cluster's groups
+// changed recently (one DescribeContainerGroupStatus call per page of up to 500), then
+// fetches those — and any group the reconciler flagged — by id lists of 20 with
+// DescribeContainerGroups. A full listing by tag runs at a longer interval, catches
+// anything missed, and feeds the orphan sweep. Never one call per pod per tick.
+import type { Logger } from 'pino';
+import { classifyEciError } from '../shared/errors.ts';
+import type { Eci, EciGroup } from '../shared/eci-client.ts';
+import { ownershipFilter } from './ownership.ts';
+
+/** ECI's limit of ids per DescribeContainerGroups call. */
+export const IDS_PER_DESCRIBE = 20;
+
+/** Pure: splits ids into DescribeContainerGroups batches. */
+export function batches<T>(items: T[], size = IDS_PER_DESCRIBE): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Pure: the SinceSecond window covering the time since the last poll, with one second of overlap. */
+export function sinceSeconds(lastPollMs: number, nowMs: number): number {
+  return Math.max(1, Math.ceil((nowMs - lastPollMs) / 1000) + 1);
+}
+
+export interface PollerTarget {
+  /** Group id → pod UID of every group being tracked. */
+  trackedIds(): Map<string, string>;
+  /** Groups to fetch on every tick whatever ECI reports as changed (being deleted: to see them go). */
+  watchedIds(): string[];
+  applyGroups(groups: EciGroup[]): void;
+  markGone(ids: string[]): void;
+  sweepOrphans(groups: EciGroup[]): Promise<number>;
+}
+
+export interface StatusPollerOptions {
+  eci: Eci;
+  clusterId: string;
+  target: PollerTarget;
+  intervalMs: number;
+  resyncIntervalMs: number;
+  gcIntervalMs: number;
+  log: Logger;
+}
+
+export class StatusPoller {
+  private readonly o: StatusPollerOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastPoll = 0;
+  private lastFull = 0;
+  private lastGc = 0;
+  private incremental = true;
+  private stopped = false;
+  /** Ids to fetch on the next tick whatever ECI says changed (just created, being deleted). */
+  private readonly dirty = new Set<string>();
+  ticks = 0;
+
+  constructor(options: StatusPollerOptions) {
+    this.o = options;
+  }
+
+  markDirty(id: string): void {
+    this.dirty.add(id);
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      this.running = this.tick().catch((err) => this.o.log.warn({ err }, 'status poll failed'));
+      await this.running;
+      if (!this.stopped) {
+        this.timer = setTimeout(() => void loop(), this.o.intervalMs);
+        this.timer.unref?.();
+      }
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One poll; exported for tests and the benchmark. */
+  async tick(): Promise<void> {
+    this.ticks++;
+    const now = Date.now();
+    const tags = ownershipFilter(this.o.clusterId);
+    if (this.lastFull === 0 || now - this.lastFull >= this.o.resyncIntervalMs) {
+      // Only groups tracked before the listing started can be missing from it.
+      const before = [...this.o.target.trackedIds().keys()];
+      const all = await this.o.eci.listContainerGroups(tags, IDS_PER_DESCRIBE);
+      this.lastFull = now;
+      this.lastPoll = now;
+      const present = new Set(all.map((g) => g.containerGroupId));
+      this.o.target.applyGroups(all);
+      this.o.target.markGone(before.filter((id) => !present.has(id)));
+      this.dirty.clear();
+      if (now - this.lastGc >= this.o.gcIntervalMs) {
+        this.lastGc = now;
+        await this.o.target.sweepOrphans(all);
+      }
+      return;
+    }
+
+    const tracked = this.o.target.trackedIds();
+    const wanted = new Set<string>(
+      [...this.dirty, ...this.o.target.watchedIds()].filter((id) => tracked.has(id)),
+    );
+    this.dirty.clear();
+    if (this.incremental) {
+      try {
+        const changed = await this.o.eci.changedSince(sinceSeconds(this.lastPoll, now), tags, 500);
+        for (const c of changed) if (tracked.has(c.id)) wanted.add(c.id);
+      } catch (err) {
+        const e = classifyEciError(err);
+        if (e.category !== 'invalid') throw err;
+        // An endpoint without DescribeContainerGroupStatus: poll every tracked group by id instead.
+        this.o.log.warn({ code: e.code }, 'DescribeContainerGroupStatus unavailable; polling groups by id');
+        this.incremental = false;
+      }
+    }
+    if (!this.incremental) for (const id of tracked.keys()) wanted.add(id);
+    this.lastPoll = now;
+    if (wanted.size === 0) return;
+    const found: EciGroup[] = [];
+    for (const ids of batches([...wanted])) {
+      const page = await this.o.eci.describeContainerGroups({
+        ids,
+        withEvent: true,
+        limit: IDS_PER_DESCRIBE,
+      });
+      found.push(...page.groups);
+    }
+    const present = new Set(found.map((g) => g.containerGroupId));
+    this.o.target.applyGroups(found);
+    this.o.target.markGone([...wanted].filter((id) => !present.has(id)));
+  }
+}

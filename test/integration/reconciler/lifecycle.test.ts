@@ -1,0 +1,172 @@
+// The pod lifecycle against the real control plane and the emulator: create, status,
+// exit codes, Jobs, delete, throttling and terminal errors.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BatchV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
+import { eciPod, startStack, type Stack } from './stack.ts';
+import { TAG_KEYS } from '../../../reconciler/ownership.ts';
+
+let stack: Stack;
+let ns: string;
+
+before(async () => {
+  stack = await startStack();
+  await stack.startReconciler();
+  ns = await createNamespace(stack.cp.kubeConfig, 'eci-life');
+});
+
+after(async () => {
+  if (ns) await deleteNamespace(stack.cp.kubeConfig, ns);
+  await stack?.stop();
+});
+
+async function readPod(name: string) {
+  return stack.core.readNamespacedPod({ name, namespace: ns });
+}
+
+async function groupsFor(podName: string) {
+  const all = await stack.admin.containerGroups();
+  return all.filter(
+    (g) =>
+      g.tags.some((t) => t.Key === TAG_KEYS.podName && t.Value === podName) &&
+      g.tags.some((t) => t.Key === TAG_KEYS.namespace && t.Value === ns),
+  );
+}
+
+async function events(name: string): Promise<CoreV1Event[]> {
+  const list = await stack.core.listNamespacedEvent({
+    namespace: ns,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items;
+}
+
+describe('pod lifecycle on the virtual node', () => {
+  test('a pod goes Pending → Running with podIP, annotations and conditions', async () => {
+    await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'web') });
+    const pod = await eventually('pod Running', async () => {
+      const p = await readPod('web');
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    assert.equal(pod.spec?.nodeName, stack.nodeName);
+    assert.match(pod.status?.podIP ?? '', /^172\.16\.\d+\.\d+$/);
+    assert.equal(pod.status?.hostIP, pod.status?.podIP);
+    const ann = pod.metadata?.annotations ?? {};
+    assert.match(ann['k8s.aliyun.com/eci-instance-id'] ?? '', /^eci-/);
+    assert.equal(ann['k8s.aliyun.com/eci-client-token'], pod.metadata?.uid);
+    assert.ok(ann['k8s.aliyun.com/eci-request-id']);
+    const cond = (t: string) => pod.status?.conditions?.find((c) => c.type === t)?.status;
+    assert.equal(cond('Ready'), 'True');
+    assert.equal(cond('ContainersReady'), 'True');
+    assert.equal(cond('ContainerInstanceCreated'), 'True');
+    assert.equal(pod.status?.containerStatuses?.[0]?.ready, true);
+    assert.ok(pod.status?.containerStatuses?.[0]?.state?.running);
+    const groups = await groupsFor('web');
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]?.containerGroupId, ann['k8s.aliyun.com/eci-instance-id']);
+    assert.equal(groups[0]?.request.ClientToken, pod.metadata?.uid);
+  });
+
+  test('a container that exits 1 with restartPolicy Never ends Failed with the exit code', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'fails', { restartPolicy: 'Never', command: ['sh', '-c', 'echo hi; exit 1'] }),
+    });
+    const pod = await eventually('pod Failed', async () => {
+      const p = await readPod('fails');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    assert.equal(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 1);
+    // The finished pod keeps its status; its group is deleted.
+    await eventually('group of the failed pod deleted', async () => {
+      const groups = await groupsFor('fails');
+      return groups.every((g) => g.status === 'Terminating') || groups.length === 0;
+    });
+    assert.equal((await readPod('fails')).status?.phase, 'Failed');
+  });
+
+  test('a Job whose pod exits 0 completes', async () => {
+    const batch = stack.cp.kubeConfig.makeApiClient(BatchV1Api);
+    const template = eciPod(stack, 'unused', { restartPolicy: 'Never', command: ['sh', '-c', 'echo done'] });
+    await batch.createNamespacedJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'once' },
+        spec: { backoffLimit: 0, template: { spec: template.spec } },
+      },
+    });
+    const job = await eventually(
+      'Job complete',
+      async () => {
+        const j = await batch.readNamespacedJob({ name: 'once', namespace: ns });
+        return j.status?.succeeded === 1 ? j : undefined;
+      },
+      90_000,
+    );
+    assert.ok(job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
+  });
+
+  test('deleting a pod deletes its container group, then the pod goes away', async () => {
+    await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'doomed') });
+    const pod = await eventually('doomed Running', async () => {
+      const p = await readPod('doomed');
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    const id = pod.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'];
+    const deletesBefore = await stack.admin.callCount('DeleteContainerGroup');
+    await stack.core.deleteNamespacedPod({ name: 'doomed', namespace: ns, gracePeriodSeconds: 5 });
+    await eventually('pod removed from the API', async () => {
+      try {
+        await readPod('doomed');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.equal(await stack.admin.callCount('DeleteContainerGroup'), deletesBefore + 1);
+    const left = (await stack.admin.containerGroups()).filter((g) => g.containerGroupId === id);
+    assert.ok(left.length === 0 || left[0]?.status === 'Terminating', `group ${id} still ${left[0]?.status}`);
+  });
+
+  test('a create that hits Throttling is retried with an Event and still makes one group', async () => {
+    await stack.admin.setFault({
+      action: 'CreateContainerGroup',
+      errorRate: 1,
+      code: 'Throttling.User',
+      httpStatus: 400,
+    });
+    try {
+      await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'throttled') });
+      const warning = await eventually('Throttling event', async () =>
+        (await events('throttled')).find((e) => e.reason === 'Throttling'),
+      );
+      assert.match(warning.message ?? '', /Throttling\.User/);
+      assert.equal(warning.type, 'Warning');
+    } finally {
+      await stack.admin.clearFaults('CreateContainerGroup');
+    }
+    await eventually(
+      'throttled pod Running',
+      async () => (await readPod('throttled')).status?.phase === 'Running',
+    );
+    assert.equal((await groupsFor('throttled')).length, 1);
+  });
+
+  test('a spec ECI rejects leaves the pod Pending with ProviderFailed and the ECI code in an Event', async () => {
+    const args = Array.from({ length: 11 }, (_, i) => `a${i}`);
+    await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'invalid', { args }) });
+    const event = await eventually('ProviderFailed event', async () =>
+      (await events('invalid')).find((e) => e.reason === 'ProviderFailed'),
+    );
+    assert.match(event.message ?? '', /InvalidParameter/);
+    assert.match(event.message ?? '', /RequestId: /);
+    const pod = await eventually('pod status ProviderFailed', async () => {
+      const p = await readPod('invalid');
+      return p.status?.reason === 'ProviderFailed' ? p : undefined;
+    });
+    assert.equal(pod.status?.phase, 'Pending');
+    assert.match(pod.status?.message ?? '', /InvalidParameter/);
+    assert.equal((await groupsFor('invalid')).length, 0);
+  });
+});

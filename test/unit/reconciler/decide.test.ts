@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import { decide, failurePhase, pendingDeadline, recheckAfter } from '../../../reconciler/decide.ts';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function pod(
+  opts: {
+    phase?: string;
+    deleting?: Date;
+    annotations?: Record<string, string>;
+    restartPolicy?: string;
+    reason?: string;
+  } = {},
+): V1Pod {
+  return {
+    metadata: {
+      name: 'p',
+      namespace: 'ns',
+      uid: 'u',
+      creationTimestamp: new Date(T0),
+      deletionTimestamp: opts.deleting,
+      annotations: opts.annotations,
+    },
+    spec: { containers: [{ name: 'c', image: 'i' }], restartPolicy: opts.restartPolicy },
+    status: { phase: opts.phase ?? 'Pending', reason: opts.reason },
+  };
+}
+
+test('a new Pending pod without a group is created', () => {
+  assert.deepEqual(decide(pod(), undefined, T0), { kind: 'create' });
+  const noStatus = pod();
+  delete noStatus.status;
+  assert.deepEqual(decide(noStatus, undefined, T0), { kind: 'create' });
+});
+
+test('a pod with an instance id but no known group is looked up, never created again', () => {
+  const p = pod({ annotations: { 'k8s.aliyun.com/eci-instance-id': 'eci-1' } });
+  assert.deepEqual(decide(p, undefined, T0), { kind: 'lookup', id: 'eci-1' });
+});
+
+test('a pod that already failed in the provider is not retried; a Running pod is not created', () => {
+  assert.deepEqual(decide(pod({ reason: 'ProviderFailed' }), undefined, T0), { kind: 'none' });
+  assert.deepEqual(decide(pod({ phase: 'Running' }), undefined, T0), { kind: 'none' });
+});
+
+test('a known group with a description syncs status; without one, waits for the poller', () => {
+  assert.deepEqual(decide(pod(), { id: 'g', group: { status: 'Running' } }, T0), { kind: 'sync-status' });
+  assert.deepEqual(decide(pod(), { id: 'g' }, T0), { kind: 'none' });
+});
+
+test('a group that vanished fails the pod', () => {
+  const action = decide(pod({ phase: 'Running' }), { id: 'g', gone: true }, T0);
+  assert.equal(action.kind, 'fail');
+  if (action.kind === 'fail') {
+    assert.equal(action.reason, 'ProviderFailed');
+    assert.match(action.message, /container group g no longer exists/);
+    assert.equal(action.deleteGroup, false);
+  }
+});
+
+test('deleting: delete the group, wait while it terminates (bounded by grace), then finalize', () => {
+  const deleting = pod({ phase: 'Running', deleting: new Date(T0 + 30_000) });
+  assert.deepEqual(decide(deleting, { id: 'g', group: { status: 'Running' } }, T0), {
+    kind: 'delete-group',
+    then: 'finalize-pod',
+  });
+  const requested = { id: 'g', group: { status: 'Terminating' }, deleteRequested: true };
+  assert.deepEqual(decide(deleting, requested, T0), { kind: 'wait', afterMs: 1000 });
+  assert.deepEqual(decide(deleting, requested, T0 + 29_500), { kind: 'wait', afterMs: 500 });
+  assert.deepEqual(decide(deleting, requested, T0 + 30_000), { kind: 'finalize-pod' });
+  assert.deepEqual(decide(deleting, { ...requested, gone: true }, T0), { kind: 'finalize-pod' });
+  assert.deepEqual(decide(deleting, { ...requested, group: { status: 'Succeeded' } }, T0), {
+    kind: 'finalize-pod',
+  });
+  assert.deepEqual(decide(deleting, undefined, T0), { kind: 'finalize-pod' });
+});
+
+test('a finished pod keeps its status and its group is deleted once', () => {
+  for (const phase of ['Succeeded', 'Failed']) {
+    assert.deepEqual(decide(pod({ phase }), { id: 'g', group: { status: phase } }, T0), {
+      kind: 'delete-group',
+      then: 'keep-pod',
+    });
+    assert.deepEqual(decide(pod({ phase }), { id: 'g', deleteRequested: true }, T0), { kind: 'none' });
+    assert.deepEqual(decide(pod({ phase }), undefined, T0), { kind: 'none' });
+  }
+});
+
+test('a pod gone from the API takes its group with it', () => {
+  assert.deepEqual(decide(undefined, { id: 'g' }, T0), { kind: 'delete-group', then: 'forget' });
+  assert.deepEqual(decide(undefined, { id: 'g', deleteRequested: true }, T0), { kind: 'forget' });
+  assert.deepEqual(decide(undefined, undefined, T0), { kind: 'forget' });
+});
+
+test('failure phase: Never or fail-fast fail the pod, otherwise it stays Pending', () => {
+  assert.equal(failurePhase(pod()), 'Pending');
+  assert.equal(failurePhase(pod({ restartPolicy: 'Always' })), 'Pending');
+  assert.equal(failurePhase(pod({ restartPolicy: 'Never' })), 'Failed');
+  assert.equal(
+    failurePhase(pod({ annotations: { 'k8s.aliyun.com/eci-fail-strategy': 'fail-fast' } })),
+    'Failed',
+  );
+  assert.equal(
+    failurePhase(pod({ annotations: { 'k8s.aliyun.com/eci-fail-strategy': 'fail-back' } })),
+    'Pending',
+  );
+});
+
+test('eci-max-pending-minute fails a pod pending too long, and asks for a recheck before that', () => {
+  const p = pod({ annotations: { 'k8s.aliyun.com/eci-max-pending-minute': '5' } });
+  assert.equal(pendingDeadline(p), T0 + 300_000);
+  assert.equal(recheckAfter(p, T0 + 60_000), 240_000);
+  assert.deepEqual(decide(p, undefined, T0 + 60_000), { kind: 'create' });
+  const late = decide(p, { id: 'g', group: { status: 'Pending' } }, T0 + 300_000);
+  assert.equal(late.kind, 'fail');
+  if (late.kind === 'fail') {
+    assert.equal(late.reason, 'PendingTimeout');
+    assert.equal(late.deleteGroup, true);
+  }
+  // A group that already runs is not failed even if the pod status lags.
+  assert.deepEqual(decide(p, { id: 'g', group: { status: 'Running' } }, T0 + 300_000), {
+    kind: 'sync-status',
+  });
+  for (const bad of ['', 'x', '-1', '0']) {
+    assert.equal(
+      pendingDeadline(pod({ annotations: { 'k8s.aliyun.com/eci-max-pending-minute': bad } })),
+      undefined,
+    );
+  }
+  assert.equal(recheckAfter(pod(), T0), undefined);
+  assert.equal(recheckAfter(undefined, T0), undefined);
+});
