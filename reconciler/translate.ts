@@ -37,7 +37,7 @@ export type TranslateResult =
   | { ok: true; request: CreateContainerGroupRequest; warnings: string[] }
   | { ok: false; errors: TranslateError[]; warnings: string[] };
 
-/** ECI's limit on containers per group (init containers included). */
+/** ECI's limit on containers per group, and separately on init containers. */
 export const MAX_CONTAINERS = 20;
 
 const RESTART_POLICIES = new Set(['Always', 'OnFailure', 'Never']);
@@ -87,11 +87,13 @@ export function translatePod(input: TranslateInput): TranslateResult {
       `${s.path} (${s.c.name}) is a native sidecar: ECI starts it with the app containers, not before later init containers`,
     );
   const app = [...spec.containers.map((c, i) => ({ c, path: `spec.containers[${i}]` })), ...sidecars];
-  if (app.length + plainInit.length > MAX_CONTAINERS)
+  if (app.length > MAX_CONTAINERS)
     issues.error(
       'spec.containers',
-      `ECI allows at most ${MAX_CONTAINERS} containers per pod, including init containers`,
+      `ECI allows at most ${MAX_CONTAINERS} containers per pod (native sidecars included)`,
     );
+  if (plainInit.length > MAX_CONTAINERS)
+    issues.error('spec.initContainers', `ECI allows at most ${MAX_CONTAINERS} init containers per pod`);
 
   // Resources first: resourceFieldRef env and volumes read the pod's spec.
   const size = (x: { c: (typeof app)[number]['c']; path: string }): SizedContainer => ({

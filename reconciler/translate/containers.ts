@@ -19,6 +19,8 @@ type ProbeFields = NonNullable<ContainerFields['livenessProbe']>;
 
 /** Env ECI reads to treat a container as a sidecar that must not keep the group alive. */
 export const CONTAINER_TYPE_ENV = 'ECI_CONTAINER_TYPE';
+/** ECI's limit on Arg.N per container. */
+export const MAX_ARGS = 10;
 
 interface Common {
   name?: string;
@@ -150,10 +152,10 @@ function ports(ctx: Context, list: V1ContainerPort[] | undefined, field: string)
   if (!list?.length) return undefined;
   return list.flatMap((p, i) => {
     const protocol = p.protocol ?? 'TCP';
-    if (protocol !== 'TCP' && protocol !== 'UDP') {
+    if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') {
       ctx.issues.error(
         `${field}[${i}].protocol`,
-        `protocol ${protocol} is not supported by ECI (TCP or UDP)`,
+        `protocol ${protocol} is not supported by ECI (TCP, UDP or SCTP)`,
       );
       return [];
     }
@@ -228,7 +230,17 @@ function common(
   const out: Common = { name: c.name, image: c.image };
   if (c.imagePullPolicy) out.imagePullPolicy = c.imagePullPolicy;
   if (c.command?.length) out.command = c.command.map(expand);
-  if (c.args?.length) out.arg = c.args.map(expand);
+  if (c.args?.length) {
+    const args = c.args.map(expand);
+    if (args.length <= MAX_ARGS) out.arg = args;
+    // An explicit command replaces the entrypoint, so command + args is the same process line.
+    else if (out.command) out.command = [...out.command, ...args];
+    else
+      ctx.issues.error(
+        `${path}.args`,
+        `ECI allows at most ${MAX_ARGS} args; with more, set command so they can be passed together`,
+      );
+  }
   if (c.workingDir) out.workingDir = c.workingDir;
   const p = ports(ctx, c.ports, `${path}.ports`);
   if (p?.length) out.port = p;

@@ -15,6 +15,7 @@ type Volume = NonNullable<EciRequestFields['volume']>[number];
 type ConfigFile = { path: string; content: string; mode?: number };
 
 export const CONFIG_FILE_LIMIT = 32 * 1024;
+export const MAX_VOLUMES = 20;
 export const CONFIG_FILES_TOTAL_LIMIT = 60 * 1024;
 
 export const DISK_CSI_DRIVER = 'diskplugin.csi.alibabacloud.com';
@@ -264,6 +265,11 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
     else skipped.add(v.name);
   });
 
+  if (volumes.length > MAX_VOLUMES)
+    issues.error(
+      'spec.volumes',
+      `ECI allows at most ${MAX_VOLUMES} volumes per pod, this pod has ${volumes.length}`,
+    );
   if (configBytes > CONFIG_FILES_TOTAL_LIMIT)
     issues.error(
       'spec.volumes',

@@ -70,7 +70,7 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
       },
     },
     field: 'spec.containers',
-    message: /at most 20 containers/,
+    message: /at most 20 containers per pod/,
   },
   {
     name: 'more than the largest spec',
@@ -452,10 +452,35 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
     message: /hostPort/,
   },
   {
-    name: 'SCTP port',
-    input: { pod: pod({ ports: [{ containerPort: 9899, protocol: 'SCTP' }] }) },
+    name: 'a port protocol ECI does not know',
+    input: { pod: pod({ ports: [{ containerPort: 443, protocol: 'QUIC' }] }) },
     field: 'spec.containers[0].ports[0].protocol',
-    message: /SCTP is not supported/,
+    message: /QUIC is not supported/,
+  },
+  {
+    name: 'more than 10 args without a command',
+    input: { pod: pod({ args: Array.from({ length: 11 }, (_, i) => `--flag${i}`) }) },
+    field: 'spec.containers[0].args',
+    message: /at most 10 args/,
+  },
+  {
+    name: 'more than 20 volumes',
+    input: {
+      pod: pod({}, { volumes: Array.from({ length: 21 }, (_, i) => ({ name: `v${i}`, emptyDir: {} })) }),
+    },
+    field: 'spec.volumes',
+    message: /at most 20 volumes per pod, this pod has 21/,
+  },
+  {
+    name: 'more than 20 init containers',
+    input: {
+      pod: pod(
+        {},
+        { initContainers: Array.from({ length: 21 }, (_, i) => ({ name: `i${i}`, image: 'busybox' })) },
+      ),
+    },
+    field: 'spec.initContainers',
+    message: /at most 20 init containers/,
   },
   {
     name: 'probe on an unknown named port',

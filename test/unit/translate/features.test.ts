@@ -576,3 +576,17 @@ test('ephemeral storage beyond the 30 GiB base is bought; the annotation overrid
   };
   assert.equal(wire({ pod: annotated }).map.EphemeralStorage, 100);
 });
+
+test('more than 10 args with a command are passed as one command line', () => {
+  const args = Array.from({ length: 12 }, (_, i) => `a${i}`);
+  const c = first(wire({ pod: pod({ command: ['java', '-jar', 'app.jar'], args }) }).map);
+  assert.deepEqual(c.Command, ['java', '-jar', 'app.jar', ...args]);
+  assert.equal(c.Arg, undefined);
+});
+
+test('SCTP ports are passed on', () => {
+  assert.deepEqual(
+    first(wire({ pod: pod({ ports: [{ containerPort: 9899, protocol: 'SCTP' }] }) }).map).Port,
+    [{ Port: 9899, Protocol: 'SCTP' }],
+  );
+});
