@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { EciProfile } from '../shared/profile.ts';
 import { decide, type Decision } from './eligibility.ts';
-import { mutatePod, type ClusterFacts, type Operation } from './mutate.ts';
+import { mutate, type ClusterFacts, type Operation } from './mutate.ts';
 import { unsupportedFeatureWarnings } from './warnings.ts';
 
 export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
@@ -103,10 +103,11 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
   const decision = decide({ pod, namespaceLabels: context.namespaceLabels, profile: context.profile });
   if (!decision.eci) return { review: answer({}), decision, patch: [] };
 
-  const patch = mutatePod(pod, decision, context.profile, context.facts);
+  const { pod: mutated, patch } = mutate(pod, decision, context.profile, context.facts);
   const warnings = unsupportedFeatureWarnings(pod);
   if (context.checkAnnotations) {
-    const checked = context.checkAnnotations({ ...pod.metadata?.annotations });
+    // Checked after mutation, so values that profile effects add are checked too.
+    const checked = context.checkAnnotations({ ...mutated.metadata?.annotations });
     for (const e of checked.errors) warnings.push(`annotation ${e.annotation}: ${e.message}`);
     warnings.push(...checked.warnings);
   }

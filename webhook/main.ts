@@ -1,5 +1,6 @@
 // The webhook program: flags → certificates → caches → HTTPS server; graceful SIGTERM.
 import type { AddressInfo } from 'node:net';
+import { checkEciAnnotations } from '../shared/annotations.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { loadKubeConfig, isNotFound } from '../shared/kube.ts';
@@ -107,6 +108,7 @@ const app = buildServer({
     profile: () => profile.current(),
     facts: () => facts.facts(),
     ready: () => !shuttingDown && profile.synced() && namespaces.synced(),
+    checkAnnotations: checkEciAnnotations,
   },
 });
 onCertificate = (cert) => {

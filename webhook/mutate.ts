@@ -106,16 +106,26 @@ export function mutatedPod(
   return out;
 }
 
-/** The JSON patch for the pod: empty for a pod that is not going to ECI or is already mutated. */
+/** The mutated pod and the JSON patch that produces it (empty for a pod not going to ECI or already mutated). */
+export function mutate(
+  pod: V1Pod,
+  decision: Decision,
+  profile: Pick<EciProfile, 'selectors'>,
+  facts: ClusterFacts,
+): { pod: V1Pod; patch: Operation[] } {
+  if (!decision.eci) return { pod, patch: [] };
+  const mutated = mutatedPod(pod, decision, profile, facts);
+  const patch = fastJsonPatch.compare(pod, mutated);
+  const error = fastJsonPatch.validate(patch, pod);
+  if (error) throw new Error(`internal error: invalid patch (${error.name}: ${error.message})`);
+  return { pod: mutated, patch };
+}
+
 export function mutatePod(
   pod: V1Pod,
   decision: Decision,
   profile: Pick<EciProfile, 'selectors'>,
   facts: ClusterFacts,
 ): Operation[] {
-  if (!decision.eci) return [];
-  const patch = fastJsonPatch.compare(pod, mutatedPod(pod, decision, profile, facts));
-  const error = fastJsonPatch.validate(patch, pod);
-  if (error) throw new Error(`internal error: invalid patch (${error.name}: ${error.message})`);
-  return patch;
+  return mutate(pod, decision, profile, facts).patch;
 }

@@ -355,21 +355,25 @@ describe('warnings', () => {
     const namespace = await testNamespace('eci-wh-warn', { eci: 'true' });
     const res = await core.createNamespacedPodWithHttpInfo({
       namespace,
-      body: pod('p', {
-        spec: {
-          hostNetwork: true,
-          containers: [
-            { name: 'main', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } },
-          ],
-          volumes: [{ name: 'host', hostPath: { path: '/var/log' } }],
-        },
-      }),
+      body: {
+        ...pod('p', {
+          spec: {
+            hostNetwork: true,
+            containers: [
+              { name: 'main', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } },
+            ],
+            volumes: [{ name: 'host', hostPath: { path: '/var/log' } }],
+          },
+        }),
+        metadata: { name: 'p', annotations: { 'k8s.aliyun.com/eci-max-pending-minute': 'soon' } },
+      },
     });
     assert.equal(res.httpStatusCode, 201);
     const warning = res.headers.warning ?? res.headers.Warning ?? '';
     assert.match(warning, /hostNetwork/);
     assert.match(warning, /spec\.volumes\[host\]\.hostPath/);
     assert.match(warning, /container main: privileged/);
+    assert.match(warning, /annotation k8s\.aliyun\.com\/eci-max-pending-minute: .*soon/);
     assert.ok(isMutated(res.data));
   });
 });

@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { buildServer, setServingCertificate, type WebhookState } from '../../../webhook/server.ts';
 import { DEFAULT_PROFILE, parseEciProfile, type EciProfile } from '../../../shared/profile.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../shared/x509.ts';
+import { checkEciAnnotations } from '../../../shared/annotations.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -113,6 +114,42 @@ describe('POST /mutate via inject()', () => {
     const patch = JSON.parse(Buffer.from(res.json().response.patch, 'base64').toString());
     const annotations = patch.find((op: { path: string }) => op.path === '/metadata/annotations');
     assert.equal(annotations.value['eci-virtual-node.io/decision'], 'profile selector sel');
+    await local.close();
+  });
+
+  test('malformed ECI annotations, on the pod or added by a profile effect, are named in warnings', async () => {
+    const parsed = parseEciProfile({
+      selectors: JSON.stringify([
+        { name: 'e', effect: { annotations: { 'k8s.aliyun.com/eci-spot-strategy': 'Cheap' } } },
+      ]),
+    });
+    assert.ok(parsed.ok);
+    const local = buildServer({
+      logger,
+      registry: new Registry(),
+      state: makeState({ profile: () => parsed.profile, checkAnnotations: checkEciAnnotations }),
+    });
+    const pod = {
+      metadata: {
+        name: 'q',
+        labels: { eci: 'true' },
+        annotations: {
+          'k8s.aliyun.com/eci-max-pending-minute': 'soon',
+          'k8s.aliyun.com/eci-use-specs': '2-4Gi',
+        },
+      },
+      spec: { containers: [] },
+    };
+    const res = await local.inject({
+      method: 'POST',
+      url: '/mutate',
+      payload: podReview('admission.k8s.io/v1', pod),
+    });
+    const warnings: string[] = res.json().response.warnings;
+    assert.equal(res.json().response.allowed, true);
+    assert.equal(warnings.length, 2, warnings.join(' | '));
+    assert.ok(warnings.some((w) => /^annotation k8s\.aliyun\.com\/eci-max-pending-minute: .*soon/.test(w)));
+    assert.ok(warnings.some((w) => /^annotation k8s\.aliyun\.com\/eci-spot-strategy: .*Cheap/.test(w)));
     await local.close();
   });
 
