@@ -31,6 +31,7 @@ import { translateVolumes } from './translate/volumes.ts';
 
 export type { ProfileDefaults, TranslateInput, TranslateError } from './translate/context.ts';
 export { serviceAccountTokenAudiences } from './translate/volumes.ts';
+export { podReferences, type PodReferences } from './translate/references.ts';
 export { containerGroupName } from './translate/names.ts';
 
 export type TranslateResult =

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { serviceAccountTokenAudiences } from '../../../reconciler/translate.ts';
+import { podReferences, serviceAccountTokenAudiences } from '../../../reconciler/translate.ts';
 import { b64, wire } from './helpers.ts';
 
 type Map = Record<string, unknown>;
@@ -589,4 +589,44 @@ test('SCTP ports are passed on', () => {
     first(wire({ pod: pod({ ports: [{ containerPort: 9899, protocol: 'SCTP' }] }) }).map).Port,
     [{ Port: 9899, Protocol: 'SCTP' }],
   );
+});
+
+test('podReferences lists every object the translation reads', () => {
+  const refs = podReferences(
+    pod(
+      {
+        env: [
+          { name: 'A', valueFrom: { configMapKeyRef: { name: 'cm-env', key: 'a' } } },
+          { name: 'B', valueFrom: { secretKeyRef: { name: 's-env', key: 'b' } } },
+        ],
+        envFrom: [{ configMapRef: { name: 'cm-from' } }, { secretRef: { name: 's-from' } }],
+      },
+      {
+        initContainers: [{ name: 'i', image: 'x', envFrom: [{ secretRef: { name: 's-init' } }] }],
+        imagePullSecrets: [{ name: 'pull' }],
+        volumes: [
+          { name: 'c', configMap: { name: 'cm-vol' } },
+          { name: 's', secret: { secretName: 's-vol' } },
+          { name: 'd', persistentVolumeClaim: { claimName: 'claim' } },
+          { name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } },
+          {
+            name: 'kube-api-access-1',
+            projected: {
+              sources: [
+                { serviceAccountToken: { path: 'token' } },
+                { configMap: { name: 'kube-root-ca.crt' } },
+                { secret: { name: 's-proj' } },
+              ],
+            },
+          },
+        ],
+      },
+    ),
+  );
+  assert.deepEqual(refs, {
+    configMaps: ['cm-vol', 'kube-root-ca.crt', 'cm-env', 'cm-from'],
+    secrets: ['s-vol', 's-proj', 's-env', 's-from', 's-init', 'pull'],
+    persistentVolumeClaims: ['claim', 'p-e'],
+    serviceAccountTokenAudiences: [''],
+  });
 });
