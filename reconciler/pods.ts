@@ -342,6 +342,18 @@ export class PodReconciler {
     this.o.onCreated?.(created.containerGroupId);
     const spec =
       request.instanceType || (request.cpu !== undefined ? `${request.cpu}-${request.memory}Gi` : '');
+    await this.writeInstanceAnnotations(pod, created.containerGroupId, created.requestId, spec || undefined);
+    return;
+  }
+
+  /** The annotations and ContainerInstanceCreated condition that tie the pod to its group. */
+  private async writeInstanceAnnotations(
+    pod: V1Pod,
+    id: string,
+    requestId: string | undefined,
+    spec: string | undefined,
+  ): Promise<void> {
+    const uid = pod.metadata!.uid!;
     try {
       await this.core.patchNamespacedPod(
         {
@@ -350,9 +362,9 @@ export class PodReconciler {
           body: {
             metadata: {
               annotations: {
-                [INSTANCE_ANNOTATIONS.instanceId]: created.containerGroupId,
+                [INSTANCE_ANNOTATIONS.instanceId]: id,
                 [INSTANCE_ANNOTATIONS.clientToken]: uid,
-                [INSTANCE_ANNOTATIONS.requestId]: created.requestId,
+                ...(requestId ? { [INSTANCE_ANNOTATIONS.requestId]: requestId } : {}),
                 ...(spec ? { [INSTANCE_ANNOTATIONS.instanceSpec]: spec } : {}),
               },
             },
@@ -371,7 +383,7 @@ export class PodReconciler {
                   type: CONTAINER_INSTANCE_CREATED,
                   status: 'True',
                   reason: 'Created',
-                  message: `container group ${created.containerGroupId}`,
+                  message: `container group ${id}`,
                   lastTransitionTime: rfc3339(new Date()),
                 },
               ],
@@ -384,7 +396,6 @@ export class PodReconciler {
       // The group exists and is tracked; the annotations are informational. Do not create again.
       if (!isNotFound(err)) this.log.warn({ err, uid }, 'could not write the instance annotations');
     }
-    return;
   }
 
   /** The ConfigMaps, Secrets, PVCs/PVs and service-account tokens the pod refers to. */
@@ -493,6 +504,10 @@ export class PodReconciler {
   private async syncStatus(pod: V1Pod, record: GroupRecord): Promise<void> {
     const uid = pod.metadata!.uid!;
     const group = record.group!;
+    if (pod.metadata?.annotations?.[INSTANCE_ANNOTATIONS.instanceId] !== record.id) {
+      // Adopted after a restart that came between create and the annotation write.
+      await this.writeInstanceAnnotations(pod, record.id, undefined, undefined);
+    }
     const phase = pod.status?.phase;
     if (phase !== 'Succeeded' && phase !== 'Failed') {
       const desired = podStatusFromGroup(pod, group, new Date());
