@@ -118,8 +118,9 @@ const list = (item: z.ZodType<string, string>, max: number) =>
     )
     .pipe(z.array(item).min(1, 'must not be empty').max(max, `at most ${max} entries`));
 
+// Same id shape the ECI Profile parser accepts (shared/profile.ts).
 const idOf = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}-[A-Za-z0-9]+$`), `each entry must look like "${prefix}-xxxx"`);
+  z.string().regex(new RegExp(`^${prefix}-[A-Za-z0-9-]+$`), `each entry must look like "${prefix}-xxxx"`);
 
 const host = z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'each entry must be host or host:port');
 

@@ -191,3 +191,19 @@ test('every table entry documents its field and format', () => {
     if (entry.use === 'request') assert.ok(entry.apply, `${name} maps to a field but has no apply`);
   }
 });
+
+test('resource ids are accepted in the shape the ECI Profile accepts', () => {
+  assert.deepEqual(
+    apply({
+      'k8s.aliyun.com/eci-vswitch': 'vsw-bp1-zone-a',
+      'k8s.aliyun.com/eci-security-group': 'sg-bp1-web',
+    }),
+    {
+      cpu: 2,
+      memory: 4,
+      vSwitchId: 'vsw-bp1-zone-a',
+      securityGroupId: 'sg-bp1-web',
+    },
+  );
+  assert.equal(checkEciAnnotations({ 'k8s.aliyun.com/eci-vswitch': 'subnet-1' }).errors.length, 1);
+});
