@@ -210,12 +210,10 @@ function k8sState(s: ContainerState, containerId: string): Record<string, unknow
   return {};
 }
 
-function tagValue(g: ContainerGroup, ...keys: string[]): string {
-  for (const k of keys) {
-    const t = g.tags.find((x) => x.Key === k);
-    if (t) return t.Value;
-  }
-  return '';
+/** A tag by exact key, or by a `<prefix>/<suffix>` key (e.g. `eci-virtual-node/pod-name`). */
+function tagValue(g: ContainerGroup, exact: string[], suffix: string): string {
+  const t = g.tags.find((x) => exact.includes(x.Key) || x.Key.endsWith(`/${suffix}`));
+  return t?.Value ?? '';
 }
 
 /** DescribeContainerGroupStatus's Kubernetes-pod-like view of a group. */
@@ -235,9 +233,10 @@ export function renderPodStatus(g: ContainerGroup): Record<string, unknown> {
   const started = g.containers.map((c) => c.current.startTime).filter((t): t is number => t !== undefined);
   return {
     ContainerGroupId: g.id,
-    Name: tagValue(g, 'PodName', 'k8s.aliyun.com/pod-name') || g.name,
-    Namespace: tagValue(g, 'NameSpace', 'Namespace', 'k8s.aliyun.com/namespace'),
-    uuid: tagValue(g, 'UID', 'PodUID', 'k8s.aliyun.com/pod-uid'),
+    // The pod identity comes from the owner's tags when it set any (ECI fills these for ACK pods).
+    Name: tagValue(g, ['PodName'], 'pod-name') || g.name,
+    Namespace: tagValue(g, ['NameSpace', 'Namespace'], 'namespace'),
+    uuid: tagValue(g, ['UID', 'PodUID'], 'pod-uid'),
     Annotations: '{}',
     Status: g.status,
     PodStatus: {

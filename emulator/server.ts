@@ -61,6 +61,7 @@ async function handleApi(
     const handler = router.resolve(verified.version, action);
     if (core.opts.quotas && !quotas.allow(action, core.now())) throw Errors.throttling();
     const body = handler(core, verified.params, { requestId, host: String(req.headers.host ?? '') });
+    core.log.debug({ action, requestId }, 'ok');
     await reply
       .code(200)
       .header('content-type', 'application/json;charset=utf-8')

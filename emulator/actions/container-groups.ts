@@ -255,7 +255,7 @@ export const describeContainerGroupEvents: ActionHandler = (core, params) => {
   const all = bulkFilter(core, p, false).filter(
     (g) => since === undefined || g.events.some((e) => e.last >= since),
   );
-  const { items, next } = page(all, Math.min(p.Limit ?? STATUS_MAX_LIMIT, STATUS_MAX_LIMIT), p.NextToken);
+  const { items } = page(all, Math.min(p.Limit ?? STATUS_MAX_LIMIT, STATUS_MAX_LIMIT), p.NextToken);
   const data = items.map((g) => ({
     ContainerGroupId: g.id,
     Name: g.name,
@@ -264,22 +264,27 @@ export const describeContainerGroupEvents: ActionHandler = (core, params) => {
     Annotations: '{}',
     Events: g.events
       .filter((e) => since === undefined || e.last >= since)
-      .map((e) => ({
-        ...renderEvent(e),
-        Metadata: { Name: e.name, Namespace: '' },
-        Source: { Component: 'eci', Host: g.intranetIp },
-        ReportingComponent: 'eci',
-        ReportingInstance: g.zoneId,
-        involvedObject: {
-          Kind: e.object ? 'Container' : 'ContainerGroup',
-          Name: e.object || g.name,
-          Namespace: '',
-          Uid: g.id,
-          ApiVersion: 'v1',
-        },
-      })),
+      .map((e) => {
+        // This model has no Name: the event's name is Metadata.Name.
+        const { Name: _n, ...rest } = renderEvent(e);
+        return {
+          ...rest,
+          Metadata: { Name: e.name, Namespace: '' },
+          Source: { Component: 'eci', Host: g.intranetIp },
+          ReportingComponent: 'eci',
+          ReportingInstance: g.zoneId,
+          involvedObject: {
+            Kind: e.object ? 'Container' : 'ContainerGroup',
+            Name: e.object || g.name,
+            Namespace: '',
+            Uid: g.id,
+            ApiVersion: 'v1',
+          },
+        };
+      }),
   }));
-  return { TotalCount: all.length, NextToken: next, Data: data };
+  // The response model has no NextToken: callers page by narrowing ContainerGroupIds.
+  return { TotalCount: all.length, Data: data };
 };
 
 const idSchema = z

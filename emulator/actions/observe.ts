@@ -188,7 +188,8 @@ function record(g: ContainerGroup, t: number, diskIoName: 'ReadIO' | 'ReadIo') {
         Capacity: 30 * 2 ** 30,
         Usage: Math.round(200 * 2 ** 20 + up * 1024),
         Available: Math.round(30 * 2 ** 30 - 200 * 2 ** 20 - up * 1024),
-        Category: 'system',
+        // Only DescribeContainerGroupMetric's model has Category.
+        ...(diskIoName === 'ReadIO' ? { Category: 'system' } : {}),
       },
     ],
   };
