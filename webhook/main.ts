@@ -15,6 +15,10 @@ import {
 } from './certs.ts';
 import { buildServer, setServingCertificate } from './server.ts';
 
+if (process.argv.includes('--help')) {
+  console.error(USAGE);
+  process.exit(0);
+}
 const parsed = parseWebhookConfig(process.argv.slice(2), process.env);
 if (!parsed.ok) {
   console.error(`eci-webhook: ${parsed.error}\n${USAGE}`);
