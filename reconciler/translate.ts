@@ -1,12 +1,19 @@
 // The pure translation pod (+ the objects it references, the ECI Profile and the
 // cluster facts) → the typed CreateContainerGroupRequest, or the errors that make
 // it impossible, each naming the pod field or annotation at fault. No I/O.
+// The mapping table is examples/translate/README.md.
 //
 // The reconciler sets ClientToken (= pod UID) and its ownership tags afterwards.
 import eci from '@alicloud/eci20180808';
 import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
-import { applyEciAnnotations, parseEciAnnotations, type EciRequestFields } from '../shared/annotations.ts';
-import { isGpuInstanceType } from '../shared/eci-specs.ts';
+import type { V1Container } from '@kubernetes/client-node';
+import {
+  applyEciAnnotations,
+  parseEciAnnotations,
+  type EciRequestFields,
+  type ParsedEciAnnotations,
+} from '../shared/annotations.ts';
+import { isGpuInstanceType, type EciSpec } from '../shared/eci-specs.ts';
 import {
   appContainer,
   CONTAINER_TYPE_ENV,
@@ -14,9 +21,10 @@ import {
   type ContainerInputs,
 } from './translate/containers.ts';
 import { Issues, type Context, type TranslateError, type TranslateInput } from './translate/context.ts';
-import { applyDns, clusterDomain } from './translate/dns.ts';
+import { applyDns } from './translate/dns.ts';
 import { logEnv } from './translate/logs.ts';
-import { containerGroupName, podHostname } from './translate/names.ts';
+import { containerGroupName } from './translate/names.ts';
+import { applyPodFields, checkPod, droppedPodSecurity } from './translate/pod.ts';
 import { registryCredentials } from './translate/registry.ts';
 import {
   containerResources,
@@ -41,10 +49,73 @@ export type TranslateResult =
 /** ECI's limit on containers per group, and separately on init containers. */
 export const MAX_CONTAINERS = 20;
 
-const RESTART_POLICIES = new Set(['Always', 'OnFailure', 'Never']);
+interface Placed {
+  c: V1Container;
+  path: string;
+  sized: SizedContainer;
+}
 
-function resourceIgnored(env: Array<{ name: string; value?: string }> | undefined): boolean {
-  return (env ?? []).some((e) => e.name === RESOURCE_IGNORE_ENV && e.value?.toUpperCase() === 'TRUE');
+/**
+ * App containers (native sidecars, i.e. init containers with restartPolicy
+ * Always, run beside them in ECI) and the init containers that run first.
+ */
+function layout(ctx: Context): { app: Placed[]; init: Placed[]; sidecars: number } {
+  const spec = ctx.pod.spec;
+  const place = (c: V1Container, path: string): Placed => ({
+    c,
+    path,
+    sized: {
+      resources: containerResources(ctx, c, path),
+      ignored: (c.env ?? []).some((e) => e.name === RESOURCE_IGNORE_ENV && e.value?.toUpperCase() === 'TRUE'),
+    },
+  });
+  const containers = (spec?.containers ?? []).map((c, i) => place(c, `spec.containers[${i}]`));
+  const inits = (spec?.initContainers ?? []).map((c, i) => place(c, `spec.initContainers[${i}]`));
+  const sidecars = inits.filter((x) => x.c.restartPolicy === 'Always');
+  const init = inits.filter((x) => x.c.restartPolicy !== 'Always');
+  for (const s of sidecars)
+    ctx.issues.warn(
+      `${s.path} (${s.c.name}) is a native sidecar: ECI starts it with the app containers, not before later init containers`,
+    );
+  const app = [...containers, ...sidecars];
+  if (app.length > MAX_CONTAINERS)
+    ctx.issues.error(
+      'spec.containers',
+      `ECI allows at most ${MAX_CONTAINERS} containers per pod (native sidecars included)`,
+    );
+  if (init.length > MAX_CONTAINERS)
+    ctx.issues.error('spec.initContainers', `ECI allows at most ${MAX_CONTAINERS} init containers per pod`);
+  return { app, init, sidecars: sidecars.length };
+}
+
+/** The pod's ECI spec, or the totals to use when an annotation names the spec instead. */
+function sizePod(ctx: Context, app: Placed[], init: Placed[], values: ParsedEciAnnotations) {
+  const spec = ctx.pod.spec;
+  const podLevel = spec?.resources
+    ? containerResources(ctx, { name: '', resources: spec.resources }, 'spec')
+    : undefined;
+  const { spec: eciSpec, requested } = podSpec(
+    app.map((x) => x.sized),
+    init.map((x) => x.sized),
+    podLevel,
+  );
+  const useSpecs = values['k8s.aliyun.com/eci-use-specs'];
+  const legacyType = values['k8s.aliyun.com/eci-instance-type'];
+  if (!eciSpec && useSpecs === undefined && legacyType === undefined)
+    ctx.issues.error('spec.containers', oversizeMessage(requested));
+
+  const instanceTypes = [
+    ...(useSpecs ?? []).flatMap((s) => ('instanceType' in s ? [s.instanceType] : [])),
+    ...(legacyType ? [legacyType] : []),
+  ];
+  const gpuContainer = app.find((x) => x.sized.resources.gpu);
+  if (gpuContainer && !instanceTypes.some(isGpuInstanceType))
+    ctx.issues.error(
+      `${gpuContainer.path}.resources.limits.${GPU_RESOURCE}`,
+      'GPUs need a GPU instance type (e.g. ecs.gn6i-c4g1.xlarge) in k8s.aliyun.com/eci-use-specs',
+    );
+  const totals: EciSpec = eciSpec ?? { cpu: requested.cpu ?? 0, memory: requested.memory ?? 0 };
+  return { eciSpec, totals };
 }
 
 export function translatePod(input: TranslateInput): TranslateResult {
@@ -63,93 +134,38 @@ export function translatePod(input: TranslateInput): TranslateResult {
   const annotations = parseEciAnnotations(pod.metadata?.annotations ?? {});
   for (const e of annotations.errors) issues.error(`metadata.annotations['${e.annotation}']`, e.message);
   for (const w of annotations.warnings) issues.warn(w);
+  checkPod(ctx);
 
-  // Host-level features ECI cannot give: the pod runs alone on its own instance.
-  for (const k of ['hostNetwork', 'hostPID', 'hostIPC'] as const)
-    if (spec[k]) issues.error(`spec.${k}`, `${k} is not available on ECI: the pod does not share a node`);
-  if (spec.os?.name && spec.os.name !== 'linux') issues.error('spec.os.name', 'ECI runs Linux pods only');
-  if (spec.resourceClaims?.length)
-    issues.error(
-      'spec.resourceClaims',
-      'dynamic resource allocation (ResourceClaims) is not available on ECI',
-    );
-
-  const restartPolicy = spec.restartPolicy ?? 'Always';
-  if (!RESTART_POLICIES.has(restartPolicy))
-    issues.error('spec.restartPolicy', `unknown restartPolicy ${restartPolicy}`);
-
-  // Native sidecars (init containers with restartPolicy Always) run beside the app
-  // containers in ECI, marked as sidecars so they do not keep a finished Job alive.
-  const init = (spec.initContainers ?? []).map((c, i) => ({ c, path: `spec.initContainers[${i}]` }));
-  const sidecars = init.filter((x) => x.c.restartPolicy === 'Always');
-  const plainInit = init.filter((x) => x.c.restartPolicy !== 'Always');
-  for (const s of sidecars)
-    issues.warn(
-      `${s.path} (${s.c.name}) is a native sidecar: ECI starts it with the app containers, not before later init containers`,
-    );
-  const app = [...spec.containers.map((c, i) => ({ c, path: `spec.containers[${i}]` })), ...sidecars];
-  if (app.length > MAX_CONTAINERS)
-    issues.error(
-      'spec.containers',
-      `ECI allows at most ${MAX_CONTAINERS} containers per pod (native sidecars included)`,
-    );
-  if (plainInit.length > MAX_CONTAINERS)
-    issues.error('spec.initContainers', `ECI allows at most ${MAX_CONTAINERS} init containers per pod`);
-
-  // Resources first: resourceFieldRef env and volumes read the pod's spec.
-  const size = (x: { c: (typeof app)[number]['c']; path: string }): SizedContainer => ({
-    resources: containerResources(ctx, x.c, x.path),
-    ignored: resourceIgnored(x.c.env),
-  });
-  const appSized = app.map(size);
-  const initSized = plainInit.map(size);
-  const podLevel = spec.resources
-    ? containerResources(ctx, { name: '', resources: spec.resources }, 'spec')
-    : undefined;
-  const { spec: eciSpec, requested } = podSpec(appSized, initSized, podLevel);
-  const values = annotations.values;
-  const useSpecs = values['k8s.aliyun.com/eci-use-specs'];
-  const instanceTypes = [
-    ...(useSpecs ?? []).flatMap((s) => ('instanceType' in s ? [s.instanceType] : [])),
-    ...(values['k8s.aliyun.com/eci-instance-type'] ? [values['k8s.aliyun.com/eci-instance-type']] : []),
-  ];
-  const specOverridden = useSpecs !== undefined || values['k8s.aliyun.com/eci-instance-type'] !== undefined;
-  if (!eciSpec && !specOverridden) issues.error('spec.containers', oversizeMessage(requested));
-  const totals = eciSpec ?? { cpu: requested.cpu ?? 0, memory: requested.memory ?? 0 };
-
-  const gpus = appSized.reduce((n, c) => n + (c.resources.gpu ?? 0), 0);
-  if (gpus > 0 && !instanceTypes.some(isGpuInstanceType)) {
-    const i = appSized.findIndex((c) => c.resources.gpu);
-    issues.error(
-      `${app[i]?.path ?? 'spec.containers'}.resources.limits.${GPU_RESOURCE}`,
-      'GPUs need a GPU instance type (e.g. ecs.gn6i-c4g1.xlarge) in k8s.aliyun.com/eci-use-specs',
-    );
-  }
-
+  // Resources first: resourceFieldRef env and downward API volumes read the pod's spec.
+  const { app, init } = layout(ctx);
+  const { eciSpec, totals } = sizePod(ctx, app, init, annotations.values);
   const { volumes, skipped } = translateVolumes(ctx, totals);
+
   const dropped: string[] = [];
-  const inputs = (s: SizedContainer): ContainerInputs => ({
-    resources: s.resources,
+  const inputs = (x: Placed): ContainerInputs => ({
+    resources: x.sized.resources,
     totals,
     skippedVolumes: skipped,
     podSecurity: spec.securityContext,
     dropped,
   });
   const containers = app.map((x, i) => {
-    const sized = appSized[i] as SizedContainer;
-    const isSidecar = i >= spec.containers.length;
-    const extra =
-      isSidecar && !x.c.env?.some((e) => e.name === CONTAINER_TYPE_ENV)
-        ? [{ key: CONTAINER_TYPE_ENV, value: 'sidecar' }]
-        : [];
-    const out = appContainer(ctx, x.c, x.path, inputs(sized), extra);
+    // Native sidecars are marked so ECI does not keep a finished Job alive for them.
+    const isSidecar = i >= spec.containers.length && !x.c.env?.some((e) => e.name === CONTAINER_TYPE_ENV);
+    const out = appContainer(
+      ctx,
+      x.c,
+      x.path,
+      inputs(x),
+      isSidecar ? [{ key: CONTAINER_TYPE_ENV, value: 'sidecar' }] : [],
+    );
     const logs = logEnv(ctx, x.c, out.environmentVar ?? [], x.path);
     if (logs.length) out.environmentVar = [...(out.environmentVar ?? []), ...logs];
     return out;
   });
-  const initContainers = plainInit.map((x, i) =>
-    initContainer(ctx, x.c, x.path, inputs(initSized[i] as SizedContainer)),
-  );
+  const initContainers = init.map((x) => initContainer(ctx, x.c, x.path, inputs(x)));
+  dropped.push(...droppedPodSecurity(ctx));
+  if (dropped.length) issues.warn(`not applied, ECI has no equivalent: ${dropped.join(', ')}`);
 
   const profile = input.profile ?? {};
   if (profile.enableLogController && !profile.slsMachineGroup)
@@ -157,14 +173,7 @@ export function translatePod(input: TranslateInput): TranslateResult {
       'the ECI Profile enables enableLogController without slsMachineGroup, so logs have no machine group',
     );
 
-  const sc = spec.securityContext;
-  if (sc?.fsGroup !== undefined) dropped.push('spec.securityContext.fsGroup');
-  if (sc?.supplementalGroups?.length) dropped.push('spec.securityContext.supplementalGroups');
-  if (sc?.seLinuxOptions) dropped.push('spec.securityContext.seLinuxOptions');
-  if (sc?.seccompProfile && sc.seccompProfile.type !== 'RuntimeDefault')
-    dropped.push('spec.securityContext.seccompProfile');
-  if (dropped.length) issues.warn(`not applied, ECI has no equivalent: ${dropped.join(', ')}`);
-
+  // Placement: the profile beats the flag defaults (and the annotations, applied last, beat both).
   const vSwitchIds = profile.vSwitchIds?.length ? profile.vSwitchIds : input.defaults.vSwitchIds;
   const request: EciRequestFields = {
     regionId: input.defaults.regionId,
@@ -172,32 +181,23 @@ export function translatePod(input: TranslateInput): TranslateResult {
     securityGroupId: profile.securityGroupId || input.defaults.securityGroupId,
     ...(profile.resourceGroupId ? { resourceGroupId: profile.resourceGroupId } : {}),
     containerGroupName: containerGroupName(namespace, podName),
-    restartPolicy,
+    restartPolicy: spec.restartPolicy ?? 'Always',
     ...(eciSpec ? { cpu: eciSpec.cpu, memory: eciSpec.memory } : {}),
     container: containers,
     ...(initContainers.length ? { initContainer: initContainers } : {}),
     ...(volumes.length ? { volume: volumes } : {}),
   };
-
-  const hostname = podHostname(podName, spec.hostname);
-  request.hostName =
-    spec.setHostnameAsFQDN && spec.subdomain
-      ? `${hostname}.${spec.subdomain}.${namespace}.svc.${clusterDomain(ctx)}`
-      : hostname;
+  applyPodFields(ctx, request);
   applyDns(ctx, request);
   const credentials = registryCredentials(ctx);
   if (credentials.length) request.imageRegistryCredential = credentials;
-  if (sc?.sysctls?.length)
-    request.securityContext = { sysctl: sc.sysctls.map((s) => ({ name: s.name, value: s.value })) };
-  const storage = extraEphemeralStorage(appSized, initSized);
+  const storage = extraEphemeralStorage(
+    app.map((x) => x.sized),
+    init.map((x) => x.sized),
+  );
   if (storage !== undefined) request.ephemeralStorage = storage;
-  if (spec.shareProcessNamespace) request.shareProcessNamespace = true;
-  if (spec.activeDeadlineSeconds !== undefined) request.activeDeadlineSeconds = spec.activeDeadlineSeconds;
-  if (spec.terminationGracePeriodSeconds !== undefined)
-    request.terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds;
 
-  // Annotations last: an annotation beats the profile, which beats the flag defaults.
-  applyEciAnnotations(request, values);
+  applyEciAnnotations(request, annotations.values);
 
   if (!request.vSwitchId)
     issues.error('vSwitchId', 'no vSwitch: set the ECI Profile vSwitchIds or the --vswitch-ids flag');

@@ -1,0 +1,56 @@
+// Pod-level checks and fields: what ECI cannot give a pod at all, and the
+// request fields that come from the pod spec as a whole.
+import type { EciRequestFields } from '../../shared/annotations.ts';
+import type { Context } from './context.ts';
+import { clusterDomain } from './dns.ts';
+import { podHostname } from './names.ts';
+
+const RESTART_POLICIES = new Set(['Always', 'OnFailure', 'Never']);
+
+/** Errors for host-level features: an ECI pod runs alone on its own instance. */
+export function checkPod(ctx: Context): void {
+  const { issues } = ctx;
+  const spec = ctx.pod.spec;
+  if (!spec) return;
+  for (const k of ['hostNetwork', 'hostPID', 'hostIPC'] as const)
+    if (spec[k]) issues.error(`spec.${k}`, `${k} is not available on ECI: the pod does not share a node`);
+  if (spec.os?.name && spec.os.name !== 'linux') issues.error('spec.os.name', 'ECI runs Linux pods only');
+  if (spec.resourceClaims?.length)
+    issues.error(
+      'spec.resourceClaims',
+      'dynamic resource allocation (ResourceClaims) is not available on ECI',
+    );
+  const restartPolicy = spec.restartPolicy ?? 'Always';
+  if (!RESTART_POLICIES.has(restartPolicy))
+    issues.error('spec.restartPolicy', `unknown restartPolicy ${restartPolicy}`);
+}
+
+/** Pod security fields with no ECI equivalent, appended to the containers' list. */
+export function droppedPodSecurity(ctx: Context): string[] {
+  const sc = ctx.pod.spec?.securityContext;
+  const dropped: string[] = [];
+  if (sc?.fsGroup !== undefined) dropped.push('spec.securityContext.fsGroup');
+  if (sc?.supplementalGroups?.length) dropped.push('spec.securityContext.supplementalGroups');
+  if (sc?.seLinuxOptions) dropped.push('spec.securityContext.seLinuxOptions');
+  if (sc?.seccompProfile && sc.seccompProfile.type !== 'RuntimeDefault')
+    dropped.push('spec.securityContext.seccompProfile');
+  return dropped;
+}
+
+/** Host name, sysctls, process namespace and the deadlines. */
+export function applyPodFields(ctx: Context, request: EciRequestFields): void {
+  const spec = ctx.pod.spec;
+  if (!spec) return;
+  const hostname = podHostname(ctx.podName, spec.hostname);
+  request.hostName =
+    spec.setHostnameAsFQDN && spec.subdomain
+      ? `${hostname}.${spec.subdomain}.${ctx.namespace}.svc.${clusterDomain(ctx)}`
+      : hostname;
+  const sysctls = spec.securityContext?.sysctls ?? [];
+  if (sysctls.length)
+    request.securityContext = { sysctl: sysctls.map((s) => ({ name: s.name, value: s.value })) };
+  if (spec.shareProcessNamespace) request.shareProcessNamespace = true;
+  if (spec.activeDeadlineSeconds !== undefined) request.activeDeadlineSeconds = spec.activeDeadlineSeconds;
+  if (spec.terminationGracePeriodSeconds !== undefined)
+    request.terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds;
+}
