@@ -98,7 +98,8 @@ function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timi
   const spec = specOf(g, c);
   if (c.started) {
     c.restartCount++;
-    c.previous = c.current;
+    // While backing off, the last run is already in `previous`.
+    if (c.current.state === 'Terminated') c.previous = c.current;
     c.previousLogs = c.logs;
   }
   c.started = true;
@@ -132,6 +133,21 @@ function terminate(c: ContainerRuntime, at: number, exitCode: number, reason: st
 
 function backoff(c: ContainerRuntime, timing: TimingOptions): number {
   return Math.min(timing.restartBackoffMaxMs, timing.restartBackoffMs * 2 ** Math.min(c.restartCount, 20));
+}
+
+/** Like the kubelet: the last run moves to `previous`, the container waits in CrashLoopBackOff. */
+function scheduleRestart(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {
+  const delay = backoff(c, timing);
+  c.previous = c.current;
+  c.current = {
+    ...emptyState(),
+    state: 'Waiting',
+    reason: 'CrashLoopBackOff',
+    detailStatus: 'CrashLoopBackOff',
+    message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name}`,
+  };
+  c.restartAt = at + delay;
+  addEvent(g, at, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name}`, c.name);
 }
 
 function shouldRestart(g: ContainerGroup, exitCode: number): boolean {
@@ -222,16 +238,11 @@ function onContainerExit(g: ContainerGroup, c: ContainerRuntime, at: number, tim
       for (const m of g.containers) terminate(m, at, 0, 'PodInitializing');
       setStatus(g, 'Failed', at);
     } else {
-      c.restartAt = at + backoff(c, timing);
-      addEvent(g, at, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name}`, c.name);
+      scheduleRestart(g, c, at, timing);
     }
     return;
   }
-  if (shouldRestart(g, code)) {
-    c.restartAt = at + backoff(c, timing);
-    if (code !== 0)
-      addEvent(g, at, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name}`, c.name);
-  }
+  if (shouldRestart(g, code)) scheduleRestart(g, c, at, timing);
   settleIfDone(g, at);
 }
 

@@ -183,17 +183,15 @@ function filterGroups(
   },
 ): ContainerGroup[] {
   const ids = f.ContainerGroupIds ? new Set(f.ContainerGroupIds) : undefined;
-  return core
-    .groups()
-    .filter(
-      (g) =>
-        (!ids || ids.has(g.id)) &&
-        (!f.ZoneId || g.zoneId === f.ZoneId) &&
-        (!f.VSwitchId || g.vSwitchId === f.VSwitchId) &&
-        (!f.ContainerGroupName || g.name === f.ContainerGroupName) &&
-        (!f.Status || g.status === f.Status) &&
-        matchesTags(g, f.Tag),
-    );
+  return (f.ContainerGroupIds ? core.groupsByIds(f.ContainerGroupIds) : core.groups()).filter(
+    (g) =>
+      (!ids || ids.has(g.id)) &&
+      (!f.ZoneId || g.zoneId === f.ZoneId) &&
+      (!f.VSwitchId || g.vSwitchId === f.VSwitchId) &&
+      (!f.ContainerGroupName || g.name === f.ContainerGroupName) &&
+      (!f.Status || g.status === f.Status) &&
+      matchesTags(g, f.Tag),
+  );
 }
 
 /** The documented maximum page size of DescribeContainerGroups; larger Limits are clamped. */

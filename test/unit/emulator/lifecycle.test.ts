@@ -107,6 +107,9 @@ describe('lifecycle on a fake clock', () => {
     // Starts at 300 and exits at once; restarts at 1300, 3300, 7300, 11300 (capped at 4000).
     at(300);
     assert.equal(core.group(id).containers[0]?.restartCount, 0);
+    const waiting = core.group(id).containers[0];
+    assert.deepEqual([waiting?.current.state, waiting?.current.reason], ['Waiting', 'CrashLoopBackOff']);
+    assert.deepEqual([waiting?.previous.state, waiting?.previous.exitCode], ['Terminated', 1]);
     at(1300);
     assert.equal(core.group(id).containers[0]?.restartCount, 1);
     at(3299);
