@@ -89,9 +89,13 @@ export const createContainerGroup: ActionHandler = (core, params) => {
   const regionId = core.checkRegion(p.RegionId);
   checkCreateRules(p);
   const spec = resolveSpec(p);
-  const placement = place(core, p);
-  if (p.DryRun) throw Errors.dryRunPassed();
+  if (p.DryRun) {
+    place(core, p);
+    throw Errors.dryRunPassed();
+  }
+  // A retry with a known token gets the first answer even if stock has changed since.
   return core.idempotent('CreateContainerGroup', p.ClientToken, params, () => {
+    const placement = place(core, p);
     const now = core.now();
     const id = newId('eci');
     const g: ContainerGroup = {

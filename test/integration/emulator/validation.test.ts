@@ -123,4 +123,28 @@ describe('ClientToken idempotency', () => {
     );
     assert.notEqual(c.body?.containerGroupId, a.body?.containerGroupId);
   });
+
+  test('a retry with a known token gets the first answer even when the zone has run out of stock since', async () => {
+    const req = () => createRequest('idem-stock', [container('c')], { clientToken: 'pod-uid-stock' });
+    const a = await t.client.createContainerGroup(req());
+    await t.admin.setStock('cn-hangzhou-h', true);
+    try {
+      const b = await t.client.createContainerGroup(req());
+      assert.equal(b.body?.containerGroupId, a.body?.containerGroupId);
+      const fresh = await apiError(
+        t.client.createContainerGroup(createRequest('idem-stock', [container('c')], { clientToken: 'new' })),
+      );
+      assert.equal(fresh.code, 'OperationDenied.NoStock');
+    } finally {
+      await t.admin.setStock('cn-hangzhou-h', false);
+    }
+  });
+
+  test('DryRun validates without creating', async () => {
+    const e = await apiError(
+      t.client.createContainerGroup(createRequest('dry', [container('c')], { dryRun: true })),
+    );
+    assert.deepEqual([e.code, e.statusCode], ['DryRunOperation', 400]);
+    assert.equal((await t.admin.containerGroups()).filter((g) => g.name === 'dry').length, 0);
+  });
 });
