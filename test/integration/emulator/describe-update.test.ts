@@ -91,7 +91,7 @@ describe('DescribeContainerGroups', () => {
 });
 
 describe('DescribeContainerGroupStatus and DescribeContainerGroupEvents', () => {
-  test('status pages, filters by tag and returns only recent changes with SinceSecond', async () => {
+  test('status pages and filters by tag', async () => {
     await waitForStatus(t.client, ids[24] ?? '', 'Running');
     const tagged = await t.client.describeContainerGroupStatus(
       new $Eci.DescribeContainerGroupStatusRequest({
@@ -102,15 +102,29 @@ describe('DescribeContainerGroupStatus and DescribeContainerGroupEvents', () => 
     assert.equal(tagged.body?.totalCount, 13);
     assert.equal(tagged.body?.data?.length, 5);
     assert.notEqual(tagged.body?.nextToken, '');
-    await new Promise((r) => setTimeout(r, 1100));
-    const { body } = await t.client.createContainerGroup(createRequest('fresh', [container('c')]));
-    const recent = await t.client.describeContainerGroupStatus(
-      new $Eci.DescribeContainerGroupStatusRequest({ sinceSecond: 1 }),
-    );
-    assert.deepEqual(
-      recent.body?.data?.map((d) => d.containerGroupId),
-      [body?.containerGroupId],
-    );
+  });
+
+  test('SinceSecond returns only groups whose status changed in the window (manual clock)', async () => {
+    let now = Date.now();
+    const m = await startTestEmulator({ now: () => now });
+    try {
+      const old = await m.client.createContainerGroup(createRequest('old', [container('c')]));
+      now += 10_000; // old: Scheduling → Pending → Running, last change at +80 ms
+      const fresh = await m.client.createContainerGroup(createRequest('fresh', [container('c')]));
+      now += 1000; // fresh: Running at +10.08 s
+      const since = async (s: number) =>
+        (
+          await m.client.describeContainerGroupStatus(
+            new $Eci.DescribeContainerGroupStatusRequest({ sinceSecond: s }),
+          )
+        ).body?.data
+          ?.map((d) => d.containerGroupId)
+          .sort();
+      assert.deepEqual(await since(5), [fresh.body?.containerGroupId]);
+      assert.deepEqual(await since(20), [old.body?.containerGroupId, fresh.body?.containerGroupId].sort());
+    } finally {
+      await m.emu.close();
+    }
   });
 
   test('events carry the involved object and honour SinceSecond', async () => {
