@@ -630,3 +630,35 @@ test('podReferences lists every object the translation reads', () => {
     serviceAccountTokenAudiences: [''],
   });
 });
+
+test('resources: a larger init container sets the floor per resource (Kubernetes effective request)', () => {
+  const { map } = wire({
+    pod: pod(
+      { resources: { limits: { cpu: '1', memory: '6Gi' } } },
+      {
+        initContainers: [
+          { name: 'warm', image: 'busybox', resources: { limits: { cpu: '3', memory: '1Gi' } } },
+        ],
+      },
+    ),
+  });
+  // max(1, 3) vCPU and max(6, 1) GiB = 3 / 6, rounded up to 4 / 8.
+  assert.deepEqual([map.Cpu, map.Memory], [4, 8]);
+  assert.deepEqual((map.InitContainer as Map[])[0]?.Cpu, 3);
+});
+
+test('image pull secrets: the first credential for a registry wins, as kubelet tries them in order', () => {
+  const cfg = (user: string) => ({
+    type: 'kubernetes.io/dockerconfigjson',
+    data: {
+      '.dockerconfigjson': b64(
+        JSON.stringify({ auths: { 'https://ghcr.io': { username: user, password: 'x' } } }),
+      ),
+    },
+  });
+  const { map } = wire({
+    pod: pod({}, { imagePullSecrets: [{ name: 'a' }, { name: 'b' }] }),
+    secrets: { a: cfg('first'), b: cfg('second') },
+  });
+  assert.deepEqual(map.ImageRegistryCredential, [{ Password: 'x', Server: 'ghcr.io', UserName: 'first' }]);
+});
