@@ -56,3 +56,6 @@ export function isSupportedSpec(cpu: number, memory: number): boolean {
 export function isGpuInstanceType(instanceType: string): boolean {
   return /^ecs\.(gn|vgn|sgn|ebmgn)[0-9a-z-]*\./i.test(instanceType) || /^ecigpu-/i.test(instanceType);
 }
+
+/** Ports ECI reserves inside every instance for its agent (exec, logs, metrics); containers cannot listen on them. */
+export const ECI_RESERVED_PORTS: ReadonlySet<number> = new Set([111, 10250, 10255]);

@@ -9,6 +9,7 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import type { EciRequestFields } from '../../shared/annotations.ts';
+import { ECI_RESERVED_PORTS } from '../../shared/eci-specs.ts';
 import type { Context } from './context.ts';
 import { containerEnv, expandVars, type EnvEntry, type PodTotals } from './env.ts';
 import type { ContainerResources } from './resources.ts';
@@ -156,6 +157,13 @@ function ports(ctx: Context, list: V1ContainerPort[] | undefined, field: string)
       ctx.issues.error(
         `${field}[${i}].protocol`,
         `protocol ${protocol} is not supported by ECI (TCP, UDP or SCTP)`,
+      );
+      return [];
+    }
+    if (ECI_RESERVED_PORTS.has(p.containerPort)) {
+      ctx.issues.error(
+        `${field}[${i}].containerPort`,
+        `port ${p.containerPort} is reserved by ECI for exec, logs and metrics (111, 10250 and 10255 are)`,
       );
       return [];
     }
