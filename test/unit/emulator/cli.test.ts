@@ -1,0 +1,64 @@
+// CLI flags → emulator options (pure).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseFlags, toEmulatorInput } from '../../../emulator/cli.ts';
+import { resolveOptions } from '../../../emulator/options.ts';
+
+describe('emulator CLI flags', () => {
+  test('defaults: loopback, free port, default layout, credentials from the environment', () => {
+    const input = toEmulatorInput(parseFlags({}), {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk',
+    });
+    const o = resolveOptions(input);
+    assert.deepEqual([o.host, o.port, o.accessKeyId, o.accessKeySecret], ['127.0.0.1', 0, 'ak', 'sk']);
+    assert.equal(o.regionId, 'cn-hangzhou');
+    assert.deepEqual(o.zones, ['cn-hangzhou-h', 'cn-hangzhou-i']);
+    assert.equal(o.quotas, true);
+  });
+
+  test('flags win over the environment and the config file', () => {
+    const f = parseFlags({ listen: '0.0.0.0:8080', 'access-key-id': 'flag-ak', 'no-quotas': true });
+    const o = resolveOptions(
+      toEmulatorInput(f, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-ak' }, { accessKeyId: 'file-ak', quotas: true }),
+    );
+    assert.deepEqual([o.host, o.port, o.accessKeyId, o.quotas], ['0.0.0.0', 8080, 'flag-ak', false]);
+  });
+
+  test('--region alone gives that region the two-zone layout', () => {
+    const o = resolveOptions(toEmulatorInput(parseFlags({ region: 'cn-shanghai' }), {}));
+    assert.deepEqual(o.zones, ['cn-shanghai-h', 'cn-shanghai-i']);
+    assert.deepEqual(
+      o.vSwitches.map((v) => [v.vSwitchId, v.zoneId]),
+      [
+        ['vsw-emu-h', 'cn-shanghai-h'],
+        ['vsw-emu-i', 'cn-shanghai-i'],
+      ],
+    );
+  });
+
+  test('--vswitch ID=ZONE[:CIDR] (repeatable), --security-group and --vpc', () => {
+    const f = parseFlags({
+      vswitch: ['vsw-a=cn-hangzhou-j:10.1.0.0/24', 'vsw-b=cn-hangzhou-k'],
+      'security-group': ['sg-1'],
+      vpc: 'vpc-1',
+    });
+    const o = resolveOptions(toEmulatorInput(f, {}));
+    assert.deepEqual(o.zones, ['cn-hangzhou-j', 'cn-hangzhou-k']);
+    assert.deepEqual(o.vSwitches[0], {
+      vSwitchId: 'vsw-a',
+      zoneId: 'cn-hangzhou-j',
+      vpcId: 'vpc-1',
+      cidr: '10.1.0.0/24',
+    });
+    assert.equal(o.vSwitches[1]?.cidr, '172.16.16.0/20');
+    assert.deepEqual(o.securityGroups, [{ securityGroupId: 'sg-1', vpcId: 'vpc-1' }]);
+  });
+
+  test('bad flags name themselves', () => {
+    assert.throws(() => parseFlags({ listen: 'nonsense' }), /--listen must be HOST:PORT/);
+    assert.throws(() => parseFlags({ vswitch: ['no-zone'] }), /--vswitch must be ID=ZONE/);
+    assert.throws(() => parseFlags({ 'log-level': 'loud' }), /--log-level must be one of/);
+    assert.throws(() => parseFlags({ region: 'Hangzhou' }), /--region must look like/);
+  });
+});
