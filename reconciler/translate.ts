@@ -6,7 +6,7 @@
 // The reconciler sets ClientToken (= pod UID) and its ownership tags afterwards.
 import eci from '@alicloud/eci20180808';
 import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
-import type { V1Container } from '@kubernetes/client-node';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import {
   applyEciAnnotations,
   parseEciAnnotations,
@@ -209,4 +209,17 @@ export function translatePod(input: TranslateInput): TranslateResult {
 
   if (issues.errors.length) return { ok: false, errors: issues.errors, warnings: issues.warnings };
   return { ok: true, request: new eci.CreateContainerGroupRequest(request), warnings: issues.warnings };
+}
+
+/**
+ * What in the pod itself ECI cannot run, judged without the objects it references
+ * (errors about those are left out): lets the webhook warn at admission with the
+ * same reasons the reconciler will report.
+ */
+export function podProblems(pod: V1Pod): TranslateError[] {
+  const r = translatePod({
+    pod,
+    defaults: { regionId: 'check', vSwitchIds: ['vsw-check'], securityGroupId: 'sg-check' },
+  });
+  return r.ok ? [] : r.errors.filter((e) => !e.missingReference);
 }

@@ -36,6 +36,11 @@ export interface TranslateInput {
 export interface TranslateError {
   field: string;
   message: string;
+  /**
+   * Set when the pod names an object that does not exist (yet) or a claim that is not
+   * bound: kubelet waits for these, so the reconciler should retry rather than fail.
+   */
+  missingReference?: true;
 }
 
 export class Issues {
@@ -43,6 +48,10 @@ export class Issues {
   readonly warnings: string[] = [];
   error(field: string, message: string): void {
     this.errors.push({ field, message });
+  }
+  /** An error caused by a referenced object that is missing or not ready. */
+  missing(field: string, message: string): void {
+    this.errors.push({ field, message, missingReference: true });
   }
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);

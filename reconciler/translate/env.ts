@@ -150,7 +150,7 @@ export function containerEnv(
       const { name = '', optional } = source.configMapRef;
       const cm = input.configMaps?.[name];
       if (!cm) {
-        if (!optional) issues.error(`${field}.configMapRef`, `ConfigMap ${name} not found`);
+        if (!optional) issues.missing(`${field}.configMapRef`, `ConfigMap ${name} not found`);
         return;
       }
       for (const [k, v] of Object.entries(cm.data ?? {})) addFrom(k, v);
@@ -158,7 +158,7 @@ export function containerEnv(
       const { name = '', optional } = source.secretRef;
       const secret = input.secrets?.[name];
       if (!secret) {
-        if (!optional) issues.error(`${field}.secretRef`, `Secret ${name} not found`);
+        if (!optional) issues.missing(`${field}.secretRef`, `Secret ${name} not found`);
         return;
       }
       for (const [k, v] of Object.entries(secret.data ?? {})) addFrom(k, decodeBase64(v));
@@ -202,7 +202,7 @@ export function containerEnv(
       const value = cm?.data?.[key];
       if (value !== undefined) set({ key: e.name, value });
       else if (!optional)
-        issues.error(
+        issues.missing(
           `${field}.valueFrom.configMapKeyRef`,
           cm ? `key ${key} not found in ConfigMap ${name}` : `ConfigMap ${name} not found`,
         );
@@ -213,7 +213,7 @@ export function containerEnv(
       const value = raw !== undefined ? decodeBase64(raw) : secret?.stringData?.[key];
       if (value !== undefined) set({ key: e.name, value });
       else if (!optional)
-        issues.error(
+        issues.missing(
           `${field}.valueFrom.secretKeyRef`,
           secret ? `key ${key} not found in Secret ${name}` : `Secret ${name} not found`,
         );

@@ -71,7 +71,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
     items.forEach((item, j) => {
       const content = data[item.key];
       if (content === undefined) {
-        if (!optional) issues.error(`${field}.items[${j}]`, `key ${item.key} not found in ${kind} ${name}`);
+        if (!optional) issues.missing(`${field}.items[${j}]`, `key ${item.key} not found in ${kind} ${name}`);
         return;
       }
       files.push({ path: item.path, content, ...(item.mode !== undefined ? { mode: item.mode } : {}) });
@@ -158,7 +158,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
       const { name = '', optional = false, items, defaultMode } = v.configMap;
       const cm = input.configMaps?.[name];
       if (!cm) {
-        if (!optional) issues.error(`${field}.configMap`, `ConfigMap ${name} not found`);
+        if (!optional) issues.missing(`${field}.configMap`, `ConfigMap ${name} not found`);
         out = { name: v.name, type: 'EmptyDirVolume', emptyDirVolume: {} };
       } else {
         const data: Record<string, string> = { ...(cm.binaryData ?? {}) };
@@ -171,7 +171,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
       const { secretName = '', optional = false, items, defaultMode } = v.secret;
       const secret = input.secrets?.[secretName];
       if (!secret) {
-        if (!optional) issues.error(`${field}.secret`, `Secret ${secretName} not found`);
+        if (!optional) issues.missing(`${field}.secret`, `Secret ${secretName} not found`);
         out = { name: v.name, type: 'EmptyDirVolume', emptyDirVolume: {} };
       } else {
         const data: Record<string, string> = { ...(secret.data ?? {}) };
@@ -196,7 +196,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
               issues.warn(
                 `${field}: ConfigMap ${ROOT_CA_CONFIGMAP} was not provided, so ca.crt is not mounted`,
               );
-            else if (!optional) issues.error(`${f}.configMap`, `ConfigMap ${name} not found`);
+            else if (!optional) issues.missing(`${f}.configMap`, `ConfigMap ${name} not found`);
             return;
           }
           const data: Record<string, string> = { ...(cm.binaryData ?? {}) };
@@ -206,7 +206,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
           const { name = '', optional = false, items } = s.secret;
           const secret = input.secrets?.[name];
           if (!secret) {
-            if (!optional) issues.error(`${f}.secret`, `Secret ${name} not found`);
+            if (!optional) issues.missing(`${f}.secret`, `Secret ${name} not found`);
             return;
           }
           keyed(`${f}.secret`, 'Secret', name, { ...(secret.data ?? {}) }, items, optional, files);
@@ -288,17 +288,17 @@ function claimVolume(
   const { input, issues } = ctx;
   const pvc = input.persistentVolumeClaims?.[claimName];
   if (!pvc) {
-    issues.error(field, `PersistentVolumeClaim ${claimName} not found`);
+    issues.missing(field, `PersistentVolumeClaim ${claimName} not found`);
     return undefined;
   }
   const pvName = pvc.spec?.volumeName;
   if (!pvName || (pvc.status?.phase !== undefined && pvc.status.phase !== 'Bound')) {
-    issues.error(field, `PersistentVolumeClaim ${claimName} is not bound to a PersistentVolume yet`);
+    issues.missing(field, `PersistentVolumeClaim ${claimName} is not bound to a PersistentVolume yet`);
     return undefined;
   }
   const pv = input.persistentVolumes?.[pvName];
   if (!pv?.spec) {
-    issues.error(field, `PersistentVolume ${pvName} (bound to ${claimName}) not found`);
+    issues.missing(field, `PersistentVolume ${pvName} (bound to ${claimName}) not found`);
     return undefined;
   }
   return persistentVolume(ctx, field, name, pvName, pv.spec, readOnly);

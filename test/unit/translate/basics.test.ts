@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import OpenApiUtil from '@alicloud/openapi-util';
-import { translatePod } from '../../../reconciler/translate.ts';
+import { podProblems, translatePod } from '../../../reconciler/translate.ts';
 import { b64, DEFAULTS, errors, wire, withServiceAccountVolume } from './helpers.ts';
 
 const minimal: V1Pod = {
@@ -146,4 +146,28 @@ test('a pod with no containers is an error', () => {
   assert.deepEqual(errors({ pod: { metadata: { name: 'x' }, spec: { containers: [] } } }), [
     { field: 'spec.containers', message: 'the pod has no containers' },
   ]);
+});
+
+test('podProblems: what the pod itself asks for that ECI cannot give, ignoring missing references', () => {
+  assert.deepEqual(
+    podProblems({
+      metadata: { name: 'p' },
+      spec: {
+        hostNetwork: true,
+        containers: [{ name: 'app', image: 'nginx', envFrom: [{ configMapRef: { name: 'not-fetched' } }] }],
+        volumes: [{ name: 'sock', hostPath: { path: '/run/docker.sock' } }],
+      },
+    }),
+    [
+      {
+        field: 'spec.hostNetwork',
+        message: 'hostNetwork is not available on ECI: the pod does not share a node',
+      },
+      {
+        field: 'spec.volumes[0].hostPath',
+        message: 'volume sock: hostPath cannot be mounted on ECI, the pod runs on its own instance',
+      },
+    ],
+  );
+  assert.deepEqual(podProblems(minimal), []);
 });

@@ -24,7 +24,7 @@ const boundClaim = (pv: object): Partial<Input> => ({
 });
 const claimVolume: V1Volume = { name: 'data', persistentVolumeClaim: { claimName: 'c' } };
 
-const cases: Array<{ name: string; input: Input; field: string; message: RegExp }> = [
+const cases: Array<{ name: string; input: Input; field: string; message: RegExp; missing?: true }> = [
   {
     name: 'pod without a name',
     input: { pod: { metadata: { namespace: 'ns' }, spec: pod().spec } },
@@ -151,12 +151,14 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   // env
   {
     name: 'envFrom a missing ConfigMap',
+    missing: true,
     input: { pod: pod({ envFrom: [{ configMapRef: { name: 'nope' } }] }) },
     field: 'spec.containers[0].envFrom[0].configMapRef',
     message: /ConfigMap nope not found/,
   },
   {
     name: 'envFrom a missing Secret',
+    missing: true,
     input: { pod: pod({ envFrom: [{ secretRef: { name: 'nope' } }] }) },
     field: 'spec.containers[0].envFrom[0].secretRef',
     message: /Secret nope not found/,
@@ -199,12 +201,14 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'configMapKeyRef to a missing ConfigMap',
+    missing: true,
     input: { pod: pod({ env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }) },
     field: 'spec.containers[0].env[0].valueFrom.configMapKeyRef',
     message: /ConfigMap cm not found/,
   },
   {
     name: 'configMapKeyRef to a missing key',
+    missing: true,
     input: {
       pod: pod({ env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }),
       configMaps: { cm: { data: { other: '1' } } },
@@ -214,12 +218,14 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'secretKeyRef to a missing Secret',
+    missing: true,
     input: { pod: pod({ env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }) },
     field: 'spec.containers[0].env[0].valueFrom.secretKeyRef',
     message: /Secret s not found/,
   },
   {
     name: 'secretKeyRef to a missing key',
+    missing: true,
     input: {
       pod: pod({ env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }),
       secrets: { s: { data: {} } },
@@ -260,18 +266,21 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'configMap volume of a missing ConfigMap',
+    missing: true,
     input: { pod: withVolume({ name: 'conf', configMap: { name: 'cm' } }) },
     field: 'spec.volumes[0].configMap',
     message: /ConfigMap cm not found/,
   },
   {
     name: 'secret volume of a missing Secret',
+    missing: true,
     input: { pod: withVolume({ name: 'tls', secret: { secretName: 'tls' } }) },
     field: 'spec.volumes[0].secret',
     message: /Secret tls not found/,
   },
   {
     name: 'configMap volume item with a missing key',
+    missing: true,
     input: {
       pod: withVolume({
         name: 'conf',
@@ -340,12 +349,14 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'projected volume with a missing ConfigMap',
+    missing: true,
     input: { pod: withVolume({ name: 'all', projected: { sources: [{ configMap: { name: 'cm' } }] } }) },
     field: 'spec.volumes[0].projected.sources[0].configMap',
     message: /ConfigMap cm not found/,
   },
   {
     name: 'projected volume with a missing Secret',
+    missing: true,
     input: { pod: withVolume({ name: 'all', projected: { sources: [{ secret: { name: 's' } }] } }) },
     field: 'spec.volumes[0].projected.sources[0].secret',
     message: /Secret s not found/,
@@ -363,12 +374,14 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'PVC that does not exist',
+    missing: true,
     input: { pod: withVolume(claimVolume) },
     field: 'spec.volumes[0].persistentVolumeClaim',
     message: /PersistentVolumeClaim c not found/,
   },
   {
     name: 'PVC not bound yet',
+    missing: true,
     input: {
       pod: withVolume(claimVolume),
       persistentVolumeClaims: { c: { metadata: { name: 'c' }, spec: {}, status: { phase: 'Pending' } } },
@@ -378,6 +391,7 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'PVC bound to a PV that was not provided',
+    missing: true,
     input: {
       pod: withVolume(claimVolume),
       persistentVolumeClaims: {
@@ -413,6 +427,7 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp 
   },
   {
     name: 'generic ephemeral volume whose claim does not exist yet',
+    missing: true,
     input: {
       pod: withVolume({
         name: 'scratch',
@@ -608,5 +623,7 @@ for (const c of cases) {
     assert.equal(errs.length, 1, JSON.stringify(errs));
     assert.equal(errs[0]?.field, c.field);
     assert.match(errs[0]?.message ?? '', c.message);
+    // Missing or unbound references are marked so the reconciler waits instead of failing.
+    assert.equal(errs[0]?.missingReference, c.missing);
   });
 }
