@@ -49,6 +49,8 @@ export interface ContainerRuntime {
   exitAt?: number;
   plannedExitCode: number;
   restartAt?: number;
+  /** Failed image pulls so far (ErrImagePull ↔ ImagePullBackOff back-off). */
+  pullAttempts?: number;
   logs: LogEntry[];
   previousLogs: LogEntry[];
 }

@@ -111,14 +111,16 @@ describe('container group lifecycle', () => {
     assert.equal(g.containers?.[0]?.restartCount, 0);
   });
 
-  test('an image that does not exist keeps the group Pending with ErrImagePull', async () => {
+  test('an image that does not exist keeps the group Pending with ErrImagePull / ImagePullBackOff', async () => {
     const { body } = await t.client.createContainerGroup(
       createRequest('pull', [container('c', undefined, { image: 'registry.example.com/does-not-exist:1' })]),
     );
     const id = body?.containerGroupId ?? '';
     const g = await waitFor(async () => {
       const x = await describeOne(t.client, id);
-      return x?.containers?.[0]?.currentState?.reason === 'ErrImagePull' ? x : undefined;
+      return ['ErrImagePull', 'ImagePullBackOff'].includes(x?.containers?.[0]?.currentState?.reason ?? '')
+        ? x
+        : undefined;
     });
     assert.equal(g.status, 'Pending');
     assert.equal(g.containers?.[0]?.currentState?.state, 'Waiting');

@@ -123,6 +123,23 @@ describe('lifecycle on a fake clock', () => {
     assert.equal(core.group(id).status, 'Running');
   });
 
+  test('a missing image alternates ErrImagePull and ImagePullBackOff with back-off; the group stays Pending', () => {
+    const { core, create, at } = setup();
+    const id = create(undefined, { 'Container.1.Image': 'example.com/does-not-exist:1' });
+    const reason = () => core.group(id).containers[0]?.current.reason;
+    at(300);
+    assert.equal(reason(), 'ErrImagePull');
+    at(1300);
+    assert.equal(reason(), 'ImagePullBackOff');
+    at(3299);
+    assert.equal(reason(), 'ImagePullBackOff');
+    at(3300);
+    assert.equal(reason(), 'ErrImagePull');
+    const g = core.group(id);
+    assert.equal(g.status, 'Pending');
+    assert.equal(g.events.find((e) => e.message === 'Error: ErrImagePull')?.count, 2);
+  });
+
   test('init containers run first; a failing one fails the group under Never', () => {
     const { core, create, at } = setup();
     const ok = create('exit 0', {
