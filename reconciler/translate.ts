@@ -46,6 +46,9 @@ export type TranslateResult =
   | { ok: true; request: CreateContainerGroupRequest; warnings: string[] }
   | { ok: false; errors: TranslateError[]; warnings: string[] };
 
+/** ECI's limit on VSwitchId entries (zones to try). */
+export const MAX_VSWITCHES = 10;
+
 /** ECI's limit on containers per group, and separately on init containers. */
 export const MAX_CONTAINERS = 20;
 
@@ -199,6 +202,8 @@ export function translatePod(input: TranslateInput): TranslateResult {
 
   applyEciAnnotations(request, annotations.values);
 
+  if ((request.vSwitchId ?? '').split(',').length > MAX_VSWITCHES)
+    issues.error('vSwitchId', `ECI accepts at most ${MAX_VSWITCHES} vSwitches, got ${request.vSwitchId}`);
   if (!request.vSwitchId)
     issues.error('vSwitchId', 'no vSwitch: set the ECI Profile vSwitchIds or the --vswitch-ids flag');
   if (!request.securityGroupId)
@@ -222,4 +227,15 @@ export function podProblems(pod: V1Pod): TranslateError[] {
     defaults: { regionId: 'check', vSwitchIds: ['vsw-check'], securityGroupId: 'sg-check' },
   });
   return r.ok ? [] : r.errors.filter((e) => !e.missingReference);
+}
+
+/** The translation as `npm run explain` prints it: the request as sent (wire names), or the errors. */
+export function formatTranslation(result: TranslateResult): string {
+  const lines: string[] = [];
+  if (result.ok) lines.push(JSON.stringify(result.request.toMap(), null, 2));
+  else
+    for (const e of result.errors)
+      lines.push(`error: ${e.field}: ${e.message}${e.missingReference ? ' (waiting)' : ''}`);
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
 }

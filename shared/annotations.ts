@@ -399,7 +399,7 @@ export const ECI_ANNOTATIONS = {
       r.tag = [...(r.tag ?? []), ...v];
     },
   }),
-  'k8s.aliyun.com/eci-fail-strategy': spec<string>({
+  [BEHAVIOUR_ANNOTATIONS.failStrategy]: spec<string>({
     use: 'reconciler',
     field: 'none: decides Pending (fail-back, fail-over) or Failed (fail-fast) on a create error',
     format: 'fail-back, fail-over or fail-fast',
@@ -411,7 +411,7 @@ export const ECI_ANNOTATIONS = {
     format: '"true" or "false"',
     schema: boolean,
   }),
-  'k8s.aliyun.com/eci-max-pending-minute': spec<number>({
+  [BEHAVIOUR_ANNOTATIONS.maxPendingMinute]: spec<number>({
     use: 'reconciler',
     field: 'none: the reconciler fails the pod after this long Pending',
     format: 'an integer number of minutes from 10 to 1440',
@@ -761,10 +761,10 @@ export const ECI_ANNOTATIONS = {
   ),
 
   // §3.4 written back by the reconciler; known, so never "unknown"
-  'k8s.aliyun.com/eci-instance-id': status,
-  'k8s.aliyun.com/eci-client-token': status,
-  'k8s.aliyun.com/eci-request-id': status,
-  'k8s.aliyun.com/eci-instance-spec': status,
+  [INSTANCE_ANNOTATIONS.instanceId]: status,
+  [INSTANCE_ANNOTATIONS.clientToken]: status,
+  [INSTANCE_ANNOTATIONS.requestId]: status,
+  [INSTANCE_ANNOTATIONS.instanceSpec]: status,
   'k8s.aliyun.com/eci-instance-cpu': status,
   'k8s.aliyun.com/eci-instance-mem': status,
   'k8s.aliyun.com/eci-instance-zone': status,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import OpenApiUtil from '@alicloud/openapi-util';
-import { podProblems, translatePod } from '../../../reconciler/translate.ts';
+import { formatTranslation, podProblems, translatePod } from '../../../reconciler/translate.ts';
 import { b64, DEFAULTS, errors, wire, withServiceAccountVolume } from './helpers.ts';
 
 const minimal: V1Pod = {
@@ -170,4 +170,30 @@ test('podProblems: what the pod itself asks for that ECI cannot give, ignoring m
     ],
   );
   assert.deepEqual(podProblems(minimal), []);
+});
+
+test('formatTranslation prints the wire request, or the errors, then the warnings', () => {
+  const ok = translatePod({ defaults: DEFAULTS, pod: minimal });
+  const text = formatTranslation(ok);
+  assert.deepEqual(JSON.parse(text.slice(0, text.indexOf('\nwarning:'))), ok.ok && ok.request.toMap());
+  assert.match(text, /\nwarning: no k8s\.aliyun\.com\/cluster-dns annotation/);
+  const bad = translatePod({
+    defaults: DEFAULTS,
+    pod: {
+      ...minimal,
+      spec: { containers: [{ name: 'a', image: 'x', envFrom: [{ secretRef: { name: 's' } }] }] },
+    },
+  });
+  assert.match(
+    formatTranslation(bad),
+    /^error: spec\.containers\[0\]\.envFrom\[0\]\.secretRef: Secret s not found \(waiting\)$/m,
+  );
+});
+
+test('more than 10 vSwitches is an error', () => {
+  const vSwitchIds = Array.from({ length: 11 }, (_, i) => `vsw-${i}`);
+  assert.deepEqual(
+    errors({ pod: minimal, profile: { vSwitchIds } }).map((e) => e.field),
+    ['vSwitchId'],
+  );
 });
