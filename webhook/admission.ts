@@ -103,11 +103,11 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
   const decision = decide({ pod, namespaceLabels: context.namespaceLabels, profile: context.profile });
   if (!decision.eci) return { review: answer({}), decision, patch: [] };
 
-  const { pod: mutated, patch } = mutate(pod, decision, context.profile, context.facts);
+  const { patch, annotations } = mutate(pod, decision, context.profile, context.facts);
   const warnings = unsupportedFeatureWarnings(pod);
   if (context.checkAnnotations) {
     // Checked after mutation, so values that profile effects add are checked too.
-    const checked = context.checkAnnotations({ ...mutated.metadata?.annotations });
+    const checked = context.checkAnnotations(annotations);
     for (const e of checked.errors) warnings.push(`annotation ${e.annotation}: ${e.message}`);
     warnings.push(...checked.warnings);
   }

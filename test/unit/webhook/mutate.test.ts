@@ -246,7 +246,7 @@ test('existing tolerations: kept, and the virtual node toleration is not duplica
     assert.deepEqual(result.spec?.tolerations, expected, name);
     if (tolerations.length > 0 && expected.length > tolerations.length) {
       assert.ok(
-        patch.some((op) => op.op === 'add' && op.path === `/spec/tolerations/${tolerations.length}`),
+        patch.some((op) => op.op === 'add' && op.path === '/spec/tolerations/-'),
         `${name}: appended`,
       );
     }
@@ -333,4 +333,37 @@ test('mutatePod refuses nothing for a non-ECI decision and does not touch the in
   mutatePod(pod, decision, NONE, FACTS);
   assert.deepEqual(pod, copy);
   assert.deepEqual(mutatePod(pod, { ...decision, eci: false }, NONE, FACTS), []);
+});
+
+test('a pod without metadata or spec still gets a patch that applies', () => {
+  const { result, patch } = run({}, NONE, { eci: 'true' });
+  assert.ok(patch.length > 0);
+  assert.deepEqual(result.spec?.nodeSelector, { type: 'virtual-kubelet' });
+  assert.equal(result.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.decision], 'namespace label eci=true');
+});
+
+test('affinity removal takes the smallest enclosing object that would be left empty', () => {
+  const required = { nodeSelectorTerms: [] };
+  const cases: Array<[string, object, string, object | undefined]> = [
+    [
+      'only required',
+      { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: required } },
+      '/spec/affinity',
+      undefined,
+    ],
+    [
+      'with pod affinity',
+      { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: required }, podAffinity: {} },
+      '/spec/affinity/nodeAffinity',
+      { podAffinity: {} },
+    ],
+  ];
+  for (const [name, affinity, path, expected] of cases) {
+    const { patch, result } = run(basePod({ spec: { containers: [], affinity } }));
+    assert.ok(
+      patch.some((op) => op.op === 'remove' && op.path === path),
+      name,
+    );
+    assert.deepEqual(result.spec?.affinity, expected, name);
+  }
 });
