@@ -1,7 +1,7 @@
 // The WebSocket that ExecContainerCommand's WebSocketUri points at. A one-shot
 // command sends its simulated output and closes; an interactive shell (`sh`,
 // `bash` without -c) interprets each text message as a script line.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { simulateExec } from './actions/observe.ts';
@@ -12,7 +12,7 @@ const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']
 
 export function attachExecServer(server: Server, core: EmulatorCore): { close(): void } {
   const wss = new WebSocketServer({ noServer: true });
-  const onUpgrade = (req: { url?: string }, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const m = /^\/_exec\/([0-9a-f]{32})$/.exec(req.url ?? '');
     const session = m ? core.execSessions.get(m[1] as string) : undefined;
     if (!session || session.expiresAt < core.now()) {
@@ -20,7 +20,7 @@ export function attachExecServer(server: Server, core: EmulatorCore): { close():
       return;
     }
     core.execSessions.delete(session.token);
-    wss.handleUpgrade(req as never, socket, head, (ws: WebSocket) => {
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       let group;
       try {
         group = core.group(session.containerGroupId);

@@ -202,8 +202,8 @@ function verifyV3(req: IncomingSignedRequest, auth: string, opts: VerifyOptions)
   const payloadHash = sha256Hex(req.body);
   const claimedHash = header(req.headers, 'x-acs-content-sha256') ?? '';
   if (!safeEqual(payloadHash, claimedHash.toLowerCase())) throw Errors.signatureDoesNotMatch();
-  const { path, query } = splitUrl(req.url);
-  void path; // RPC signs '/' whatever the path (openapi-wire.md §2)
+  // RPC signs '/' whatever the request path (openapi-wire.md §2), so only the query matters.
+  const { query } = splitUrl(req.url);
   const q = parseQuery(query);
   let matched = false;
   for (const encodeNames of [false, true]) {

@@ -42,7 +42,7 @@ export function imageCacheStatus(
 
 export const createImageCache: ActionHandler = (core, params) => {
   const p = parseParams(createSchema, unflatten(params));
-  const regionId = core.checkRegion(p.RegionId);
+  core.checkRegion(p.RegionId);
   if (!core.vSwitch(p.VSwitchId)) throw Errors.vSwitchNotFound();
   if (!core.opts.securityGroups.some((s) => s.securityGroupId === p.SecurityGroupId)) {
     throw Errors.securityGroupNotFound();
@@ -66,7 +66,6 @@ export const createImageCache: ActionHandler = (core, params) => {
       events: [],
       eliminationStrategy: p.EliminationStrategy ?? '',
     };
-    void regionId;
     core.state.imageCaches[id] = cache;
     core.changed();
     return { ImageCacheId: id, ContainerGroupId: cache.containerGroupId };
