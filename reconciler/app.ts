@@ -23,7 +23,7 @@ import {
   type ReconcilerConfig,
 } from '../shared/config.ts';
 import { Eci } from '../shared/eci-client.ts';
-import { isNotFound, loadKubeConfig } from '../shared/kube.ts';
+import { copyKubeConfig, isNotFound, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
 import { runInformer, watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
 import { TokenBucket } from '../shared/workqueue.ts';
 import { NodeController } from './node.ts';
@@ -75,7 +75,9 @@ export async function startReconciler(
   options: { kc?: KubeConfig; log?: Logger } = {},
 ): Promise<ReconcilerHandle> {
   const log = options.log ?? createLogger('eci-reconciler');
-  const kc = options.kc ?? loadKubeConfig(config.kubeconfig);
+  const kc = withPooledConnections(
+    options.kc ? copyKubeConfig(options.kc) : loadKubeConfig(config.kubeconfig),
+  );
   const core = kc.makeApiClient(CoreV1Api);
   const registry = createRegistry('reconciler');
   const nodeNames = nodeNamesOf(config);
@@ -239,6 +241,7 @@ export async function startReconciler(
       regionId: config.regionId,
       placement,
       workers: config.workers,
+      createWorkers: config.createWorkers,
       createBucket: new TokenBucket(config.createQps, config.createBurst),
       log,
       onCreated: (id) => late.poller?.markDirty(id),

@@ -34,6 +34,7 @@ const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export const CONTAINER_INSTANCE_CREATED = 'ContainerInstanceCreated';
 const GONE_GRACE_MS = 15_000;
+const CONFIGMAP_TTL_MS = 10_000;
 
 export interface PodReconcilerOptions {
   kc: KubeConfig;
@@ -44,6 +45,7 @@ export interface PodReconcilerOptions {
   /** Current placement: from the ECI Profile, else the flags. */
   placement: () => { vSwitchIds: string[]; securityGroupId: string; profile?: ProfileDefaults };
   workers: number;
+  createWorkers: number;
   /** Paces CreateContainerGroup to the account's quota so creates are not throttled. */
   createBucket: TokenBucket;
   log: Logger;
@@ -57,12 +59,19 @@ export interface PodReconcilerOptions {
 
 export class PodReconciler {
   readonly queue = new WorkQueue<string>();
+  /** Pods waiting for CreateContainerGroup. */
+  readonly createQueue = new WorkQueue<string>();
+  /** Pods inside a create right now: the main queue leaves them alone until it is done. */
+  private readonly creating = new Set<string>();
+  private readonly configMapCache = new Map<string, { at: number; value: V1ConfigMap | undefined }>();
   /** Pods bound to our nodes, by UID, as the informers last saw them. */
   readonly pods = new Map<string, V1Pod>();
   /** What is known of each pod's container group, by pod UID. */
   readonly records = new Map<string, GroupRecord>();
   private readonly seenEvents = new Map<string, Set<string>>();
   private readonly noStockAttempts = new Map<string, number>();
+  /** Pods holding a future CreateContainerGroup slot from the bucket (ms when it is due). */
+  private readonly createSlots = new Map<string, number>();
   private readonly informers: ListWatch<V1Pod>[] = [];
   private readonly core: CoreV1Api;
   private readonly recorder: EventRecorder;
@@ -118,12 +127,14 @@ export class PodReconciler {
     await Promise.all(synced);
     await this.adopt();
     this.synced = true;
-    this.workers = runWorkers(
-      this.queue,
-      this.o.workers,
-      (uid) => this.reconcile(uid),
-      (uid, err) => this.log.warn({ err, uid }, 'reconcile failed; retrying with backoff'),
-    );
+    const onError = (uid: string, err: unknown) =>
+      this.log.warn({ err, uid }, 'reconcile failed; retrying with backoff');
+    // Creates wait on the ECI quota and take several API calls each: they get their own
+    // workers so status updates and deletes never queue behind a burst of creates.
+    this.workers = Promise.all([
+      runWorkers(this.queue, this.o.workers, (uid) => this.reconcile(uid), onError),
+      runWorkers(this.createQueue, this.o.createWorkers, (uid) => this.reconcileCreate(uid), onError),
+    ]).then(() => {});
     for (const uid of this.pods.keys()) this.queue.add(uid);
   }
 
@@ -131,6 +142,7 @@ export class PodReconciler {
     this.stopped = true;
     await Promise.all(this.informers.map((i) => i.stop()));
     this.queue.shutdown();
+    this.createQueue.shutdown();
     await this.workers;
   }
 
@@ -205,8 +217,23 @@ export class PodReconciler {
     }
   }
 
+  /** One create attempt, from the create queue; re-checks that a create is still what the pod needs. */
+  async reconcileCreate(uid: string): Promise<{ requeueAfterMs?: number; retry?: boolean } | void> {
+    if (this.queue.isProcessing(uid)) return { requeueAfterMs: 20 };
+    const pod = this.pods.get(uid);
+    if (decide(pod, this.records.get(uid), Date.now()).kind !== 'create') return;
+    this.creating.add(uid);
+    try {
+      return await this.create(pod!);
+    } finally {
+      this.creating.delete(uid);
+      if (this.records.has(uid)) this.queue.add(uid);
+    }
+  }
+
   /** One pass for one pod. */
   async reconcile(uid: string): Promise<{ requeueAfterMs?: number; retry?: boolean } | void> {
+    if (this.creating.has(uid)) return { requeueAfterMs: 50 };
     const pod = this.pods.get(uid);
     const record = this.records.get(uid);
     const now = Date.now();
@@ -220,13 +247,16 @@ export class PodReconciler {
       case 'none':
         return later();
       case 'forget':
+        this.createSlots.delete(uid);
         this.records.delete(uid);
         this.seenEvents.delete(uid);
         this.noStockAttempts.delete(uid);
         this.recorder.forget(uid);
         return;
       case 'create':
-        return (await this.create(pod!)) ?? later();
+        // A pod backing off after a failed create keeps its delay.
+        if (!this.createQueue.has(uid)) this.createQueue.add(uid);
+        return later();
       case 'lookup':
         await this.lookup(uid, action.id);
         return;
@@ -266,8 +296,21 @@ export class PodReconciler {
     };
   }
 
-  private async create(pod: V1Pod): Promise<{ retry?: boolean } | void> {
+  private async create(pod: V1Pod): Promise<{ retry?: boolean; requeueAfterMs?: number } | void> {
     const uid = pod.metadata!.uid!;
+    // Wait for a create slot without holding a worker: reserve one and come back when it is due.
+    const slot = this.createSlots.get(uid);
+    if (slot === undefined) {
+      const wait = this.o.createBucket.reserve();
+      if (wait > 0) {
+        this.createSlots.set(uid, Date.now() + wait);
+        return { requeueAfterMs: wait };
+      }
+    } else {
+      const left = slot - Date.now();
+      if (left > 0) return { requeueAfterMs: left };
+      this.createSlots.delete(uid);
+    }
     const placement = this.o.placement();
     const input = await this.fetchReferences(pod);
     const result = translatePod({
@@ -307,7 +350,6 @@ export class PodReconciler {
       request.vSwitchId = [...vsw.slice(k), ...vsw.slice(0, k)].join(',');
     }
 
-    await this.o.createBucket.take();
     let created: { containerGroupId: string; requestId: string };
     try {
       created = await this.o.eci.createContainerGroup(request);
@@ -346,7 +388,7 @@ export class PodReconciler {
     return;
   }
 
-  /** The annotations and ContainerInstanceCreated condition that tie the pod to its group. */
+  /** The annotations that tie the pod to its group (the condition comes with the first status write). */
   private async writeInstanceAnnotations(
     pod: V1Pod,
     id: string,
@@ -371,26 +413,6 @@ export class PodReconciler {
           },
         },
         MERGE,
-      );
-      await this.core.patchNamespacedPodStatus(
-        {
-          name: pod.metadata!.name!,
-          namespace: pod.metadata!.namespace!,
-          body: {
-            status: {
-              conditions: [
-                {
-                  type: CONTAINER_INSTANCE_CREATED,
-                  status: 'True',
-                  reason: 'Created',
-                  message: `container group ${id}`,
-                  lastTransitionTime: rfc3339(new Date()),
-                },
-              ],
-            },
-          },
-        },
-        SMP,
       );
     } catch (err) {
       // The group exists and is tracked; the annotations are informational. Do not create again.
@@ -439,9 +461,7 @@ export class PodReconciler {
       );
       return out;
     };
-    const configMaps = await fetchAll<V1ConfigMap>(cmNames, (name) =>
-      this.core.readNamespacedConfigMap({ name, namespace }),
-    );
+    const configMaps = await fetchAll<V1ConfigMap>(cmNames, (name) => this.readConfigMap(namespace, name));
     const secrets = await fetchAll<V1Secret>(secretNames, (name) =>
       this.core.readNamespacedSecret({ name, namespace }),
     );
@@ -483,6 +503,16 @@ export class PodReconciler {
     return { configMaps, secrets, persistentVolumeClaims, persistentVolumes, serviceAccountTokens };
   }
 
+  /** ConfigMaps (kube-root-ca.crt above all, which every pod mounts) cached briefly per namespace. */
+  private async readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
+    const key = `${namespace}/${name}`;
+    const hit = this.configMapCache.get(key);
+    if (hit && Date.now() - hit.at < CONFIGMAP_TTL_MS && hit.value) return hit.value;
+    const value = await this.core.readNamespacedConfigMap({ name, namespace });
+    this.configMapCache.set(key, { at: Date.now(), value });
+    return value;
+  }
+
   /** After IdempotentParameterMismatch: a group for this pod may exist already; adopt it. */
   private async adoptByTag(uid: string): Promise<boolean> {
     const tags = [...ownershipFilter(this.o.clusterId), { key: 'eci-virtual-node/pod-uid', value: uid }];
@@ -510,7 +540,22 @@ export class PodReconciler {
     }
     const phase = pod.status?.phase;
     if (phase !== 'Succeeded' && phase !== 'Failed') {
-      const desired = podStatusFromGroup(pod, group, new Date());
+      const now = new Date();
+      const desired = podStatusFromGroup(pod, group, now);
+      // Folded into the first status write rather than a patch of its own.
+      const created = desired.conditions.find((c) => c.type === CONTAINER_INSTANCE_CREATED);
+      if (created?.status !== 'True') {
+        desired.conditions = [
+          ...desired.conditions.filter((c) => c.type !== CONTAINER_INSTANCE_CREATED),
+          {
+            type: CONTAINER_INSTANCE_CREATED,
+            status: 'True',
+            reason: 'Created',
+            message: `container group ${record.id}`,
+            lastTransitionTime: rfc3339(now),
+          },
+        ];
+      }
       const diff = statusDiff(pod.status, desired);
       if (Object.keys(diff).length > 0) {
         try {
@@ -526,15 +571,17 @@ export class PodReconciler {
     }
     const { fresh, seen } = unseenEvents(group.events, this.seenEvents.get(uid) ?? new Set());
     this.seenEvents.set(uid, seen);
-    for (const e of fresh) {
-      await this.recorder.record(
-        pod,
-        e.type === 'Warning' ? 'Warning' : 'Normal',
-        e.reason || 'ECIEvent',
-        e.message ?? '',
-        pod.spec?.nodeName,
-      );
-    }
+    await Promise.all(
+      fresh.map((e) =>
+        this.recorder.record(
+          pod,
+          e.type === 'Warning' ? 'Warning' : 'Normal',
+          e.reason || 'ECIEvent',
+          e.message ?? '',
+          pod.spec?.nodeName,
+        ),
+      ),
+    );
   }
 
   private async deleteGroup(record: GroupRecord, pod: V1Pod | undefined): Promise<void> {

@@ -5,6 +5,35 @@ import { KubeConfig } from '@kubernetes/client-node';
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/**
+ * @kubernetes/client-node 2.0 builds a new undici Agent — so a new TLS connection — for every
+ * request; under load that costs a handshake per call and leaks idle sockets. This gives the
+ * KubeConfig one shared Agent per cluster/user, reused by every request and watch.
+ */
+export function withPooledConnections(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as {
+    createDispatcher: (cluster: unknown, agentOptions: unknown) => unknown;
+    __pooled?: boolean;
+  };
+  if (target.__pooled) return kc;
+  const original = target.createDispatcher.bind(kc);
+  const cache = new Map<string, unknown>();
+  target.createDispatcher = (cluster, agentOptions) => {
+    const key = JSON.stringify([kc.getCurrentCluster()?.name, kc.getCurrentUser()?.name]);
+    if (!cache.has(key)) cache.set(key, original(cluster, agentOptions));
+    return cache.get(key);
+  };
+  target.__pooled = true;
+  return kc;
+}
+
+/** An independent copy (so pooling or context changes never leak into the caller's object). */
+export function copyKubeConfig(kc: KubeConfig): KubeConfig {
+  const copy = new KubeConfig();
+  copy.loadFromString(kc.exportConfig());
+  return copy;
+}
+
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
   const file = path ?? process.env.KUBECONFIG;

@@ -184,6 +184,11 @@ export class WorkQueue<K> {
     return this.timers.size;
   }
 
+  /** True while the key is queued, waiting out a delay, or being processed. */
+  has(key: K): boolean {
+    return this.dirty.has(key) || this.processing.has(key) || this.timers.has(key);
+  }
+
   isProcessing(key: K): boolean {
     return this.processing.has(key);
   }

@@ -154,19 +154,41 @@ describe('pod lifecycle on the virtual node', () => {
   });
 
   test('a spec ECI rejects leaves the pod Pending with ProviderFailed and the ECI code in an Event', async () => {
-    const args = Array.from({ length: 11 }, (_, i) => `a${i}`);
-    await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'invalid', { args }) });
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'invalid', {
+        annotations: { 'k8s.aliyun.com/eci-security-group': 'sg-does-not-exist' },
+      }),
+    });
     const event = await eventually('ProviderFailed event', async () =>
       (await events('invalid')).find((e) => e.reason === 'ProviderFailed'),
     );
-    assert.match(event.message ?? '', /InvalidParameter/);
+    assert.match(event.message ?? '', /InvalidSecurityGroupId\.NotFound/);
     assert.match(event.message ?? '', /RequestId: /);
     const pod = await eventually('pod status ProviderFailed', async () => {
       const p = await readPod('invalid');
       return p.status?.reason === 'ProviderFailed' ? p : undefined;
     });
     assert.equal(pod.status?.phase, 'Pending');
-    assert.match(pod.status?.message ?? '', /InvalidParameter/);
+    assert.match(pod.status?.message ?? '', /InvalidSecurityGroupId\.NotFound/);
     assert.equal((await groupsFor('invalid')).length, 0);
+  });
+
+  test('a pod the translation rejects fails fast under restartPolicy Never, naming the field', async () => {
+    const args = Array.from({ length: 11 }, (_, i) => `a${i}`);
+    const creates = await stack.admin.callCount('CreateContainerGroup');
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'untranslatable', { args, restartPolicy: 'Never' }),
+    });
+    const pod = await eventually('pod Failed', async () => {
+      const p = await readPod('untranslatable');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    assert.equal(pod.status?.reason, 'ProviderFailed');
+    assert.match(pod.status?.message ?? '', /spec\.containers\[0\]\.args/);
+    const event = (await events('untranslatable')).find((e) => e.reason === 'ProviderFailed');
+    assert.match(event?.message ?? '', /spec\.containers\[0\]\.args/);
+    assert.equal(await stack.admin.callCount('CreateContainerGroup'), creates, 'ECI never called');
   });
 });

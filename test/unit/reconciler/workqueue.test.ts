@@ -65,6 +65,20 @@ test('a key added while processing is re-queued only after done, never handed ou
   assert.equal(q.length, 0);
 });
 
+test('has() covers queued, delayed and processing keys', async () => {
+  const q = new WorkQueue<string>();
+  assert.equal(q.has('a'), false);
+  q.add('a');
+  assert.equal(q.has('a'), true);
+  await q.get();
+  assert.equal(q.has('a'), true, 'processing');
+  q.done('a');
+  assert.equal(q.has('a'), false);
+  q.addAfter('b', 1000);
+  assert.equal(q.has('b'), true, 'delayed');
+  q.shutdown();
+});
+
 test('get waits for an add and returns undefined after shutdown', async () => {
   const q = new WorkQueue<number>();
   const pending = q.get();

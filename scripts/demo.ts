@@ -1,0 +1,244 @@
+// `make demo`: the whole system on one machine. Starts a real control plane, the ECI
+// emulator, the webhook and the reconciler; applies examples/; waits until the pods run
+// on virtual-node-eci-0 and the Job completes; prints nodes and pods and how to explore
+// with kubectl; stays up until Ctrl-C (or exits at once with DEMO_EXIT=1). Every process
+// it started is stopped on the way out.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdmissionregistrationV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.ts';
+import { freePort } from '../test/harness/ports.ts';
+import { startEmulator, type EmulatorHandle } from '../emulator/index.ts';
+import { webhookConfiguration } from '../webhook/webhook-config.ts';
+
+const NODE = 'virtual-node-eci-0';
+const SYSTEM_NS = 'eci-virtual-node';
+const EXIT_AT_ONCE = process.env.DEMO_EXIT === '1';
+const children: ChildProcess[] = [];
+let cp: ControlPlane | undefined;
+let emu: EmulatorHandle | undefined;
+
+const step = (msg: string) => console.log(`==> ${msg}`);
+
+async function cleanup(): Promise<void> {
+  for (const child of children.reverse()) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+  await emu?.close().catch(() => {});
+  await cp?.stop().catch(() => {});
+}
+
+/** Starts a program of this repo and resolves once a JSON log line satisfies `ready`. */
+function startProgram(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: (entry: Record<string, unknown>) => boolean,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 90 s: ${stderr}`)), 90_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        if (ready(JSON.parse(line) as Record<string, unknown>)) {
+          clearTimeout(timer);
+          resolve(child);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 180_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch {
+      // not yet
+    }
+    await sleep(500);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function kubectl(kubeconfig: string, args: string[]): string {
+  const r = spawnSync(cp!.kubectlPath, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function main(): Promise<void> {
+  step('starting the control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)');
+  cp = await startControlPlane();
+  const kc: KubeConfig = cp.kubeConfig;
+  const core = kc.makeApiClient(CoreV1Api);
+  const env = { KUBECONFIG: cp.kubeconfigPath };
+
+  step('starting the ECI emulator');
+  emu = await startEmulator({ logLevel: 'warn' });
+  console.log(`    ${emu.url}`);
+
+  step('installing the add-on: namespace, credentials Secret, ECI Profile');
+  await core.createNamespace({ body: { metadata: { name: SYSTEM_NS } } });
+  await core.createNamespacedSecret({
+    namespace: 'kube-system',
+    body: {
+      metadata: { name: 'alibaba-addon-secret' },
+      stringData: {
+        'access-key-id': 'emulator-access-key-id',
+        'access-key-secret': 'emulator-access-key-secret',
+      },
+    },
+  });
+  await core.createNamespacedConfigMap({
+    namespace: 'kube-system',
+    body: {
+      metadata: { name: 'eci-profile' },
+      data: { vSwitchIds: 'vsw-emu-h,vsw-emu-i', securityGroupId: 'sg-emu', vpcId: 'vpc-emu' },
+    },
+  });
+  await core.createNamespacedService({
+    namespace: 'kube-system',
+    body: { metadata: { name: 'kube-dns' }, spec: { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } },
+  });
+
+  step('starting the webhook');
+  const port = await freePort();
+  await kc.makeApiClient(AdmissionregistrationV1Api).createMutatingWebhookConfiguration({
+    body: webhookConfiguration({ namespace: SYSTEM_NS, url: `https://127.0.0.1:${port}/mutate` }),
+  });
+  await startProgram(
+    'webhook',
+    [
+      'webhook/main.ts',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--namespace',
+      SYSTEM_NS,
+      '--cert-hosts',
+      '127.0.0.1',
+    ],
+    env,
+    (e) => e.msg === 'listening',
+  );
+
+  step(`starting the reconciler (virtual node ${NODE})`);
+  await startProgram(
+    'reconciler',
+    [
+      'reconciler/main.ts',
+      '--eci-endpoint',
+      emu.url,
+      '--health-address',
+      '127.0.0.1:0',
+      '--cluster-id',
+      'demo',
+    ],
+    env,
+    (e) => e.msg === 'reconciler started',
+  );
+  await until('the virtual node to be Ready and schedulable', async () => {
+    const n = await core.readNode({ name: NODE });
+    const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    return ready && !(n.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready');
+  });
+  // The apiserver picks up new webhook configurations through an informer: wait for it.
+  await until('the webhook to be in effect', async () => {
+    const canary = await core.createNamespacedPod({
+      namespace: 'default',
+      dryRun: 'All',
+      body: {
+        metadata: { name: 'canary', labels: { eci: 'true' } },
+        spec: { containers: [{ name: 'c', image: 'nginx' }] },
+      },
+    });
+    return canary.spec?.nodeSelector?.type === 'virtual-kubelet';
+  });
+
+  step('applying examples/');
+  process.stdout.write(kubectl(cp.kubeconfigPath, ['apply', '-f', 'examples/']).replace(/^/gm, '    '));
+
+  step('waiting for the pods to run on the virtual node and the Job to complete');
+  const batch = kc.makeApiClient(BatchV1Api);
+  await until('pods Running on the virtual node', async () => {
+    const pods = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${NODE}` });
+    const running = pods.items
+      .filter((p) => p.status?.phase === 'Running')
+      .map((p) => p.metadata?.name ?? '');
+    return running.includes('hello-eci') && running.filter((n) => n.startsWith('web-')).length === 2;
+  });
+  await until('Job hello-job to complete', async () => {
+    const job = await batch.readNamespacedJob({ name: 'hello-job', namespace: 'default' });
+    return (job.status?.succeeded ?? 0) >= 1;
+  });
+
+  step('kubectl get nodes -o wide');
+  process.stdout.write(kubectl(cp.kubeconfigPath, ['get', 'nodes', '-o', 'wide']));
+  step('kubectl get pods -A -o wide');
+  process.stdout.write(kubectl(cp.kubeconfigPath, ['get', 'pods', '-A', '-o', 'wide']));
+  console.log('');
+  console.log('Explore further with kubectl (valid while the demo runs):');
+  console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
+  console.log(`alias kubectl=${cp.kubectlPath}`);
+  console.log(`ECI emulator admin API: ${emu.url}/_emulator/container-groups`);
+}
+
+let exiting = false;
+async function exit(code: number): Promise<never> {
+  if (!exiting) {
+    exiting = true;
+    console.log('==> stopping every process of the demo');
+    await cleanup();
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void exit(0));
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`demo failed: ${(err as Error).message}`);
+  if (cp) {
+    try {
+      console.error(kubectl(cp.kubeconfigPath, ['get', 'pods', '-A', '-o', 'wide']));
+      console.error(
+        kubectl(cp.kubeconfigPath, ['get', 'events', '-A', '--sort-by=.lastTimestamp']).slice(-4000),
+      );
+    } catch {
+      // best effort
+    }
+  }
+  await exit(1);
+}
+if (EXIT_AT_ONCE) await exit(0);
+console.log('Press Ctrl-C to stop.');
+setInterval(() => {}, 1 << 30);
