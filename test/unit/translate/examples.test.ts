@@ -193,7 +193,7 @@ test('StatefulSet pod with a PVC bound to a disk and a subdomain', () => {
     Memory: 4,
     RestartPolicy: 'Always',
     Volume: [
-      { DiskVolume: { DiskId: 'd-bp1datadb0', FsType: 'ext4' }, Name: 'data', Type: 'DiskVolume' },
+      { DiskVolume: { DiskId: 'd-bp1c3kx8u2r4z5f6a7b8', FsType: 'ext4' }, Name: 'data', Type: 'DiskVolume' },
       SA_VOLUME,
     ],
   });

@@ -50,6 +50,12 @@ export function loadExample(file: string): Omit<TranslateInput, 'defaults'> {
         secrets[doc.metadata.name] = { metadata, type: doc.type ?? 'Opaque', data };
         break;
       }
+      case 'PersistentVolume':
+        persistentVolumes[doc.metadata.name] = {
+          metadata: doc.metadata,
+          spec: doc.spec as V1PersistentVolume['spec'],
+        };
+        break;
       case 'Pod':
         pod = { metadata, spec: doc.spec as unknown as V1Pod['spec'] };
         break;
@@ -70,20 +76,13 @@ export function loadExample(file: string): Omit<TranslateInput, 'defaults'> {
         pod.spec = { ...pod.spec!, hostname: name, subdomain: String(doc.spec?.serviceName) };
         const templates = (doc.spec?.volumeClaimTemplates ?? []) as Array<{ metadata: { name: string } }>;
         for (const t of templates) {
-          // The StatefulSet controller names the claim, the disk CSI provisioner binds it.
+          // The StatefulSet controller names the claim; the PersistentVolume controller binds it
+          // to the file's PersistentVolume of the same storage class.
           const claim = `${t.metadata.name}-${name}`;
-          const pv = `d-bp1${claim.replace(/[^a-z0-9]/g, '')}`;
           persistentVolumeClaims[claim] = {
             metadata: { name: claim, namespace: NAMESPACE },
-            spec: { volumeName: pv },
-            status: { phase: 'Bound' },
-          };
-          persistentVolumes[pv] = {
-            metadata: { name: pv },
-            spec: {
-              capacity: { storage: '20Gi' },
-              csi: { driver: 'diskplugin.csi.alibabacloud.com', volumeHandle: pv, fsType: 'ext4' },
-            },
+            spec: {},
+            status: {},
           };
           pod.spec!.volumes = [
             ...(pod.spec!.volumes ?? []),
@@ -95,6 +94,14 @@ export function loadExample(file: string): Omit<TranslateInput, 'defaults'> {
     }
   }
   if (!pod) throw new Error(`${file} has no workload`);
+  // Bind each claim to the next unclaimed volume, as the PersistentVolume controller would.
+  const free = Object.keys(persistentVolumes);
+  for (const claim of Object.values(persistentVolumeClaims)) {
+    const pv = free.shift();
+    if (!pv) throw new Error(`${file}: no PersistentVolume for claim ${claim.metadata?.name}`);
+    claim.spec = { ...claim.spec, volumeName: pv };
+    claim.status = { phase: 'Bound' };
+  }
   // What the webhook stamps and the scheduler sets.
   pod.metadata = {
     ...pod.metadata,
