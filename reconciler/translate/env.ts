@@ -123,9 +123,9 @@ export function resolveResourceField(
     else if (resource === 'memory') raw = kind === 'limits' ? totals.memory * 2 ** 30 : 0;
     else raw = kind === 'limits' ? 30 * 2 ** 30 : 0;
   }
-  const divisor = parseQuantity(ref.divisor ?? (resource === 'cpu' ? '1' : '1')) ?? 1;
-  if (divisor <= 0) {
-    ctx.issues.error(field, `resourceFieldRef divisor ${String(ref.divisor)} is not positive`);
+  const divisor = parseQuantity(ref.divisor ?? '1');
+  if (divisor === undefined || divisor <= 0) {
+    ctx.issues.error(field, `resourceFieldRef divisor ${String(ref.divisor)} is not a positive quantity`);
     return undefined;
   }
   return String(Math.ceil(ceilTo(raw / divisor, 9)));

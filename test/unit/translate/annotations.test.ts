@@ -207,3 +207,15 @@ test('resource ids are accepted in the shape the ECI Profile accepts', () => {
   );
   assert.equal(checkEciAnnotations({ 'k8s.aliyun.com/eci-vswitch': 'subnet-1' }).errors.length, 1);
 });
+
+test('booleans are case-insensitive and ids tolerate surrounding spaces', () => {
+  assert.deepEqual(
+    apply({ 'k8s.aliyun.com/eci-with-eip': 'True', 'k8s.aliyun.com/eci-ram-role-name': ' role-a ' }),
+    {
+      cpu: 2,
+      memory: 4,
+      autoCreateEip: true,
+      ramRoleName: 'role-a',
+    },
+  );
+});

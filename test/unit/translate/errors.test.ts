@@ -197,7 +197,17 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp;
       }),
     },
     field: 'spec.containers[0].env[0].valueFrom.resourceFieldRef',
-    message: /divisor 0 is not positive/,
+    message: /divisor 0 is not a positive quantity/,
+  },
+  {
+    name: 'resourceFieldRef with a divisor that is not a quantity',
+    input: {
+      pod: pod({
+        env: [{ name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: 'milli' } } }],
+      }),
+    },
+    field: 'spec.containers[0].env[0].valueFrom.resourceFieldRef',
+    message: /divisor milli is not a positive quantity/,
   },
   {
     name: 'configMapKeyRef to a missing ConfigMap',
