@@ -397,3 +397,9 @@ test('Spark-driver-like pod: specs annotation, pod IP bind address, conf ConfigM
     "annotation k8s.aliyun.com/eci-kube-proxy-enabled has no effect: no such field in CreateContainerGroup (@alicloud/eci20180808 2.0.3); ClusterIP reachability follows the ECI Profile's enableClusterIp",
   ]);
 });
+
+test('the translation is deterministic: a retry with the same inputs sends the same request', () => {
+  for (const file of ['nginx-deployment.yaml', 'every-annotation.yaml', 'statefulset-pvc.yaml']) {
+    assert.deepEqual(run(file).map, run(file).map, file);
+  }
+});
