@@ -8,7 +8,7 @@ import { privateZoneActions } from './actions/privatezone.ts';
 import { EmulatorCore } from './core.ts';
 import { FaultTable } from './faults.ts';
 import { resolveOptions, type EmulatorInput } from './options.ts';
-import { QuotaTable } from './quotas.ts';
+import { ECI_LIMITS, QuotaTable } from './quotas.ts';
 import { ECI_VERSION, PVTZ_VERSION, RETIRED_ECI_ACTIONS, Router } from './router.ts';
 import { buildServer } from './server.ts';
 import { attachExecServer } from './exec-ws.ts';
@@ -46,7 +46,7 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
     core.onChange = () => w.schedule();
   }
   const faults = new FaultTable();
-  const quotas = new QuotaTable();
+  const quotas = new QuotaTable({ ...ECI_LIMITS, ...opts.quotaLimits });
   const app = buildServer({ core, router: buildRouter(), faults, quotas });
   await app.listen({ host: opts.host, port: opts.port });
   const exec = attachExecServer(app.server, core);

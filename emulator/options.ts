@@ -46,6 +46,8 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** Per-action token buckets with the published ECI limits. */
   quotas: boolean;
+  /** Per-action bucket overrides, merged over the published limits (e.g. a small Create bucket in tests). */
+  quotaLimits: Record<string, { burst: number; refillPerSec: number }>;
   /** Allowed clock skew for x-acs-date / Timestamp. */
   clockSkewMs: number;
   /** Log level for the emulator's pino logger ('silent' in tests). */
@@ -86,6 +88,7 @@ export const EMULATOR_DEFAULTS: EmulatorOptions = {
   securityGroups: [{ securityGroupId: 'sg-emu', vpcId: 'vpc-emu' }],
   timing: DEFAULT_TIMING,
   quotas: true,
+  quotaLimits: {},
   clockSkewMs: 15 * 60 * 1000,
   logLevel: 'info',
 };
@@ -133,6 +136,10 @@ export const optionsSchema = z
     timing: timingSchema,
     stateFile: z.string().min(1).optional(),
     quotas: z.boolean(),
+    quotaLimits: z.record(
+      z.string().min(1),
+      z.object({ burst: z.number().int().positive(), refillPerSec: z.number().nonnegative() }),
+    ),
     clockSkewMs: nonNegative,
     logLevel: z.string(),
   })

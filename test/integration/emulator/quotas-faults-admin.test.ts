@@ -43,6 +43,24 @@ describe('quotas', () => {
     );
   });
 
+  test('quota limits can be overridden per action', async () => {
+    const frozen = Date.now();
+    const small = await startTestEmulator({
+      now: () => frozen,
+      quotaLimits: { DescribeContainerGroups: { burst: 3, refillPerSec: 1 } },
+    });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () =>
+          small.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({})),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
+    } finally {
+      await small.emu.close();
+    }
+  });
+
   test('quotas can be switched off', async () => {
     const frozen = Date.now();
     const free = await startTestEmulator({ now: () => frozen, quotas: false });
