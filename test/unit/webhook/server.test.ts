@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -333,5 +334,63 @@ describe('TLS', () => {
     assert.equal(await peerCommonName(), 'first');
     setServingCertificate(app, { cert: second.certPem, key: second.keyPem });
     assert.equal(await peerCommonName(), 'second');
+  });
+});
+
+describe('graceful close', () => {
+  test('an in-flight review is answered before close() resolves; new connections are refused after', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const app = buildServer({
+      logger,
+      registry: new Registry(),
+      state: makeState({
+        namespaceLabels: async () => {
+          entered();
+          await gate;
+          return { eci: 'true' };
+        },
+      }),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const body = JSON.stringify(podReview('admission.k8s.io/v1', eciPod));
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/mutate',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    await inHandler;
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(closed, false, 'close waits for the in-flight review');
+    release();
+    const answered = await response;
+    assert.equal(answered.status, 200);
+    assert.equal(JSON.parse(answered.body).response.patchType, 'JSONPatch');
+    await closing;
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/healthz' }, resolve);
+        req.on('error', reject);
+        req.end();
+      }),
+    );
   });
 });
