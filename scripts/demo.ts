@@ -4,6 +4,9 @@
 // with kubectl; stays up until Ctrl-C (or exits at once with DEMO_EXIT=1). Every process
 // it started is stopped on the way out.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionregistrationV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -15,6 +18,8 @@ import { webhookConfiguration } from '../webhook/webhook-config.ts';
 const NODE = 'virtual-node-eci-0';
 const SYSTEM_NS = 'eci-virtual-node';
 const EXIT_AT_ONCE = process.env.DEMO_EXIT === '1';
+const LOG_DIR = join(tmpdir(), 'eci-virtual-node-demo');
+mkdirSync(LOG_DIR, { recursive: true });
 const children: ChildProcess[] = [];
 let cp: ControlPlane | undefined;
 let emu: EmulatorHandle | undefined;
@@ -42,9 +47,17 @@ function startProgram(
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+    // Readiness is read from info-level log lines, so children log at info at least.
+    env: {
+      ...process.env,
+      LOG_LEVEL: /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') ? process.env.LOG_LEVEL : 'info',
+      ...env,
+    },
   });
   children.push(child);
+  const logFile = createWriteStream(join(LOG_DIR, `${name}.log`));
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve, reject) => {
@@ -181,7 +194,7 @@ async function main(): Promise<void> {
   });
 
   step('applying examples/');
-  process.stdout.write(kubectl(cp.kubeconfigPath, ['apply', '-f', 'examples/']).replace(/^/gm, '    '));
+  console.log(kubectl(cp.kubeconfigPath, ['apply', '-f', 'examples/']).trimEnd().replace(/^/gm, '    '));
 
   step('waiting for the pods to run on the virtual node and the Job to complete');
   const batch = kc.makeApiClient(BatchV1Api);
@@ -206,6 +219,7 @@ async function main(): Promise<void> {
   console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log(`alias kubectl=${cp.kubectlPath}`);
   console.log(`ECI emulator admin API: ${emu.url}/_emulator/container-groups`);
+  console.log(`Logs of the webhook and the reconciler: ${LOG_DIR}/`);
 }
 
 let exiting = false;
