@@ -72,6 +72,12 @@ export class EmulatorAdmin {
   containerGroups(): Promise<AdminContainerGroup[]> {
     return this.call('GET', '/container-groups');
   }
+  /** Prometheus text of the emulator's own metrics. */
+  async metrics(): Promise<string> {
+    const res = await fetch(`${this.base}/metrics`);
+    if (!res.ok) throw new Error(`emulator admin GET /metrics: ${res.status}`);
+    return res.text();
+  }
   privateZones(): Promise<unknown[]> {
     return this.call('GET', '/privatezone');
   }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { EmulatorCore } from './core.ts';
 import { faultSchema, type FaultTable } from './faults.ts';
 import { expire } from './lifecycle.ts';
+import type { EmulatorMetrics } from './metrics.ts';
 import type { QuotaTable } from './quotas.ts';
 
 export const ADMIN_PREFIX = '/_emulator';
@@ -41,10 +42,9 @@ function parse<S extends z.ZodType>(schema: S, req: FastifyRequest): z.output<S>
 
 export function registerAdmin(
   app: FastifyInstance,
-  core: EmulatorCore,
-  faults: FaultTable,
-  quotas: QuotaTable,
+  parts: { core: EmulatorCore; faults: FaultTable; quotas: QuotaTable; metrics: EmulatorMetrics },
 ): void {
+  const { core, faults, quotas, metrics } = parts;
   app.register(
     async (admin) => {
       admin.addHook('onRequest', async (req, reply) => {
@@ -107,6 +107,11 @@ export function registerAdmin(
           request: g.request,
         })),
       );
+      admin.get('/metrics', async (_req, reply) => {
+        await reply
+          .header('content-type', metrics.registry.contentType)
+          .send(await metrics.registry.metrics());
+      });
       admin.get('/privatezone', async () => Object.values(core.state.pvtzZones));
       admin.post('/reset', async () => {
         core.reset();

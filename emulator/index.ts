@@ -8,6 +8,7 @@ import { privateZoneActions } from './actions/privatezone.ts';
 import { EmulatorCore } from './core.ts';
 import { FaultTable } from './faults.ts';
 import { resolveOptions, type EmulatorInput } from './options.ts';
+import { EmulatorMetrics } from './metrics.ts';
 import { ECI_LIMITS, QuotaTable } from './quotas.ts';
 import { ECI_VERSION, PVTZ_VERSION, RETIRED_ECI_ACTIONS, Router } from './router.ts';
 import { buildServer } from './server.ts';
@@ -47,7 +48,8 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
   }
   const faults = new FaultTable();
   const quotas = new QuotaTable({ ...ECI_LIMITS, ...opts.quotaLimits });
-  const app = buildServer({ core, router: buildRouter(), faults, quotas });
+  const metrics = new EmulatorMetrics();
+  const app = buildServer({ core, router: buildRouter(), faults, quotas, metrics });
   await app.listen({ host: opts.host, port: opts.port });
   const exec = attachExecServer(app.server, core);
   const addr = app.server.address() as AddressInfo;

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { EmulatorCore } from './core.ts';
 import { ApiError, Errors, errorBody, newRequestId } from './errors.ts';
 import type { FaultTable } from './faults.ts';
+import type { EmulatorMetrics } from './metrics.ts';
 import type { QuotaTable } from './quotas.ts';
 import { PVTZ_VERSION, type Router } from './router.ts';
 import { NonceStore, verifyRequest } from './signature.ts';
@@ -14,6 +15,7 @@ export interface ServerParts {
   router: Router;
   faults: FaultTable;
   quotas: QuotaTable;
+  metrics: EmulatorMetrics;
 }
 
 function hostId(core: EmulatorCore, version: string): string {
@@ -35,6 +37,8 @@ async function handleApi(
 ): Promise<void> {
   const { core, router, faults, quotas } = parts;
   const requestId = newRequestId();
+  const started = performance.now();
+  let action = String(req.headers['x-acs-action'] ?? '');
   const versionHeader = String(req.headers['x-acs-version'] ?? '');
   let host = hostId(core, versionHeader);
   try {
@@ -53,7 +57,7 @@ async function handleApi(
       },
     );
     host = hostId(core, verified.version);
-    const { action } = verified;
+    action = verified.action;
     core.countCall(action);
     const fault = faults.decide(action);
     if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
@@ -62,11 +66,14 @@ async function handleApi(
     if (core.opts.quotas && !quotas.allow(action, core.now())) throw Errors.throttling();
     const body = handler(core, verified.params, { requestId, host: String(req.headers.host ?? '') });
     core.log.debug({ action, requestId }, 'ok');
+    parts.metrics.observe(action, 'OK', (performance.now() - started) / 1000);
     await reply
       .code(200)
       .header('content-type', 'application/json;charset=utf-8')
       .send({ RequestId: requestId, ...body });
   } catch (e) {
+    const err = e instanceof ApiError ? e : Errors.internalError();
+    parts.metrics.observe(action, err.code, (performance.now() - started) / 1000);
     if (e instanceof ApiError) {
       core.log.debug({ code: e.code, requestId }, 'api error');
       await sendError(reply, e, requestId, host);
@@ -82,7 +89,7 @@ export function buildServer(parts: ServerParts): FastifyInstance {
   // Keep every body raw: the signature covers its exact bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  registerAdmin(app, parts.core, parts.faults, parts.quotas);
+  registerAdmin(app, parts);
   const nonces = new NonceStore();
   const api = (req: FastifyRequest, reply: FastifyReply) => handleApi(parts, nonces, req, reply);
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: '/', handler: api });

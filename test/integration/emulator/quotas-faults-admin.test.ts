@@ -100,6 +100,15 @@ describe('faults, stock and admin', () => {
     await t.admin.clearFaults('DescribeContainerGroups');
     const r = await t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({}));
     assert.equal(r.statusCode, 200);
+    const metrics = await t.admin.metrics();
+    assert.match(
+      metrics,
+      /eci_emulator_requests_total\{[^}]*action="DescribeContainerGroups",code="ServiceUnavailable"[^}]*\} 1\n/,
+    );
+    assert.match(
+      metrics,
+      /eci_emulator_requests_total\{[^}]*action="DescribeContainerGroups",code="OK"[^}]*\} 1\n/,
+    );
   });
 
   test('an error rate of 0.5 fails about half of the calls', async () => {
