@@ -15,6 +15,7 @@ import {
   UPDATABLE,
 } from '../lifecycle.ts';
 import type { ContainerGroup } from '../model.ts';
+import type { VSwitchConfig } from '../options.ts';
 import { parseParams, unflatten } from '../params.ts';
 import { renderEvent, renderGroup, renderPodStatus } from '../render.ts';
 import { DEFAULT_SPEC, roundUpSpec } from '../specs.ts';
@@ -42,17 +43,14 @@ function resolveSpec(p: CreateContainerGroupParams): { cpu: number; memory: numb
 }
 
 interface Placement {
-  vSwitchId: string;
-  zoneId: string;
-  vpcId: string;
-  cidrOwner: ReturnType<EmulatorCore['vSwitch']>;
+  vsw: VSwitchConfig;
+  /** Set when the zone is out of stock in schedule-failed mode: the group will end ScheduleFailed. */
   scheduleFailure?: string;
 }
 
 function place(core: EmulatorCore, p: CreateContainerGroupParams): Placement {
-  const ids = p.VSwitchId.split(',').map((s) => s.trim());
-  const candidates = ids.map((id) => {
-    const v = core.vSwitch(id);
+  const candidates = p.VSwitchId.split(',').map((s) => {
+    const v = core.vSwitch(s.trim());
     if (!v) throw Errors.vSwitchNotFound();
     return v;
   });
@@ -63,21 +61,15 @@ function place(core: EmulatorCore, p: CreateContainerGroupParams): Placement {
   if (p.ZoneId) {
     if (!core.opts.zones.includes(p.ZoneId)) throw Errors.zoneNotFound();
     usable = candidates.filter((v) => v.zoneId === p.ZoneId);
-    if (usable.length === 0) {
-      throw Errors.invalidParameter('ZoneId', 'The specified vSwitch is not in the specified zone.');
-    }
   }
+  const [first] = usable;
+  if (!first) throw Errors.invalidParameter('ZoneId', 'The specified vSwitch is not in the specified zone.');
   // Like ECI's multi-zone creation: the first vSwitch whose zone has stock.
   const inStock = usable.find((v) => !core.outOfStock.has(v.zoneId));
-  if (inStock)
-    return { vSwitchId: inStock.vSwitchId, zoneId: inStock.zoneId, vpcId: inStock.vpcId, cidrOwner: inStock };
-  const first = usable[0] as NonNullable<(typeof usable)[number]>;
+  if (inStock) return { vsw: inStock };
   if (usable.every((v) => core.outOfStock.get(v.zoneId) === 'schedule-failed')) {
     return {
-      vSwitchId: first.vSwitchId,
-      zoneId: first.zoneId,
-      vpcId: first.vpcId,
-      cidrOwner: first,
+      vsw: first,
       scheduleFailure: `Schedule eci failed: NoStock: the resource is out of stock in zone ${first.zoneId}`,
     };
   }
@@ -102,11 +94,11 @@ export const createContainerGroup: ActionHandler = (core, params) => {
       id,
       name: p.ContainerGroupName,
       regionId,
-      zoneId: placement.zoneId,
-      vSwitchId: placement.vSwitchId,
-      vpcId: placement.vpcId,
+      zoneId: placement.vsw.zoneId,
+      vSwitchId: placement.vsw.vSwitchId,
+      vpcId: placement.vsw.vpcId,
       securityGroupId: p.SecurityGroupId,
-      intranetIp: core.allocateIp(placement.cidrOwner as NonNullable<Placement['cidrOwner']>),
+      intranetIp: core.allocateIp(placement.vsw),
       eniId: newId('eni'),
       status: 'Scheduling',
       createdAt: now,
