@@ -45,7 +45,12 @@ export function watchNamespaces(kubeConfig: KubeConfig, logger: Logger): Namespa
       if (cached) return cached.metadata?.labels ?? {};
       // The watch may lag a namespace created just before its first pod.
       try {
-        return (await core.readNamespace({ name })).metadata?.labels ?? {};
+        // Bounded: the apiserver gives the whole review only timeoutSeconds (5 s).
+        const read = core.readNamespace({ name });
+        const timeout = new Promise<never>((_, reject) => {
+          setTimeout(() => reject(new Error('namespace read timed out after 2 s')), 2_000).unref();
+        });
+        return (await Promise.race([read, timeout])).metadata?.labels ?? {};
       } catch (err) {
         if (!isNotFound(err)) logger.warn({ err, namespace: name }, 'could not read namespace');
         return undefined;

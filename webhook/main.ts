@@ -1,5 +1,7 @@
 // The webhook program: flags → certificates → caches → HTTPS server; graceful SIGTERM.
+import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Gauge } from 'prom-client';
 import { checkEciAnnotations } from '../shared/annotations.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
@@ -115,8 +117,17 @@ const app = buildServer({
     checkAnnotations: checkEciAnnotations,
   },
 });
+const certExpiry = new Gauge({
+  name: 'eci_webhook_certificate_expiry_timestamp_seconds',
+  help: 'notAfter of the serving certificate in use (alert when it nears now)',
+  registers: [registry],
+});
+const recordExpiry = (pem: string) =>
+  certExpiry.set(new Date(new X509Certificate(pem).validTo).getTime() / 1000);
+recordExpiry(serving.cert);
 onCertificate = (cert) => {
   serving = cert;
+  recordExpiry(cert.cert);
   setServingCertificate(app, { cert: cert.cert, key: cert.key });
   logger.info('serving certificate replaced');
 };
