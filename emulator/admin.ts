@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorCore } from './core.ts';
 import { faultSchema, type FaultTable } from './faults.ts';
-import { expire } from './lifecycle.ts';
+import { canExpire, expire } from './lifecycle.ts';
 import type { EmulatorMetrics } from './metrics.ts';
 import type { QuotaTable } from './quotas.ts';
 
@@ -85,10 +85,13 @@ export function registerAdmin(
           throw Object.assign(new Error(`containerGroupId: no group ${containerGroupId}`), {
             statusCode: 404,
           });
-        if (g.spotStrategy === 'NoSpot') {
-          throw Object.assign(new Error('containerGroupId: only spot groups can expire'), {
-            statusCode: 409,
-          });
+        if (!canExpire(g)) {
+          throw Object.assign(
+            new Error(
+              `containerGroupId: only live spot groups can expire (spot ${g.spotStrategy}, status ${g.status})`,
+            ),
+            { statusCode: 409 },
+          );
         }
         expire(g, core.now());
         core.changed();

@@ -402,14 +402,28 @@ export function beginUpdate(g: ContainerGroup, at: number, timing: TimingOptions
     const old = g.initContainers.find((o) => o.name === c.Name);
     return old ?? newContainerRuntime(c.Name, true);
   });
-  // Init containers run again after an update.
-  for (const c of g.initContainers) c.current = { ...c.current, state: 'Waiting', exitCode: 0 };
+  // Everything starts over: init containers run again, pulls are retried from scratch.
+  for (const c of [...g.initContainers, ...g.containers]) {
+    c.pullAttempts = 0;
+    if (c.init || c.current.state === 'Waiting') {
+      c.current = {
+        ...emptyState(),
+        state: 'Waiting',
+        reason: 'ContainerCreating',
+        detailStatus: 'ContainerCreating',
+      };
+    }
+  }
   g.terminalAt = undefined;
   g.succeededTime = undefined;
   g.failedTime = undefined;
   addEvent(g, at, 'Normal', 'Updating', `Updating container group ${g.name}`);
   setStatus(g, 'Updating', at);
   g.phaseEndsAt = at + timing.updatingMs;
+}
+
+export function canExpire(g: ContainerGroup): boolean {
+  return g.spotStrategy !== 'NoSpot' && g.status !== 'Terminating' && !TERMINAL.has(g.status);
 }
 
 export function expire(g: ContainerGroup, at: number): void {

@@ -157,6 +157,7 @@ describe('faults, stock and admin', () => {
     const g = await describeOne(t.client, id);
     assert.equal(g?.status, 'Expired');
     assert.notEqual(g?.expiredTime, '');
+    await assert.rejects(t.admin.expire(id), /409/, 'an expired group cannot expire again');
     const normal = await t.client.createContainerGroup(createRequest('nospot', [container('c')]));
     await assert.rejects(t.admin.expire(normal.body?.containerGroupId ?? ''), /409/);
   });
