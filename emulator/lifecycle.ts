@@ -276,6 +276,7 @@ function onContainerExit(g: ContainerGroup, c: ContainerRuntime, at: number, tim
 
 type Due =
   | { at: number; kind: 'phase' }
+  | { at: number; kind: 'deadline' }
   | { at: number; kind: 'exit'; c: ContainerRuntime }
   | { at: number; kind: 'restart'; c: ContainerRuntime };
 
@@ -285,6 +286,10 @@ function nextDue(g: ContainerGroup): Due | undefined {
     if (!best || d.at < best.at) best = d;
   };
   if (g.phaseEndsAt !== undefined) consider({ at: g.phaseEndsAt, kind: 'phase' });
+  const deadline = g.request.ActiveDeadlineSeconds;
+  if (deadline !== undefined && deadline > 0 && (g.status === 'Running' || g.status === 'Pending')) {
+    consider({ at: g.createdAt + deadline * 1000, kind: 'deadline' });
+  }
   if (g.status === 'Running' || g.status === 'Pending') {
     for (const c of [...g.initContainers, ...g.containers]) {
       if (c.current.state === 'Running' && c.exitAt !== undefined)
@@ -312,6 +317,19 @@ export function advance(g: ContainerGroup, now: number, timing: TimingOptions): 
     if (due.kind === 'restart') {
       due.c.restartAt = undefined;
       startContainer(g, due.c, due.at, timing);
+      continue;
+    }
+    if (due.kind === 'deadline') {
+      killAll(g, due.at, 'DeadlineExceeded');
+      addEvent(
+        g,
+        due.at,
+        'Warning',
+        'DeadlineExceeded',
+        'Pod was active on the node longer than the specified deadline',
+      );
+      g.failedTime = due.at;
+      setStatus(g, 'Failed', due.at);
       continue;
     }
     const at = due.at;

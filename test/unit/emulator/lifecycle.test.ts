@@ -140,6 +140,18 @@ describe('lifecycle on a fake clock', () => {
     assert.equal(g.events.find((e) => e.message === 'Error: ErrImagePull')?.count, 2);
   });
 
+  test('ActiveDeadlineSeconds fails a group that runs too long', () => {
+    const { core, create, at } = setup();
+    const id = create(undefined, { ActiveDeadlineSeconds: '2' });
+    at(1999);
+    assert.equal(core.group(id).status, 'Running');
+    at(2000);
+    const g = core.group(id);
+    assert.equal(g.status, 'Failed');
+    assert.equal(g.containers[0]?.current.reason, 'DeadlineExceeded');
+    assert.ok(g.events.some((e) => e.reason === 'DeadlineExceeded'));
+  });
+
   test('init containers run first; a failing one fails the group under Never', () => {
     const { core, create, at } = setup();
     const ok = create('exit 0', {
