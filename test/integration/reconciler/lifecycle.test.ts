@@ -191,4 +191,27 @@ describe('pod lifecycle on the virtual node', () => {
     assert.match(event?.message ?? '', /spec\.containers\[0\]\.args/);
     assert.equal(await stack.admin.callCount('CreateContainerGroup'), creates, 'ECI never called');
   });
+
+  test('NoStock in every zone is retried with an Event until a zone has stock again', async () => {
+    await stack.admin.setStock('cn-hangzhou-h', true);
+    await stack.admin.setStock('cn-hangzhou-i', true);
+    try {
+      await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'nostock') });
+      const warning = await eventually('no-stock event', async () =>
+        (await events('nostock')).find((e) => e.reason === 'ProviderCreateFailed'),
+      );
+      assert.match(warning.message ?? '', /NoStock/);
+      assert.match(warning.message ?? '', /next vSwitch/);
+      assert.equal((await readPod('nostock')).status?.phase, 'Pending');
+    } finally {
+      await stack.admin.setStock('cn-hangzhou-i', false);
+    }
+    await eventually('pod Running once cn-hangzhou-i has stock', async () => {
+      return (await readPod('nostock')).status?.phase === 'Running';
+    });
+    const groups = await groupsFor('nostock');
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]?.zoneId, 'cn-hangzhou-i');
+    await stack.admin.setStock('cn-hangzhou-h', false);
+  });
 });
