@@ -84,11 +84,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Open loop: a review every 1/rate s regardless of answers, so queueing shows in the latency. */
-async function latencyAtRate(
-  server: Server,
-  total: number,
-): Promise<{ p50: number; p99: number; max: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+async function latencyAtRate(server: Server, agent: Agent, total: number): Promise<number[]> {
   const latencies: Promise<number>[] = [];
   const interval = 1000 / RATE_PER_S;
   const begin = performance.now();
@@ -98,9 +94,36 @@ async function latencyAtRate(
     if (wait > 1) await sleep(wait);
     latencies.push(post(server, agent));
   }
-  const sorted = (await Promise.all(latencies)).sort((a, b) => a - b);
-  agent.destroy();
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+  return Promise.all(latencies);
+}
+
+/** One-second slices alternating between the servers, so machine noise hits both alike. */
+async function latencies(
+  total: number,
+): Promise<Record<'bare' | 'eci', { p50: number; p99: number; max: number }>> {
+  const agents = {
+    bare: new Agent({ keepAlive: true, maxSockets: 64 }),
+    eci: new Agent({ keepAlive: true, maxSockets: 64 }),
+  };
+  const samples = { bare: [] as number[], eci: [] as number[] };
+  for (let done = 0; done < total; done += RATE_PER_S) {
+    for (const mode of ['bare', 'eci'] as const) {
+      samples[mode].push(
+        ...(await latencyAtRate(servers[mode], agents[mode], Math.min(RATE_PER_S, total - done))),
+      );
+    }
+  }
+  agents.bare.destroy();
+  agents.eci.destroy();
+  const summary = (xs: number[]) => {
+    const sorted = xs.sort((a, b) => a - b);
+    return {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1] ?? NaN,
+    };
+  };
+  return { bare: summary(samples.bare), eci: summary(samples.eci) };
 }
 
 const servers = { bare: await start('bare'), eci: await start('eci') };
@@ -120,10 +143,7 @@ try {
     runs.eci.push(result.eci);
     ratios.push(result.eci / result.bare);
   }
-  const rate = {
-    bare: await latencyAtRate(servers.bare, RATE_REVIEWS),
-    eci: await latencyAtRate(servers.eci, RATE_REVIEWS),
-  };
+  const rate = await latencies(RATE_REVIEWS);
   const ratio = median(ratios);
   const fmt = (n: number) => n.toFixed(2);
   console.log(
