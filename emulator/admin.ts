@@ -19,7 +19,7 @@ const stockSchema = z.object({
 const expireSchema = z.object({ containerGroupId: z.string().min(1) });
 const clearSchema = z.object({ action: z.string().min(1).optional() });
 
-function isLoopback(ip: string): boolean {
+export function isLoopback(ip: string): boolean {
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1' || ip.startsWith('127.');
 }
 

@@ -7,6 +7,9 @@ import { advance } from './lifecycle.ts';
 import { emptyState, type ContainerGroup, type EmulatorState } from './model.ts';
 import type { EmulatorOptions, VSwitchConfig } from './options.ts';
 
+/** How long a ClientToken is remembered (the real service documents it as valid for a day). */
+export const CLIENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
 export type StockMode = 'reject' | 'schedule-failed';
 
 export interface ExecSession {
@@ -136,14 +139,27 @@ export class EmulatorCore {
         ),
       )
       .digest('hex');
+    const now = this.now();
     const seen = this.state.clientTokens[key];
-    if (seen) {
+    if (seen && now - seen.at < CLIENT_TOKEN_TTL_MS) {
       if (seen.hash !== hash) throw Errors.idempotentMismatch();
       return seen.result as T;
     }
     const result = run();
-    this.state.clientTokens[key] = { hash, result, at: this.now() };
+    this.pruneTokens(now);
+    this.state.clientTokens[key] = { hash, result, at: now };
     return result;
+  }
+
+  private lastPrune = 0;
+
+  /** Forgets expired tokens, at most once a minute. */
+  private pruneTokens(now: number): void {
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    for (const [k, v] of Object.entries(this.state.clientTokens)) {
+      if (now - v.at >= CLIENT_TOKEN_TTL_MS) delete this.state.clientTokens[k];
+    }
   }
 
   reset(): void {
