@@ -103,6 +103,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       logger.debug(
         {
           uid: req.uid,
+          apiVersion: parsed.review.apiVersion,
           namespace: req.namespace,
           pod: meta?.name || meta?.generateName,
           eci: decision.eci,

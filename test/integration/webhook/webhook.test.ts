@@ -270,6 +270,42 @@ describe('selection paths, as stored by the apiserver', () => {
   });
 });
 
+describe('admission.k8s.io/v1beta1', () => {
+  test('an apiserver that speaks only v1beta1 to the webhook gets the same mutation', async () => {
+    const betaScope = uniqueName('eci-wh-beta');
+    const betaConfig = uniqueName('eci-webhook-beta');
+    const api = cp.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    const generated = webhookConfiguration({
+      name: betaConfig,
+      namespace: systemNamespace,
+      url: `https://127.0.0.1:${webhook.port}/mutate`,
+      caBundlePem: caPem,
+      failurePolicy: 'Fail',
+      namespaceMatchLabels: { [betaScope]: 'enabled' },
+    });
+    generated.webhooks![0]!.admissionReviewVersions = ['v1beta1'];
+    await api.createMutatingWebhookConfiguration({ body: generated });
+    try {
+      // Not labelled with this file's main scope, so only the v1beta1 configuration applies.
+      const namespace = await createNamespace(cp.kubeConfig, 'eci-wh-beta', {
+        [betaScope]: 'enabled',
+        eci: 'true',
+      });
+      namespaces.push(namespace);
+      const stored = await eventually('v1beta1 configuration in effect', async () => {
+        const p = await core.createNamespacedPod({ namespace, body: pod('beta'), dryRun: 'All' });
+        return isMutated(p) ? p : undefined;
+      });
+      assert.equal(stored.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.decision], 'namespace label eci=true');
+      assert.deepEqual(vkTolerations(stored), [VK_TOLERATION]);
+      const logged = webhook.logs.find((l) => l.msg === 'admission decision' && l.namespace === namespace);
+      assert.equal(logged?.apiVersion, 'admission.k8s.io/v1beta1');
+    } finally {
+      await api.deleteMutatingWebhookConfiguration({ name: betaConfig }).catch(() => {});
+    }
+  });
+});
+
 describe('ECI Profile', () => {
   test('selectors are hot-reloaded; a malformed update keeps the previous profile and records an Event', async () => {
     const team = uniqueName('team');
