@@ -163,6 +163,43 @@ describe('self-managed certificate rotation', () => {
   });
 });
 
+describe('two replicas starting at once', () => {
+  let namespace: string;
+  const replicas: WebhookProcess[] = [];
+  before(async () => {
+    namespace = await createNamespace(cp.kubeConfig, 'eci-wh-replicas');
+  });
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await deleteNamespace(cp.kubeConfig, namespace);
+  });
+
+  test('settle on one CA and certificate through the Secret', async () => {
+    const args = [
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--namespace',
+      namespace,
+      '--cert-hosts',
+      '127.0.0.1',
+      '--webhook-config-name',
+      uniqueName('absent'),
+      '--profile-configmap',
+      `${namespace}/eci-profile`,
+    ];
+    replicas.push(...(await Promise.all([startWebhook(args), startWebhook(args)])));
+    const secret = await core.readNamespacedSecret({ name: 'eci-webhook-certs', namespace });
+    const stored = new X509Certificate(Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString());
+    for (const replica of replicas) {
+      assert.equal((await servedCertificate(replica.port)).serialNumber, stored.serialNumber);
+    }
+  });
+});
+
 describe('--cert-dir', () => {
   let dir: string;
   let webhook: WebhookProcess | undefined;
