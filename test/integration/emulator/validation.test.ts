@@ -1,6 +1,7 @@
 // Validation and ClientToken idempotency of CreateContainerGroup, through the SDK.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as $Util from '@alicloud/tea-util';
 import {
   $Eci,
   apiError,
@@ -8,6 +9,7 @@ import {
   createRequest,
   describeOne,
   startTestEmulator,
+  waitFor,
   type TestEmulator,
 } from './sdk.ts';
 
@@ -146,5 +148,26 @@ describe('ClientToken idempotency', () => {
     );
     assert.deepEqual([e.code, e.statusCode], ['DryRunOperation', 400]);
     assert.equal((await t.admin.containerGroups()).filter((g) => g.name === 'dry').length, 0);
+  });
+
+  test('a create that times out on the client still happened; the retry with the same token finds it', async () => {
+    await t.admin.setFault({ action: 'CreateContainerGroup', latencyMs: 600 });
+    const runtime = new $Util.RuntimeOptions({ readTimeout: 200, connectTimeout: 200 });
+    const req = () => createRequest('timeout', [container('c')], { clientToken: 'pod-uid-timeout' });
+    try {
+      const timedOut = await apiError(t.client.createContainerGroupWithOptions(req(), runtime));
+      assert.match(timedOut.message, /timeout/i);
+      await t.admin.clearFaults();
+      // The server finishes the create after the client gave up.
+      const created = await waitFor(async () =>
+        (await t.admin.containerGroups()).find((g) => g.name === 'timeout'),
+      );
+      const retry = await t.client.createContainerGroup(req());
+      const groups = (await t.admin.containerGroups()).filter((g) => g.name === 'timeout');
+      assert.equal(retry.body?.containerGroupId, created.containerGroupId);
+      assert.equal(groups.length, 1);
+    } finally {
+      await t.admin.clearFaults();
+    }
   });
 });
