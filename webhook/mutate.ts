@@ -98,7 +98,13 @@ export function mutate(
       Object.keys(current).length === 1 &&
       current[VIRTUAL_NODE.typeLabel] === VIRTUAL_NODE.typeValue;
     if (!isWanted) {
-      if (current !== undefined && Object.keys(current).length > 0) original.nodeSelector = current;
+      // What is replaced, not what stays: a type=virtual-kubelet entry is not lost.
+      const replaced = Object.fromEntries(
+        Object.entries(current ?? {}).filter(
+          ([key, value]) => key !== VIRTUAL_NODE.typeLabel || value !== VIRTUAL_NODE.typeValue,
+        ),
+      );
+      if (Object.keys(replaced).length > 0) original.nodeSelector = replaced;
       patch.push({
         op: current === undefined ? 'add' : 'replace',
         path: '/spec/nodeSelector',

@@ -3,7 +3,8 @@
 // every selection path shown on the pods the apiserver stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import {
   AdmissionregistrationV1Api,
   AppsV1Api,
@@ -15,6 +16,7 @@ import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 import { freePort } from '../../harness/ports.ts';
 import { createNamespace, deleteNamespace, eventually, uniqueName } from '../helpers.ts';
 import { webhookConfiguration } from '../../../webhook/webhook-config.ts';
+import { createCertificateAuthority, issueCertificate } from '../../../shared/x509.ts';
 import { WEBHOOK_ANNOTATIONS } from '../../../webhook/annotations.ts';
 import { startWebhook, type WebhookProcess } from './process.ts';
 
@@ -302,6 +304,82 @@ describe('admission.k8s.io/v1beta1', () => {
       assert.equal(logged?.apiVersion, 'admission.k8s.io/v1beta1');
     } finally {
       await api.deleteMutatingWebhookConfiguration({ name: betaConfig }).catch(() => {});
+    }
+  });
+});
+
+describe('reinvocation', () => {
+  test('a later webhook that adds a node constraint makes ours run again, and ECI selection still wins', async () => {
+    const otherScope = uniqueName('eci-wh-other');
+    const otherConfig = uniqueName('zz-other-webhook'); // sorts after ours, so it runs after
+    const ca = await createCertificateAuthority('other-webhook-ca', 1);
+    const leaf = await issueCertificate(ca, {
+      commonName: 'other',
+      ipAddresses: ['127.0.0.1'],
+      usage: 'server',
+    });
+    const other = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const reviewIn = JSON.parse(body) as { request: { uid: string } };
+        const patch = [
+          { op: 'add', path: '/metadata/labels/touched-by', value: 'other' },
+          { op: 'add', path: '/spec/nodeSelector/pool', value: 'ecs' },
+        ];
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            response: {
+              uid: reviewIn.request.uid,
+              allowed: true,
+              patchType: 'JSONPatch',
+              patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+            },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const api = cp.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    const generated = webhookConfiguration({
+      name: otherConfig,
+      namespace: systemNamespace,
+      url: `https://127.0.0.1:${(other.address() as AddressInfo).port}/other`,
+      caBundlePem: ca.certPem,
+      failurePolicy: 'Fail',
+      namespaceMatchLabels: { [otherScope]: 'enabled' },
+    });
+    generated.webhooks![0]!.name = 'pods.other.example.com';
+    generated.webhooks![0]!.reinvocationPolicy = 'Never';
+    await api.createMutatingWebhookConfiguration({ body: generated });
+    try {
+      const namespace = await testNamespace('eci-wh-reinvoke', { [otherScope]: 'enabled' });
+      const stored = await eventually('both webhooks in effect', async () => {
+        const p = await core.createNamespacedPod({
+          namespace,
+          body: pod('r', { labels: { eci: 'true' } }),
+          dryRun: 'All',
+        });
+        return p.metadata?.labels?.['touched-by'] === 'other' ? p : undefined;
+      });
+      // Ours ran, the other added pool=ecs, ours ran again and put the virtual node back.
+      assert.deepEqual({ ...stored.spec?.nodeSelector }, { type: 'virtual-kubelet' });
+      assert.deepEqual(vkTolerations(stored), [VK_TOLERATION]);
+      const calls = webhook.logs.filter((l) => l.msg === 'admission decision' && l.namespace === namespace);
+      assert.ok(calls.length >= 2, `reinvoked (${calls.length} calls)`);
+      const last = calls.at(-1);
+      assert.equal(last?.ops, 2, 'the reinvocation replaces the nodeSelector and records what it replaced');
+      const saved = JSON.parse(
+        stored.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.originalNodeConstraints] ?? '{}',
+      );
+      assert.deepEqual(saved, { nodeSelector: { pool: 'ecs' } });
+    } finally {
+      await api.deleteMutatingWebhookConfiguration({ name: otherConfig }).catch(() => {});
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
     }
   });
 });

@@ -175,6 +175,17 @@ test('an affinity with only required node affinity is removed entirely', () => {
   );
 });
 
+test('a type=virtual-kubelet entry beside other keys is not recorded as replaced', () => {
+  const { result } = run(
+    basePod({ spec: { containers: [], nodeSelector: { type: 'virtual-kubelet', pool: 'ecs' } } }),
+  );
+  assert.deepEqual(result.spec?.nodeSelector, { type: 'virtual-kubelet' });
+  const saved = JSON.parse(
+    result.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.originalNodeConstraints] ?? '{}',
+  );
+  assert.deepEqual(saved, { nodeSelector: { pool: 'ecs' } });
+});
+
 test('no original-constraints annotation when there was nothing to replace', () => {
   const { result } = run(basePod({ spec: { containers: [], nodeSelector: {} } }));
   assert.equal(result.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.originalNodeConstraints], undefined);
