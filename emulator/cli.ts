@@ -3,39 +3,46 @@
 import { z } from 'zod';
 import type { EmulatorInput, VSwitchConfig } from './options.ts';
 
-export const flagsSchema = z.object({
-  listen: z
-    .string()
-    .regex(/^[^:]+:\d{1,5}$/, '--listen must be HOST:PORT, e.g. 127.0.0.1:0')
-    .default('127.0.0.1:0'),
-  'access-key-id': z.string().min(1, '--access-key-id must not be empty').optional(),
-  'access-key-secret': z.string().min(1, '--access-key-secret must not be empty').optional(),
-  region: z
-    .string()
-    .regex(/^[a-z]+(-[a-z0-9]+)+$/, '--region must look like cn-hangzhou')
-    .optional(),
-  zones: z.string().min(1, '--zones must not be empty').optional(),
-  vswitch: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^[^=]+=[^=:]+(:\d{1,3}(\.\d{1,3}){3}\/\d{1,2})?$/,
-          '--vswitch must be ID=ZONE or ID=ZONE:CIDR',
-        ),
-    )
-    .optional(),
-  'security-group': z.array(z.string().min(1)).optional(),
-  vpc: z.string().min(1).optional(),
-  config: z.string().min(1).optional(),
-  'state-file': z.string().min(1).optional(),
-  'no-quotas': z.boolean().optional(),
-  'log-level': z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      message: '--log-level must be one of fatal, error, warn, info, debug, trace, silent',
-    })
-    .optional(),
-});
+export const flagsSchema = z
+  .object({
+    listen: z
+      .string()
+      .regex(/^[^:]+:\d{1,5}$/, '--listen must be HOST:PORT, e.g. 127.0.0.1:0')
+      .default('127.0.0.1:0'),
+    'access-key-id': z.string().min(1, '--access-key-id must not be empty').optional(),
+    'access-key-secret': z.string().min(1, '--access-key-secret must not be empty').optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]+(-[a-z0-9]+)+$/, '--region must look like cn-hangzhou')
+      .optional(),
+    zones: z.string().min(1, '--zones must not be empty').optional(),
+    vswitch: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[^=]+=[^=:]+(:\d{1,3}(\.\d{1,3}){3}\/\d{1,2})?$/,
+            '--vswitch must be ID=ZONE or ID=ZONE:CIDR',
+          ),
+      )
+      .optional(),
+    'security-group': z.array(z.string().min(1)).optional(),
+    vpc: z.string().min(1).optional(),
+    config: z.string().min(1).optional(),
+    'state-file': z.string().min(1).optional(),
+    'tls-cert': z.string().min(1).optional(),
+    'tls-key': z.string().min(1).optional(),
+    'no-quotas': z.boolean().optional(),
+    'log-level': z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: '--log-level must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .optional(),
+  })
+  .refine((f) => (f['tls-cert'] === undefined) === (f['tls-key'] === undefined), {
+    message: '--tls-cert and --tls-key go together',
+    path: ['tls-cert'],
+  });
 
 export type Flags = z.output<typeof flagsSchema>;
 
@@ -50,6 +57,8 @@ export const PARSE_ARGS_OPTIONS = {
   vpc: { type: 'string' },
   config: { type: 'string' },
   'state-file': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   'no-quotas': { type: 'boolean' },
   'log-level': { type: 'string' },
 } as const;
@@ -70,6 +79,9 @@ export function toEmulatorInput(
   f: Flags,
   env: Record<string, string | undefined>,
   fromFile: EmulatorInput = {},
+  readFile: (path: string) => string = () => {
+    throw new Error('no file reader');
+  },
 ): EmulatorInput {
   const [host, port] = f.listen.split(':') as [string, string];
   const region = f.region ?? fromFile.regionId;
@@ -108,6 +120,10 @@ export function toEmulatorInput(
     vSwitches,
     securityGroups,
     stateFile: f['state-file'] ?? fromFile.stateFile,
+    tls:
+      f['tls-cert'] && f['tls-key']
+        ? { certPem: readFile(f['tls-cert']), keyPem: readFile(f['tls-key']) }
+        : fromFile.tls,
     quotas: f['no-quotas'] ? false : fromFile.quotas,
     logLevel: f['log-level'] ?? fromFile.logLevel ?? 'warn',
   };

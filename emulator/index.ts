@@ -19,7 +19,7 @@ export { EMULATOR_DEFAULTS, DEFAULT_TIMING } from './options.ts';
 export type { EmulatorOptions, EmulatorInput, TimingOptions, VSwitchConfig } from './options.ts';
 
 export interface EmulatorHandle {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port> (https:// when options.tls is set) */
   url: string;
   /** host:port, what the SDK's Config.endpoint wants. */
   endpoint: string;
@@ -49,7 +49,7 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
   const faults = new FaultTable();
   const quotas = new QuotaTable({ ...ECI_LIMITS, ...opts.quotaLimits });
   const metrics = new EmulatorMetrics();
-  const app = buildServer({ core, router: buildRouter(), faults, quotas, metrics });
+  const app = buildServer({ core, router: buildRouter(), faults, quotas, metrics }, opts.tls);
   await app.listen({ host: opts.host, port: opts.port });
   const exec = attachExecServer(app.server, core);
   const addr = app.server.address() as AddressInfo;
@@ -57,7 +57,7 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
   const endpoint = `${host}:${addr.port}`;
   let closed = false;
   return {
-    url: `http://${endpoint}`,
+    url: `${opts.tls ? 'https' : 'http'}://${endpoint}`,
     endpoint,
     async close() {
       if (closed) return;

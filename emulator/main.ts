@@ -1,6 +1,7 @@
 // CLI: npm run emulator -- --listen 127.0.0.1:0 [--access-key-id ..] [--access-key-secret ..]
 //   [--region cn-hangzhou] [--zones a,b] [--vswitch ID=ZONE[:CIDR]]... [--security-group ID]...
-//   [--vpc ID] [--config emulator.json] [--state-file state.json] [--no-quotas] [--log-level warn]
+//   [--vpc ID] [--config emulator.json] [--state-file state.json] [--tls-cert F --tls-key F]
+//   [--no-quotas] [--log-level warn]
 // Prints exactly one line `eci-emulator listening on http://HOST:PORT` when ready.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,7 +13,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: PARSE_ARGS_OPTIONS, strict: true });
   const flags = parseFlags(values);
   const fromFile = flags.config ? (JSON.parse(readFileSync(flags.config, 'utf8')) as EmulatorInput) : {};
-  const emu = await startEmulator(toEmulatorInput(flags, process.env, fromFile));
+  const emu = await startEmulator(
+    toEmulatorInput(flags, process.env, fromFile, (path) => readFileSync(path, 'utf8')),
+  );
   process.stdout.write(`eci-emulator listening on ${emu.url}\n`);
   let stopping = false;
   const stop = () => {

@@ -42,6 +42,8 @@ export interface EmulatorOptions {
   vSwitches: VSwitchConfig[];
   securityGroups: { securityGroupId: string; vpcId: string }[];
   timing: TimingOptions;
+  /** Serve HTTPS with this certificate (clients then need Config.ca, or NODE_EXTRA_CA_CERTS). */
+  tls?: { certPem: string; keyPem: string };
   /** JSON file that keeps state across restarts (written atomically). */
   stateFile?: string;
   /** Per-action token buckets with the published ECI limits. */
@@ -135,6 +137,12 @@ export const optionsSchema = z
       .min(1),
     timing: timingSchema,
     stateFile: z.string().min(1).optional(),
+    tls: z
+      .object({
+        certPem: z.string().includes('BEGIN CERTIFICATE', { message: 'must be a PEM certificate' }),
+        keyPem: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
+      })
+      .optional(),
     quotas: z.boolean(),
     quotaLimits: z.record(
       z.string().min(1),

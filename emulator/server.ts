@@ -64,7 +64,11 @@ async function handleApi(
     if (fault.error) throw fault.error;
     const handler = router.resolve(verified.version, action);
     if (core.opts.quotas && !quotas.allow(action, core.now())) throw Errors.throttling();
-    const body = handler(core, verified.params, { requestId, host: String(req.headers.host ?? '') });
+    const body = handler(core, verified.params, {
+      requestId,
+      host: String(req.headers.host ?? ''),
+      tls: req.protocol === 'https',
+    });
     core.log.debug({ action, requestId }, 'ok');
     parts.metrics.observe(action, 'OK', (performance.now() - started) / 1000);
     await reply
@@ -84,8 +88,12 @@ async function handleApi(
   }
 }
 
-export function buildServer(parts: ServerParts): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
+export function buildServer(parts: ServerParts, tls?: { certPem: string; keyPem: string }): FastifyInstance {
+  const base = { logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true };
+  // The HTTPS instance has the same request API; only the listener type differs.
+  const app = tls
+    ? (Fastify({ ...base, https: { cert: tls.certPem, key: tls.keyPem } }) as unknown as FastifyInstance)
+    : Fastify(base);
   // Keep every body raw: the signature covers its exact bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -104,8 +104,8 @@ export const execContainerCommand: ActionHandler = (core, params, ctx) => {
     expiresAt: core.now() + 60_000,
   });
   return {
-    WebSocketUri: `ws://${ctx.host}/_exec/${token}`,
-    HttpUrl: `http://${ctx.host}/_exec/${token}`,
+    WebSocketUri: `${ctx.tls ? 'wss' : 'ws'}://${ctx.host}/_exec/${token}`,
+    HttpUrl: `${ctx.tls ? 'https' : 'http'}://${ctx.host}/_exec/${token}`,
   };
 };
 

@@ -4,6 +4,8 @@ export interface CallContext {
   requestId: string;
   /** The Host header the client used (for URLs the emulator hands out). */
   host: string;
+  /** Whether the emulator serves HTTPS (exec URLs are then wss:// and https://). */
+  tls: boolean;
 }
 
 /** An action handler: flat decoded parameters in, response body (without RequestId) out. */

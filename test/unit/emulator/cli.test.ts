@@ -55,6 +55,16 @@ describe('emulator CLI flags', () => {
     assert.deepEqual(o.securityGroups, [{ securityGroupId: 'sg-1', vpcId: 'vpc-1' }]);
   });
 
+  test('--tls-cert and --tls-key are read together', () => {
+    const files: Record<string, string> = { 'c.pem': 'CERT', 'k.pem': 'KEY' };
+    const f = parseFlags({ 'tls-cert': 'c.pem', 'tls-key': 'k.pem' });
+    assert.deepEqual(toEmulatorInput(f, {}, {}, (p) => files[p] ?? '').tls, {
+      certPem: 'CERT',
+      keyPem: 'KEY',
+    });
+    assert.throws(() => parseFlags({ 'tls-cert': 'c.pem' }), /--tls-cert and --tls-key go together/);
+  });
+
   test('bad flags name themselves', () => {
     assert.throws(() => parseFlags({ listen: 'nonsense' }), /--listen must be HOST:PORT/);
     assert.throws(() => parseFlags({ vswitch: ['no-zone'] }), /--vswitch must be ID=ZONE/);

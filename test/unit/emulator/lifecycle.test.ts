@@ -30,7 +30,7 @@ function setup() {
     createLogger('test', { level: 'silent' }),
     () => now,
   );
-  const ctx = { requestId: 'r', host: '127.0.0.1:1' };
+  const ctx = { requestId: 'r', host: '127.0.0.1:1', tls: false };
   const call = (action: string, params: Record<string, string>) => {
     const h = containerGroupActions[action] ?? observeActions[action];
     assert.ok(h, action);
