@@ -82,12 +82,13 @@ function renderVpcs(core: EmulatorCore, z: PvtzZone) {
   }));
 }
 
+// DNS names are case-insensitive: any case is accepted, duplicates are found regardless of case.
 const ZONE_NAME_RE =
-  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 const addZoneSchema = z
   .object({
-    ZoneName: z.string().regex(ZONE_NAME_RE, 'must be a lowercase domain name'),
+    ZoneName: z.string().regex(ZONE_NAME_RE, 'must be a domain name'),
     ProxyPattern: z.enum(['ZONE', 'RECORD'], { message: 'must be ZONE or RECORD' }).optional(),
     ResourceGroupId: str.optional(),
     Remark: str.optional(),
@@ -99,7 +100,9 @@ const addZoneSchema = z
 export const addZone: ActionHandler = (core, params) => {
   const p = parseParams(addZoneSchema, unflatten(params));
   return core.idempotent('AddZone', p.ClientToken, params, () => {
-    if (Object.values(core.state.pvtzZones).some((z) => z.ZoneName === p.ZoneName))
+    if (
+      Object.values(core.state.pvtzZones).some((z) => z.ZoneName.toLowerCase() === p.ZoneName.toLowerCase())
+    )
       throw Errors.zoneAlreadyExists();
     const now = core.now();
     const zone: PvtzZone = {

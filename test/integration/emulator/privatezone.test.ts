@@ -33,6 +33,11 @@ describe('PrivateZone', () => {
     await callAction(client, V, 'AddZone', { ZoneName: 'svc.cluster.local.c2' });
     const dup = await apiError(callAction(client, V, 'AddZone', { ZoneName: 'svc.cluster.local.c1' }));
     assert.equal(dup.code, 'Zone.AlreadyExists');
+    const upper = await apiError(callAction(client, V, 'AddZone', { ZoneName: 'SVC.cluster.local.c1' }));
+    assert.equal(upper.code, 'Zone.AlreadyExists', 'zone names compare case-insensitively');
+    const bad = await apiError(callAction(client, V, 'AddZone', { ZoneName: 'bad..name' }));
+    assert.deepEqual([bad.code, bad.statusCode], ['InvalidParameter', 400]);
+    assert.match(bad.message, /ZoneName/);
 
     const exact = await callAction(client, V, 'DescribeZones', {
       Keyword: 'svc.cluster.local.c1',
