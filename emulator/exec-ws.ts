@@ -40,7 +40,7 @@ export function attachExecServer(server: Server, core: EmulatorCore): { close():
             ws.close(1000, `exit ${step.code}`);
             return;
           }
-          const out = simulateExec(group, session.containerName, [stmt.split(/\s+/)[0] ?? '']) || '';
+          const out = simulateExec(group, session.containerName, stmt.split(/\s+/));
           if (step.kind === 'echo') ws.send(`${step.text}\n`);
           else if (out) ws.send(out);
         }

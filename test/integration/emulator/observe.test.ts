@@ -116,7 +116,8 @@ describe('ExecContainerCommand', () => {
       ws.once('error', reject);
     });
     ws.send('echo ping');
-    await waitFor(async () => (received.join('') === 'ping\n' ? true : undefined));
+    ws.send('cat /etc/hostname');
+    await waitFor(async () => (received.join('') === 'ping\nweb\n' ? true : undefined));
     const closed = new Promise<[number, string]>((resolve) =>
       ws.once('close', (code, reason) => resolve([code, String(reason)])),
     );
