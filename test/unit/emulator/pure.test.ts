@@ -231,6 +231,10 @@ describe('fault table', () => {
     assert.deepEqual(f.decide('Y'), { latencyMs: 0 });
     f.clear('X');
     assert.deepEqual(f.decide('X'), { latencyMs: 0 });
+    f.set({ action: '*', errorRate: 1, code: 'InternalError', httpStatus: 500, latencyMs: 0 });
+    assert.equal(f.decide('Anything').error?.code, 'InternalError', "'*' applies to every action");
+    f.clear();
+    assert.deepEqual(f.list(), []);
   });
 });
 
