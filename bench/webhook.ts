@@ -79,6 +79,21 @@ async function throughput(server: Server, total: number): Promise<number> {
   return total / seconds;
 }
 
+async function cpuMicros(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: '/cpu', ca: server.caPem }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => {
+        const usage = JSON.parse(body) as { user: number; system: number };
+        resolve(usage.user + usage.system);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -135,10 +150,15 @@ try {
   const ROUNDS = 4;
   const runs = { bare: [] as number[], eci: [] as number[] };
   const ratios: number[] = [];
+  const cpu = { bare: [] as number[], eci: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? (['bare', 'eci'] as const) : (['eci', 'bare'] as const);
     const result = { bare: 0, eci: 0 };
-    for (const mode of order) result[mode] = await throughput(servers[mode], THROUGHPUT_REVIEWS / ROUNDS);
+    for (const mode of order) {
+      const cpuBefore = await cpuMicros(servers[mode]);
+      result[mode] = await throughput(servers[mode], THROUGHPUT_REVIEWS / ROUNDS);
+      cpu[mode].push(((await cpuMicros(servers[mode])) - cpuBefore) / (THROUGHPUT_REVIEWS / ROUNDS));
+    }
     runs.bare.push(result.bare);
     runs.eci.push(result.eci);
     ratios.push(result.eci / result.bare);
@@ -151,6 +171,9 @@ try {
   );
   console.log(
     `  throughput: bare ${median(runs.bare).toFixed(0)} reviews/s, eci-webhook ${median(runs.eci).toFixed(0)} reviews/s (medians of ${ROUNDS}); ratio ${fmt(ratio)}x (per round: ${ratios.map(fmt).join(', ')}; target >= 0.80x)`,
+  );
+  console.log(
+    `  server CPU per review: bare ${median(cpu.bare).toFixed(0)} µs, eci-webhook ${median(cpu.eci).toFixed(0)} µs; capacity ratio ${fmt(median(cpu.bare) / median(cpu.eci))}x (${(1e6 / median(cpu.eci)).toFixed(0)} reviews/s per core)`,
   );
   console.log(
     `  at ${RATE_PER_S} reviews/s for ${RATE_REVIEWS} reviews: bare p50 ${fmt(rate.bare.p50)} ms p99 ${fmt(rate.bare.p99)} ms; eci-webhook p50 ${fmt(rate.eci.p50)} ms p99 ${fmt(rate.eci.p99)} ms max ${fmt(rate.eci.max)} ms (target p99 < 5 ms)`,
