@@ -29,125 +29,133 @@ if (!parsed.ok) {
 const config: WebhookConfig = parsed.config;
 const logger = createLogger('eci-webhook');
 const registry = createRegistry('eci-webhook');
-const kubeConfig = loadKubeConfig(config.kubeconfig);
-const cleanups: Array<() => unknown> = [];
-let shuttingDown = false;
+async function run(): Promise<void> {
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const cleanups: Array<() => unknown> = [];
+  let shuttingDown = false;
 
-// Certificates first: nothing can be served without them.
-let serving: ServingCertificate;
-let onCertificate: (cert: ServingCertificate) => void = () => {};
-if (config.certDir) {
-  const dirWatcher = await watchCertDir(config.certDir, logger, (cert) => onCertificate(cert));
-  serving = dirWatcher.current();
-  cleanups.push(() => dirWatcher.stop());
-} else {
-  const ensure = () =>
-    ensureSelfManagedCertificate({
-      kubeConfig,
-      logger,
-      namespace: config.namespace,
-      secretName: config.certSecret,
-      serviceName: config.serviceName,
-      extraHosts: config.certHosts,
-      clusterDomain: config.clusterDomain,
-      renewFraction: config.certRenewFraction,
-    });
-  /** Returns true when the configuration already trusted this bundle (nothing to patch). */
-  const syncCaBundle = async (caBundle: string): Promise<boolean> => {
-    try {
-      const patched = await patchCaBundle(kubeConfig, config.webhookConfigName, caBundle);
-      if (patched > 0) logger.info({ webhookConfig: config.webhookConfigName, patched }, 'caBundle updated');
-      return patched === 0;
-    } catch (err) {
-      const level = isNotFound(err) ? 'warn' : 'error';
-      logger[level]({ err, webhookConfig: config.webhookConfigName }, 'could not update the caBundle');
-      return false;
-    }
-  };
-  serving = await ensure();
-  await syncCaBundle(serving.caBundle);
-  // Rotation (and pick-up of another replica's rotation) on a timer.
-  const timer = setInterval(() => {
-    ensure().then(
-      async (next) => {
-        const trusted = await syncCaBundle(next.caBundle);
-        // A certificate from a new CA is served only once the apiserver has had a tick to
-        // learn the new bundle; a renewed leaf from the same CA is served at once.
-        const sameCa = next.caBundle === serving.caBundle;
-        if (next.cert !== serving.cert && (sameCa || trusted)) onCertificate(next);
-      },
-      (err: unknown) => logger.error({ err }, 'certificate check failed'),
-    );
-  }, config.certCheckIntervalMs);
-  timer.unref();
-  cleanups.push(() => clearInterval(timer));
-}
-
-const profileRef = splitNamespacedName(config.profileConfigMap);
-const profile = watchEciProfile({
-  kubeConfig,
-  logger,
-  namespace: profileRef.namespace,
-  name: profileRef.name,
-  component: 'eci-webhook',
-  registry,
-});
-const namespaces = watchNamespaces(kubeConfig, logger);
-const facts = watchClusterFacts({
-  kubeConfig,
-  logger,
-  dnsService: splitNamespacedName(config.dnsService),
-  clusterDomain: config.clusterDomain,
-});
-cleanups.push(
-  () => profile.stop(),
-  () => namespaces.stop(),
-  () => facts.stop(),
-);
-
-const app = buildServer({
-  logger,
-  registry,
-  tls: { cert: serving.cert, key: serving.key },
-  state: {
-    namespaceLabels: (name) => namespaces.labels(name),
-    profile: () => profile.current(),
-    facts: () => facts.facts(),
-    ready: () => !shuttingDown && profile.synced() && namespaces.synced(),
-    checkAnnotations: checkEciAnnotations,
-  },
-});
-const certExpiry = new Gauge({
-  name: 'eci_webhook_certificate_expiry_timestamp_seconds',
-  help: 'notAfter of the serving certificate in use (alert when it nears now)',
-  registers: [registry],
-});
-const recordExpiry = (pem: string) =>
-  certExpiry.set(new Date(new X509Certificate(pem).validTo).getTime() / 1000);
-recordExpiry(serving.cert);
-onCertificate = (cert) => {
-  serving = cert;
-  recordExpiry(cert.cert);
-  setServingCertificate(app, { cert: cert.cert, key: cert.key });
-  logger.info('serving certificate replaced');
-};
-
-await app.listen({ host: config.host, port: config.port });
-const address = app.server.address() as AddressInfo;
-logger.info({ host: address.address, port: address.port }, 'listening');
-
-async function shutdown(signal: string) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'shutting down: finishing in-flight reviews');
-  try {
-    await app.close(); // stops accepting, waits for in-flight requests
-    for (const cleanup of cleanups) await cleanup();
-  } catch (err) {
-    logger.error({ err }, 'error during shutdown');
+  // Certificates first: nothing can be served without them.
+  let serving: ServingCertificate;
+  let onCertificate: (cert: ServingCertificate) => void = () => {};
+  if (config.certDir) {
+    const dirWatcher = await watchCertDir(config.certDir, logger, (cert) => onCertificate(cert));
+    serving = dirWatcher.current();
+    cleanups.push(() => dirWatcher.stop());
+  } else {
+    const ensure = () =>
+      ensureSelfManagedCertificate({
+        kubeConfig,
+        logger,
+        namespace: config.namespace,
+        secretName: config.certSecret,
+        serviceName: config.serviceName,
+        extraHosts: config.certHosts,
+        clusterDomain: config.clusterDomain,
+        renewFraction: config.certRenewFraction,
+      });
+    /** Returns true when the configuration already trusted this bundle (nothing to patch). */
+    const syncCaBundle = async (caBundle: string): Promise<boolean> => {
+      try {
+        const patched = await patchCaBundle(kubeConfig, config.webhookConfigName, caBundle);
+        if (patched > 0)
+          logger.info({ webhookConfig: config.webhookConfigName, patched }, 'caBundle updated');
+        return patched === 0;
+      } catch (err) {
+        const level = isNotFound(err) ? 'warn' : 'error';
+        logger[level]({ err, webhookConfig: config.webhookConfigName }, 'could not update the caBundle');
+        return false;
+      }
+    };
+    serving = await ensure();
+    await syncCaBundle(serving.caBundle);
+    // Rotation (and pick-up of another replica's rotation) on a timer.
+    const timer = setInterval(() => {
+      ensure().then(
+        async (next) => {
+          const trusted = await syncCaBundle(next.caBundle);
+          // A certificate from a new CA is served only once the apiserver has had a tick to
+          // learn the new bundle; a renewed leaf from the same CA is served at once.
+          const sameCa = next.caBundle === serving.caBundle;
+          if (next.cert !== serving.cert && (sameCa || trusted)) onCertificate(next);
+        },
+        (err: unknown) => logger.error({ err }, 'certificate check failed'),
+      );
+    }, config.certCheckIntervalMs);
+    timer.unref();
+    cleanups.push(() => clearInterval(timer));
   }
-  logger.info('stopped');
-  process.exit(0);
+
+  const profileRef = splitNamespacedName(config.profileConfigMap);
+  const profile = watchEciProfile({
+    kubeConfig,
+    logger,
+    namespace: profileRef.namespace,
+    name: profileRef.name,
+    component: 'eci-webhook',
+    registry,
+  });
+  const namespaces = watchNamespaces(kubeConfig, logger);
+  const facts = watchClusterFacts({
+    kubeConfig,
+    logger,
+    dnsService: splitNamespacedName(config.dnsService),
+    clusterDomain: config.clusterDomain,
+  });
+  cleanups.push(
+    () => profile.stop(),
+    () => namespaces.stop(),
+    () => facts.stop(),
+  );
+
+  const app = buildServer({
+    logger,
+    registry,
+    tls: { cert: serving.cert, key: serving.key },
+    state: {
+      namespaceLabels: (name) => namespaces.labels(name),
+      profile: () => profile.current(),
+      facts: () => facts.facts(),
+      ready: () => !shuttingDown && profile.synced() && namespaces.synced(),
+      checkAnnotations: checkEciAnnotations,
+    },
+  });
+  const certExpiry = new Gauge({
+    name: 'eci_webhook_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of the serving certificate in use (alert when it nears now)',
+    registers: [registry],
+  });
+  const recordExpiry = (pem: string) =>
+    certExpiry.set(new Date(new X509Certificate(pem).validTo).getTime() / 1000);
+  recordExpiry(serving.cert);
+  onCertificate = (cert) => {
+    serving = cert;
+    recordExpiry(cert.cert);
+    setServingCertificate(app, { cert: cert.cert, key: cert.key });
+    logger.info('serving certificate replaced');
+  };
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address() as AddressInfo;
+  logger.info({ host: address.address, port: address.port }, 'listening');
+
+  async function shutdown(signal: string) {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight reviews');
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests
+      for (const cleanup of cleanups) await cleanup();
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+    }
+    logger.info('stopped');
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+
+run().catch((err: unknown) => {
+  logger.fatal({ err }, 'startup failed');
+  process.exit(1);
+});
