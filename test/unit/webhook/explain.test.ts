@@ -140,6 +140,24 @@ test('scripts/explain.ts prints the same, as text and JSON; bad input exits 2 wi
   assert.equal(lines.length, 3);
   assert.equal(lines[1].decision.reason, 'namespace label eci=true');
 
+  const translated = execFileSync(
+    process.execPath,
+    [
+      SCRIPT,
+      join(dir, 'pods.yaml'),
+      '--profile',
+      join(dir, 'profile.yaml'),
+      '--translate',
+      '--cluster-dns',
+      '10.0.0.10',
+    ],
+    { encoding: 'utf8' },
+  );
+  // The CronJob's pod becomes a spot request (profile effect), and the hostPID pod an error.
+  assert.match(translated, /CreateContainerGroup:\n {4}\{[^]*"SpotStrategy": "SpotAsPriceGo"/);
+  assert.match(translated, /error: spec\.hostPID/);
+  assert.doesNotMatch(translated, /DaemonSet agent[^]*CreateContainerGroup/);
+
   const bad = spawnSync(process.execPath, [SCRIPT, join(dir, 'missing.yaml')], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^explain: .*missing\.yaml/);
