@@ -122,3 +122,21 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
     patch,
   };
 }
+
+/**
+ * Remembers the checker's answers by annotation set: the pods of one workload share
+ * their annotations, so most reviews repeat a check already made. Bounded; the oldest
+ * entry goes first.
+ */
+export function memoizeChecker(checker: AnnotationChecker, maxEntries = 1024): AnnotationChecker {
+  const cache = new Map<string, ReturnType<AnnotationChecker>>();
+  return (annotations) => {
+    const key = JSON.stringify(annotations);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const result = checker(annotations);
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+    cache.set(key, result);
+    return result;
+  };
+}

@@ -16,6 +16,7 @@ import {
   type ServingCertificate,
 } from './certs.ts';
 import { buildServer, setServingCertificate } from './server.ts';
+import { memoizeChecker } from './admission.ts';
 
 if (process.argv.includes('--help')) {
   console.error(USAGE);
@@ -116,7 +117,7 @@ async function run(): Promise<void> {
       profile: () => profile.current(),
       facts: () => facts.facts(),
       ready: () => !shuttingDown && profile.synced() && namespaces.synced(),
-      checkAnnotations: checkEciAnnotations,
+      checkAnnotations: memoizeChecker(checkEciAnnotations),
     },
   });
   const certExpiry = new Gauge({

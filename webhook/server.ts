@@ -1,7 +1,7 @@
 // The webhook's HTTPS server: POST /mutate (AdmissionReview v1 and v1beta1), /healthz,
 // /readyz and /metrics. A thin shell over admission.ts: every decision is made there.
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.ts';
 import type { EciProfile } from '../shared/profile.ts';
@@ -38,9 +38,9 @@ export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { logger, registry, state } = options;
   const app = Fastify({
-    loggerInstance: logger,
-    // One log line per review would dominate the cost of a review; decisions log at debug.
-    logController: new LogController({ disableRequestLogging: true }),
+    // No fastify logger: it would make a child logger and two log lines per request, a
+    // large share of a review's cost. Handlers log through `logger` (decisions at debug).
+    logger: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Tell keep-alive clients (the apiserver) to reconnect rather than cut them mid-review on close.
     return503OnClosing: true,

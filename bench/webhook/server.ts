@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { createCertificateAuthority, issueCertificate } from '../../shared/x509.ts';
 import { checkEciAnnotations } from '../../shared/annotations.ts';
 import { buildServer } from '../../webhook/server.ts';
-import { parseAdmissionReview, review } from '../../webhook/admission.ts';
+import { memoizeChecker, parseAdmissionReview, review } from '../../webhook/admission.ts';
 import { FACTS, NAMESPACE_LABELS, PROFILE, REVIEW } from './fixtures.ts';
 
 const mode = process.argv[2];
@@ -33,7 +33,7 @@ if (mode === 'eci') {
       profile: () => PROFILE,
       facts: () => FACTS,
       ready: () => true,
-      checkAnnotations: checkEciAnnotations,
+      checkAnnotations: memoizeChecker(checkEciAnnotations), // as webhook/main.ts
     },
   });
 } else {
