@@ -9,6 +9,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kubeStatusCode } from '../shared/kube.ts';
 
 export const EVENT_SOURCE = 'eci-virtual-node';
 
@@ -43,6 +44,8 @@ export function unseenEvents(
 }
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const CONCURRENCY = 8;
+const MAX_BACKLOG = 10_000;
 
 export class EventRecorder {
   private readonly core: CoreV1Api;
@@ -50,9 +53,36 @@ export class EventRecorder {
   /** (pod uid, type, reason, message) → the Event written, to bump its count instead of adding another. */
   private readonly written = new Map<string, { namespace: string; name: string; count: number }>();
 
+  private readonly backlog: (() => Promise<void>)[] = [];
+  private active = 0;
+
   constructor(kc: KubeConfig, log: Logger) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.log = log;
+  }
+
+  /**
+   * Records in the background, a few at a time, so Event writes never hold up status writes.
+   * Under a flood the oldest unwritten Events are dropped (Events are best effort in Kubernetes too).
+   */
+  post(...args: Parameters<EventRecorder['record']>): void {
+    if (this.backlog.length >= MAX_BACKLOG) {
+      this.backlog.shift();
+      this.log.warn('event backlog full; dropping the oldest event');
+    }
+    this.backlog.push(() => this.record(...args));
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < CONCURRENCY && this.backlog.length > 0) {
+      const next = this.backlog.shift()!;
+      this.active++;
+      void next().finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
   }
 
   /** Records an Event; failures are logged, never thrown (an Event must not break a reconcile). */
@@ -62,17 +92,23 @@ export class EventRecorder {
     reason: string,
     message: string,
     host?: string,
+    /** Occurrences with the same key bump one Event (its message becomes the latest); default: the message. */
+    aggregateKey?: string,
   ): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const namespace = pod.metadata?.namespace ?? 'default';
-    const key = `${uid}|${type}|${reason}|${message}`;
+    const key = `${uid}|${type}|${reason}|${aggregateKey ?? message}`;
     const now = new Date();
     try {
       const prior = this.written.get(key);
       if (prior) {
         prior.count++;
         await this.core.patchNamespacedEvent(
-          { name: prior.name, namespace, body: { count: prior.count, lastTimestamp: now.toISOString() } },
+          {
+            name: prior.name,
+            namespace,
+            body: { count: prior.count, lastTimestamp: now.toISOString(), message: message.slice(0, 1024) },
+          },
           MERGE,
         );
         return;
@@ -104,7 +140,13 @@ export class EventRecorder {
       this.written.set(key, { namespace, name, count: 1 });
     } catch (err) {
       this.written.delete(key);
-      this.log.warn({ err, reason, pod: `${namespace}/${pod.metadata?.name}` }, 'could not record event');
+      // 403/404: the namespace is terminating or gone; nothing to tell anyone there.
+      const status = kubeStatusCode(err);
+      const level = status === 403 || status === 404 ? 'debug' : 'warn';
+      this.log[level](
+        { status, reason, pod: `${namespace}/${pod.metadata?.name}` },
+        'could not record event',
+      );
     }
   }
 

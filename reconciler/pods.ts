@@ -79,6 +79,7 @@ export class PodReconciler {
   private readonly log: Logger;
   private readonly nodes: ReadonlySet<string>;
   private workers: Promise<void> | undefined;
+  private running: Promise<void> | undefined;
   private stopped = false;
   synced = false;
 
@@ -125,7 +126,29 @@ export class PodReconciler {
       );
     }
     await Promise.all(synced);
-    await this.adopt();
+    // Nothing is created before the existing groups are known; ECI may be unreachable (or the
+    // credentials wrong, until the Secret is fixed): keep trying in the background.
+    this.running = this.adoptThenWork();
+  }
+
+  private async adoptThenWork(): Promise<void> {
+    let delay = 1000;
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        await this.adopt();
+        break;
+      } catch (err) {
+        const e = classifyEciError(err);
+        this.log.error(
+          { code: e.code, retryInMs: delay },
+          `cannot list container groups: ${describeEciError(e)}`,
+        );
+        await new Promise((r) => setTimeout(r, delay).unref());
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+    if (this.stopped) return;
     this.synced = true;
     const onError = (uid: string, err: unknown) =>
       this.log.warn({ err, uid }, 'reconcile failed; retrying with backoff');
@@ -143,6 +166,7 @@ export class PodReconciler {
     await Promise.all(this.informers.map((i) => i.stop()));
     this.queue.shutdown();
     this.createQueue.shutdown();
+    await this.running;
     await this.workers;
   }
 
@@ -324,7 +348,7 @@ export class PodReconciler {
       },
     });
     for (const warning of result.warnings) {
-      void this.recorder.record(pod, 'Warning', 'TranslationWarning', warning, pod.spec?.nodeName);
+      this.recorder.post(pod, 'Warning', 'TranslationWarning', warning, pod.spec?.nodeName);
     }
     if (!result.ok) {
       const message = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
@@ -362,12 +386,13 @@ export class PodReconciler {
         const delay = backoffDelay(this.queue.retries(uid), 5, 300_000);
         const what =
           e.category === 'no-stock' ? 'no stock in the chosen zone; trying the next vSwitch' : 'retrying';
-        void this.recorder.record(
+        this.recorder.post(
           pod,
           'Warning',
           e.category === 'throttled' ? 'Throttling' : 'ProviderCreateFailed',
           `CreateContainerGroup failed: ${describeEciError(e)}; ${what} in about ${Math.max(1, Math.round(delay / 1000))} s`,
           pod.spec?.nodeName,
+          e.code,
         );
         this.log.info(
           { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, code: e.code },
@@ -571,17 +596,15 @@ export class PodReconciler {
     }
     const { fresh, seen } = unseenEvents(group.events, this.seenEvents.get(uid) ?? new Set());
     this.seenEvents.set(uid, seen);
-    await Promise.all(
-      fresh.map((e) =>
-        this.recorder.record(
-          pod,
-          e.type === 'Warning' ? 'Warning' : 'Normal',
-          e.reason || 'ECIEvent',
-          e.message ?? '',
-          pod.spec?.nodeName,
-        ),
-      ),
-    );
+    for (const e of fresh) {
+      this.recorder.post(
+        pod,
+        e.type === 'Warning' ? 'Warning' : 'Normal',
+        e.reason || 'ECIEvent',
+        e.message ?? '',
+        pod.spec?.nodeName,
+      );
+    }
   }
 
   private async deleteGroup(record: GroupRecord, pod: V1Pod | undefined): Promise<void> {
@@ -592,12 +615,13 @@ export class PodReconciler {
       const e = classifyEciError(err);
       if (e.category !== 'not-found') {
         if (pod) {
-          void this.recorder.record(
+          this.recorder.post(
             pod,
             'Warning',
             'ProviderDeleteFailed',
             `DeleteContainerGroup ${record.id} failed: ${describeEciError(e)}; retrying`,
             pod.spec?.nodeName,
+            e.code,
           );
         }
         throw err;
@@ -639,7 +663,7 @@ export class PodReconciler {
     message: string,
     code = reason,
   ): Promise<void> {
-    void this.recorder.record(pod, 'Warning', reason, message, pod.spec?.nodeName);
+    this.recorder.post(pod, 'Warning', reason, message, pod.spec?.nodeName);
     try {
       await this.core.patchNamespacedPodStatus(
         {

@@ -4,7 +4,7 @@
 // DescribeContainerGroups. A full listing by tag runs at a longer interval, catches
 // anything missed, and feeds the orphan sweep. Never one call per pod per tick.
 import type { Logger } from 'pino';
-import { classifyEciError } from '../shared/errors.ts';
+import { classifyEciError, describeEciError } from '../shared/errors.ts';
 import type { Eci, EciGroup } from '../shared/eci-client.ts';
 import { ownershipFilter } from './ownership.ts';
 
@@ -65,12 +65,24 @@ export class StatusPoller {
   }
 
   start(): void {
+    let failures = 0;
     const loop = async () => {
       if (this.stopped) return;
-      this.running = this.tick().catch((err) => this.o.log.warn({ err }, 'status poll failed'));
+      this.running = this.tick().then(
+        () => {
+          failures = 0;
+        },
+        (err: unknown) => {
+          failures++;
+          const e = classifyEciError(err);
+          this.o.log.warn({ code: e.code, failures }, `status poll failed: ${describeEciError(e)}`);
+        },
+      );
       await this.running;
       if (!this.stopped) {
-        this.timer = setTimeout(() => void loop(), this.o.intervalMs);
+        // Back off while ECI fails (bad credentials, outage) instead of hammering it.
+        const delay = Math.min(this.o.intervalMs * 2 ** Math.min(failures, 10), 30_000);
+        this.timer = setTimeout(() => void loop(), delay);
         this.timer.unref?.();
       }
     };
