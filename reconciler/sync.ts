@@ -10,6 +10,7 @@ import { ownershipFilter } from './ownership.ts';
 
 /** ECI's limit of ids per DescribeContainerGroups call. */
 export const IDS_PER_DESCRIBE = 20;
+const DESCRIBE_CONCURRENCY = 4;
 
 /** Pure: splits ids into DescribeContainerGroups batches. */
 export function batches<T>(items: T[], size = IDS_PER_DESCRIBE): T[][] {
@@ -138,14 +139,19 @@ export class StatusPoller {
     this.lastPoll = now;
     if (wanted.size === 0) return;
     const found: EciGroup[] = [];
-    for (const ids of batches([...wanted])) {
-      const page = await this.o.eci.describeContainerGroups({
-        ids,
-        withEvent: true,
-        limit: IDS_PER_DESCRIBE,
-      });
-      found.push(...page.groups);
-    }
+    // A few batches in flight at once: after a burst hundreds of groups change in one tick.
+    const pending = batches([...wanted]);
+    const worker = async () => {
+      for (let ids = pending.shift(); ids; ids = pending.shift()) {
+        const page = await this.o.eci.describeContainerGroups({
+          ids,
+          withEvent: true,
+          limit: IDS_PER_DESCRIBE,
+        });
+        found.push(...page.groups);
+      }
+    };
+    await Promise.all(Array.from({ length: DESCRIBE_CONCURRENCY }, worker));
     const present = new Set(found.map((g) => g.containerGroupId));
     this.o.target.applyGroups(found);
     this.o.target.markGone([...wanted].filter((id) => !present.has(id)));
