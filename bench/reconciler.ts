@@ -116,6 +116,8 @@ try {
       '127.0.0.1:0',
       '--workers',
       '20',
+      '--kubelet-port',
+      '0',
     ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -26,6 +26,7 @@ import { Eci } from '../shared/eci-client.ts';
 import { copyKubeConfig, isNotFound, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
 import { runInformer, watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
 import { TokenBucket } from '../shared/workqueue.ts';
+import { startKubeletApi } from './kubelet-api.ts';
 import { NodeController } from './node.ts';
 import { PodReconciler } from './pods.ts';
 import { StatusPoller } from './sync.ts';
@@ -207,6 +208,26 @@ export async function startReconciler(
     } catch (err) {
       log.warn({ err }, 'could not read the API server version');
     }
+    // The late-bound reconciler: the kubelet API must listen before the nodes advertise its port.
+    const lateRef: { pods?: PodReconciler } = {};
+    const kubelet = await startKubeletApi({
+      host: config.kubeletAddress,
+      port: config.kubeletPort,
+      nodeIp: config.nodeIp,
+      log,
+      groupOf: (namespace, pod) => lateRef.pods?.groupOf(namespace, pod),
+      readLog: (q) =>
+        eci.containerLog({
+          containerGroupId: q.containerGroupId,
+          containerName: q.container,
+          tail: q.tail,
+          sinceSeconds: q.sinceSeconds,
+          limitBytes: q.limitBytes,
+          timestamps: q.timestamps,
+          previous: q.previous,
+        }),
+    });
+    cleanups.push(() => kubelet.close());
     const nodes = nodeNames.map(
       (name) =>
         new NodeController(
@@ -218,7 +239,7 @@ export async function startReconciler(
             memory: config.nodeMemory,
             pods: config.nodePods,
             nodeIp: config.nodeIp,
-            kubeletPort: config.kubeletPort,
+            kubeletPort: kubelet.port,
             kubeletVersion,
             leaseDurationSeconds: config.leaseDurationSeconds,
             renewIntervalMs: config.renewIntervalMs,
@@ -247,6 +268,7 @@ export async function startReconciler(
       onCreated: (id) => late.poller?.markDirty(id),
       onMetric: (operation, code) => events.inc({ operation, code: code ?? '' }),
     });
+    lateRef.pods = pods;
     cleanups.push(() => pods.stop());
     await pods.start();
     const poller = new StatusPoller({

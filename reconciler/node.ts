@@ -88,10 +88,8 @@ export function buildNode(o: NodeSpecOptions, now: Date): V1Node {
       capacity: resources,
       allocatable: resources,
       conditions: readyConditions(now),
-      addresses: [
-        { type: 'InternalIP', address: o.nodeIp },
-        { type: 'Hostname', address: o.name },
-      ],
+      // No Hostname address: the API server prefers it for kubelet calls, and the node name does not resolve.
+      addresses: [{ type: 'InternalIP', address: o.nodeIp }],
       daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort } },
       nodeInfo: {
         operatingSystem: 'linux',

@@ -195,6 +195,15 @@ export class PodReconciler {
     return out;
   }
 
+  /** The container group of a pod, by namespace and name (for the kubelet API). */
+  groupOf(namespace: string, name: string): string | undefined {
+    for (const [uid, pod] of this.pods) {
+      if (pod.metadata?.namespace === namespace && pod.metadata?.name === name)
+        return this.records.get(uid)?.id;
+    }
+    return undefined;
+  }
+
   /** Groups being deleted for a pod that waits on them: the poller fetches them every tick. */
   watchedIds(): string[] {
     const out: string[] = [];

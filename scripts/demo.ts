@@ -171,6 +171,9 @@ async function main(): Promise<void> {
       '127.0.0.1:0',
       '--cluster-id',
       'demo',
+      // A free port (the node advertises it), so the demo never collides with anything on 10250.
+      '--kubelet-port',
+      '0',
     ],
     env,
     (e) => e.msg === 'reconciler started',
@@ -218,6 +221,9 @@ async function main(): Promise<void> {
   console.log('Explore further with kubectl (valid while the demo runs):');
   console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
   console.log(`alias kubectl=${cp.kubectlPath}`);
+  console.log(
+    'try: kubectl get events -A; kubectl logs <running pod> (served by the virtual node from DescribeContainerLog)',
+  );
   console.log(`ECI emulator admin API: ${emu.url}/_emulator/container-groups`);
   console.log(`Logs of the webhook and the reconciler: ${LOG_DIR}/`);
 }

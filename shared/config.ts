@@ -29,7 +29,9 @@ export const reconcilerConfigSchema = z.object({
   nodeMemory: quantity,
   nodePods: positiveInt,
   nodeIp: z.ipv4().or(z.ipv6()),
-  kubeletPort: positiveInt.max(65535),
+  /** 0 picks a free port (tests); the node advertises the one bound. */
+  kubeletPort: z.coerce.number().int().min(0).max(65535),
+  kubeletAddress: z.string().min(1),
   eciEndpoint: z.string().min(1).optional(),
   vSwitchIds: z.array(z.string().min(1)),
   securityGroupId: z.string().optional(),
@@ -65,6 +67,7 @@ const FLAGS: Record<string, [keyof ReconcilerConfig, string | undefined, string 
   'node-pods': ['nodePods', 'ECI_QUOTA_POD', '1000'],
   'node-ip': ['nodeIp', 'VKUBELET_POD_IP', '127.0.0.1'],
   'kubelet-port': ['kubeletPort', 'KUBELET_PORT', '10250'],
+  'kubelet-address': ['kubeletAddress', undefined, '0.0.0.0'],
   'eci-endpoint': ['eciEndpoint', 'ECI_ENDPOINT', undefined],
   'vswitch-ids': ['vSwitchIds', 'ECI_VSWITCH', ''],
   'security-group-id': ['securityGroupId', 'ECI_SECURITY_GROUP', undefined],

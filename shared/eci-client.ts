@@ -139,6 +139,32 @@ export class Eci {
     return out;
   }
 
+  /** A container's log (DescribeContainerLog). */
+  async containerLog(q: {
+    containerGroupId: string;
+    containerName: string;
+    tail?: number;
+    sinceSeconds?: number;
+    limitBytes?: number;
+    timestamps?: boolean;
+    previous?: boolean;
+  }): Promise<string> {
+    const request = new $Eci.DescribeContainerLogRequest({
+      regionId: this.regionId,
+      containerGroupId: q.containerGroupId,
+      containerName: q.containerName,
+      tail: q.tail,
+      sinceSeconds: q.sinceSeconds,
+      limitBytes: q.limitBytes,
+      timestamps: q.timestamps,
+      lastTime: q.previous,
+    });
+    const res = await this.call('DescribeContainerLog', () =>
+      this.client.describeContainerLogWithOptions(request, this.runtime),
+    );
+    return res.body?.content ?? '';
+  }
+
   /** Ids of groups whose status changed in the last `sinceSeconds` (DescribeContainerGroupStatus), all pages. */
   async changedSince(
     sinceSeconds: number,

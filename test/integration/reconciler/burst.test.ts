@@ -56,6 +56,8 @@ function spawnReconciler(): ChildProcess {
       '127.0.0.1:0',
       '--status-interval-ms',
       '300',
+      '--kubelet-port',
+      '0',
     ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -214,4 +214,22 @@ describe('pod lifecycle on the virtual node', () => {
     assert.equal(groups[0]?.zoneId, 'cn-hangzhou-i');
     await stack.admin.setStock('cn-hangzhou-h', false);
   });
+
+  test('kubectl logs works through the virtual node (DescribeContainerLog)', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'talker', { command: ['sh', '-c', 'echo hello-from-eci; sleep 3600'] }),
+    });
+    await eventually('talker Running', async () => (await readPod('talker')).status?.phase === 'Running');
+    const log = await eventually('log line through the API server', async () => {
+      const text = await stack.core.readNamespacedPodLog({
+        name: 'talker',
+        namespace: ns,
+        container: 'main',
+      });
+      return text.includes('hello-from-eci') ? text : undefined;
+    });
+    assert.match(log, /hello-from-eci/);
+    assert.ok((await stack.admin.callCount('DescribeContainerLog')) >= 1);
+  });
 });

@@ -26,10 +26,7 @@ test('the node carries the scheduling contract: type label, taint, capacity', ()
   ]);
   assert.deepEqual(node.status?.capacity, { cpu: '1000', memory: '4Ti', pods: '1000' });
   assert.deepEqual(node.status?.allocatable, node.status?.capacity);
-  assert.deepEqual(node.status?.addresses, [
-    { type: 'InternalIP', address: '10.0.0.5' },
-    { type: 'Hostname', address: 'virtual-node-eci-0' },
-  ]);
+  assert.deepEqual(node.status?.addresses, [{ type: 'InternalIP', address: '10.0.0.5' }]);
   assert.equal(node.status?.daemonEndpoints?.kubeletEndpoint?.Port, 10250);
   assert.equal(node.status?.nodeInfo?.kubeletVersion, 'v1.36.3');
   assert.equal(node.status?.nodeInfo?.operatingSystem, 'linux');
@@ -67,4 +64,34 @@ test('the lease is held by the node, 40 s, owned by the Node', () => {
     { apiVersion: 'v1', kind: 'Node', name: 'vn', uid: 'uid-1' },
   ]);
   assert.equal(buildLease('vn', undefined, 40, NOW).metadata?.ownerReferences, undefined);
+});
+
+test('kubelet API: container log requests are parsed, anything else is refused', async () => {
+  const { parseLogRequest } = await import('../../../reconciler/kubelet-api.ts');
+  assert.deepEqual(
+    parseLogRequest('/containerLogs/ns/web-1/nginx?tailLines=10&timestamps=true&follow=false'),
+    {
+      namespace: 'ns',
+      pod: 'web-1',
+      container: 'nginx',
+      tail: 10,
+      sinceSeconds: undefined,
+      limitBytes: undefined,
+      timestamps: true,
+      previous: undefined,
+    },
+  );
+  const q = parseLogRequest(
+    '/containerLogs/ns/p/c?sinceSeconds=60&limitBytes=100&previous=true&tailLines=-1',
+  );
+  assert.deepEqual([q?.sinceSeconds, q?.limitBytes, q?.previous, q?.tail], [60, 100, true, undefined]);
+  for (const bad of [
+    '/exec/ns/p/c',
+    '/containerLogs/ns/p',
+    '/containerLogs/ns/p/c/extra',
+    '/containerLogs/NS/p/c',
+    '/',
+  ]) {
+    assert.equal(parseLogRequest(bad), undefined, bad);
+  }
 });
