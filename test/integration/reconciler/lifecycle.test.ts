@@ -68,6 +68,26 @@ describe('pod lifecycle on the virtual node', () => {
     assert.equal(groups[0]?.request.ClientToken, pod.metadata?.uid);
   });
 
+  test('ECI events are relayed once each, and an unchanged status is not written again', async () => {
+    const relayed = await eventually('ECI events relayed on the pod', async () => {
+      const list = (await events('web')).filter(
+        (e) => e.source?.component === 'eci-virtual-node' && e.reason !== 'TranslationWarning',
+      );
+      return list.length > 0 ? list : undefined;
+    });
+    const before = await readPod('web');
+    // Several poll intervals (300 ms) pass: the group does not change, so neither may the pod.
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await readPod('web');
+    assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion);
+    const again = (await events('web')).filter(
+      (e) => e.source?.component === 'eci-virtual-node' && e.reason !== 'TranslationWarning',
+    );
+    const keys = again.map((e) => `${e.reason}|${e.message}`);
+    assert.equal(new Set(keys).size, keys.length, `no event relayed twice: ${keys.join(', ')}`);
+    assert.ok(again.length >= relayed.length);
+  });
+
   test('a container that exits 1 with restartPolicy Never ends Failed with the exit code', async () => {
     await stack.core.createNamespacedPod({
       namespace: ns,
