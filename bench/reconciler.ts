@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
 import { startControlPlane } from '../test/harness/control-plane.ts';
+import { freePort } from '../test/harness/ports.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { EmulatorAdmin } from '../emulator/admin-client.ts';
 import { TAG_KEYS } from '../reconciler/ownership.ts';
@@ -97,6 +98,7 @@ try {
     }),
   );
   const submitted = Date.now();
+  const healthPort = await freePort();
   const started = Date.now();
   child = spawn(
     process.execPath,
@@ -113,7 +115,7 @@ try {
       '--security-group-id',
       'sg-emu',
       '--health-address',
-      '127.0.0.1:0',
+      `127.0.0.1:${healthPort}`,
       '--workers',
       '20',
       '--kubelet-port',
@@ -178,6 +180,17 @@ try {
   console.log(`  status lag p50 / p99         ${percentile(lags, 50)} ms / ${percentile(lags, 99)} ms`);
   console.log(`  reconciler peak RSS          ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   console.log(`  duplicates ${duplicates}, orphans ${orphans}`);
+  try {
+    const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN);
+    const mib = (n: number) => (n / 2 ** 20).toFixed(0);
+    console.log(
+      `  reconciler heap used/total   ${mib(gauge('nodejs_heap_size_used_bytes'))} / ${mib(gauge('nodejs_heap_size_total_bytes'))} MiB, external ${mib(gauge('nodejs_external_memory_bytes'))} MiB (at the end)`,
+    );
+  } catch {
+    // metrics are informational
+  }
   await informer.stop();
 } finally {
   clearInterval(sampler);

@@ -144,6 +144,18 @@ export class PodReconciler {
           { code: e.code, retryInMs: delay },
           `cannot list container groups: ${describeEciError(e)}`,
         );
+        // No pod waits silently: each one that is waiting hears why.
+        for (const pod of this.pods.values()) {
+          if (pod.metadata?.deletionTimestamp || (pod.status?.phase ?? 'Pending') !== 'Pending') continue;
+          this.recorder.post(
+            pod,
+            'Warning',
+            'ProviderUnavailable',
+            `ECI cannot be used yet (${describeEciError(e)}); retrying in ${Math.round(delay / 1000)} s`,
+            pod.spec?.nodeName,
+            e.code,
+          );
+        }
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(delay * 2, 30_000);
       }

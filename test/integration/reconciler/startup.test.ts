@@ -91,6 +91,14 @@ test('credentials from the Secret, re-read when it changes', async () => {
     );
     const ready = await fetch(`${stack.reconciler!.healthUrl}/readyz`);
     assert.equal(ready.status, 503);
+    const warning = await eventually('ProviderUnavailable event on the waiting pod', async () => {
+      const list = await stack.core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'involvedObject.name=creds',
+      });
+      return list.items.find((e) => e.reason === 'ProviderUnavailable');
+    });
+    assert.match(warning.message ?? '', /InvalidAccessKeyId\.NotFound/);
     await stack.core.replaceNamespacedSecret({
       name: secretName,
       namespace: 'kube-system',
