@@ -373,6 +373,18 @@ export class PodReconciler {
     }
     if (!result.ok) {
       const message = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+      if (result.errors.every((e) => e.missingReference)) {
+        // A ConfigMap/Secret/PVC that does not exist yet: wait for it, as a kubelet waits to mount.
+        this.recorder.post(
+          pod,
+          'Warning',
+          'WaitingForReference',
+          `waiting for referenced objects: ${message}`,
+          pod.spec?.nodeName,
+          'missing-reference',
+        );
+        return { retry: true };
+      }
       this.o.onMetric?.('create_error', 'InvalidSpec');
       await this.providerFailed(pod, 'InvalidSpec', `the pod cannot run on ECI: ${message}`);
       return;

@@ -252,4 +252,27 @@ describe('pod lifecycle on the virtual node', () => {
     assert.match(log, /hello-from-eci/);
     assert.ok((await stack.admin.callCount('DescribeContainerLog')) >= 1);
   });
+
+  test('a pod whose ConfigMap does not exist yet waits with an Event, then runs once it exists', async () => {
+    const body = eciPod(stack, 'needs-config');
+    body.spec!.containers[0]!.env = [
+      { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'late-config', key: 'mode' } } },
+    ];
+    await stack.core.createNamespacedPod({ namespace: ns, body });
+    const waiting = await eventually('WaitingForReference event', async () =>
+      (await events('needs-config')).find((e) => e.reason === 'WaitingForReference'),
+    );
+    assert.match(waiting.message ?? '', /late-config/);
+    assert.equal((await readPod('needs-config')).status?.phase, 'Pending');
+    assert.equal((await groupsFor('needs-config')).length, 0);
+    await stack.core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'late-config' }, data: { mode: 'prod' } },
+    });
+    await eventually(
+      'pod Running once the ConfigMap exists',
+      async () => (await readPod('needs-config')).status?.phase === 'Running',
+      90_000,
+    );
+  });
 });
