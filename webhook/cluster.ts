@@ -16,7 +16,10 @@ import { runInformer } from '../shared/profile-watcher.ts';
 import type { ClusterFacts } from './mutate.ts';
 
 export interface NamespaceCache {
-  labels(name: string | undefined): Promise<Readonly<Record<string, string>> | undefined>;
+  /** Synchronous for a namespace in the cache (the hot path); a promise when it must be read. */
+  labels(
+    name: string | undefined,
+  ): Readonly<Record<string, string>> | undefined | Promise<Readonly<Record<string, string>> | undefined>;
   synced(): boolean;
   stop(): Promise<void>;
 }
@@ -39,22 +42,11 @@ export function watchNamespaces(kubeConfig: KubeConfig, logger: Logger): Namespa
     () => (isSynced = true),
   );
   return {
-    async labels(name) {
+    labels(name) {
       if (!name) return undefined;
       const cached = informer.get(name);
       if (cached) return cached.metadata?.labels ?? {};
-      // The watch may lag a namespace created just before its first pod.
-      try {
-        // Bounded: the apiserver gives the whole review only timeoutSeconds (5 s).
-        const read = core.readNamespace({ name });
-        const timeout = new Promise<never>((_, reject) => {
-          setTimeout(() => reject(new Error('namespace read timed out after 2 s')), 2_000).unref();
-        });
-        return (await Promise.race([read, timeout])).metadata?.labels ?? {};
-      } catch (err) {
-        if (!isNotFound(err)) logger.warn({ err, namespace: name }, 'could not read namespace');
-        return undefined;
-      }
+      return readLabels(name);
     },
     synced: () => isSynced,
     stop: async () => {
@@ -62,6 +54,21 @@ export function watchNamespaces(kubeConfig: KubeConfig, logger: Logger): Namespa
       await informer.stop();
     },
   };
+
+  // The watch may lag a namespace created just before its first pod.
+  async function readLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    try {
+      // Bounded: the apiserver gives the whole review only timeoutSeconds (5 s).
+      const read = core.readNamespace({ name });
+      const timeout = new Promise<never>((_, reject) => {
+        setTimeout(() => reject(new Error('namespace read timed out after 2 s')), 2_000).unref();
+      });
+      return (await Promise.race([read, timeout])).metadata?.labels ?? {};
+    } catch (err) {
+      if (!isNotFound(err)) logger.warn({ err, namespace: name }, 'could not read namespace');
+      return undefined;
+    }
+  }
 }
 
 export interface ClusterFactsOptions {
