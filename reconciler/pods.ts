@@ -27,7 +27,7 @@ import { EventRecorder, unseenEvents } from './events.ts';
 import { confirmedOrphan, orphanCandidates } from './gc.ts';
 import { containerGroupName, ownershipFilter, parseOwner, withOwnershipTags } from './ownership.ts';
 import { podStatusFromGroup, rfc3339, statusDiff } from './status.ts';
-import { serviceAccountTokenAudiences, translatePod, type ProfileDefaults } from './translate.ts';
+import { podReferences, translatePod, type ProfileDefaults } from './translate.ts';
 
 const SMP = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -482,31 +482,10 @@ export class PodReconciler {
   private async fetchReferences(pod: V1Pod) {
     const namespace = pod.metadata?.namespace ?? 'default';
     const spec = pod.spec;
-    const cmNames = new Set<string>();
-    const secretNames = new Set<string>();
-    const pvcNames = new Set<string>();
-    for (const v of spec?.volumes ?? []) {
-      if (v.configMap?.name) cmNames.add(v.configMap.name);
-      if (v.secret?.secretName) secretNames.add(v.secret.secretName);
-      if (v.persistentVolumeClaim?.claimName) pvcNames.add(v.persistentVolumeClaim.claimName);
-      for (const s of v.projected?.sources ?? []) {
-        if (s.configMap?.name) cmNames.add(s.configMap.name);
-        if (s.secret?.name) secretNames.add(s.secret.name);
-      }
-    }
-    for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
-      for (const e of c.env ?? []) {
-        if (e.valueFrom?.configMapKeyRef?.name) cmNames.add(e.valueFrom.configMapKeyRef.name);
-        if (e.valueFrom?.secretKeyRef?.name) secretNames.add(e.valueFrom.secretKeyRef.name);
-      }
-      for (const e of c.envFrom ?? []) {
-        if (e.configMapRef?.name) cmNames.add(e.configMapRef.name);
-        if (e.secretRef?.name) secretNames.add(e.secretRef.name);
-      }
-    }
-    for (const s of spec?.imagePullSecrets ?? []) if (s.name) secretNames.add(s.name);
+    // One definition of what the translation reads (incl. the `<pod>-<volume>` claims of ephemeral volumes).
+    const refs = podReferences(pod);
 
-    const fetchAll = async <T>(names: Set<string>, read: (name: string) => Promise<T>) => {
+    const fetchAll = async <T>(names: Iterable<string>, read: (name: string) => Promise<T>) => {
       const out: Record<string, T> = {};
       await Promise.all(
         [...names].map(async (name) => {
@@ -519,12 +498,15 @@ export class PodReconciler {
       );
       return out;
     };
-    const configMaps = await fetchAll<V1ConfigMap>(cmNames, (name) => this.readConfigMap(namespace, name));
-    const secrets = await fetchAll<V1Secret>(secretNames, (name) =>
+    const configMaps = await fetchAll<V1ConfigMap>(refs.configMaps, (name) =>
+      this.readConfigMap(namespace, name),
+    );
+    const secrets = await fetchAll<V1Secret>(refs.secrets, (name) =>
       this.core.readNamespacedSecret({ name, namespace }),
     );
-    const persistentVolumeClaims = await fetchAll<V1PersistentVolumeClaim>(pvcNames, (name) =>
-      this.core.readNamespacedPersistentVolumeClaim({ name, namespace }),
+    const persistentVolumeClaims = await fetchAll<V1PersistentVolumeClaim>(
+      refs.persistentVolumeClaims,
+      (name) => this.core.readNamespacedPersistentVolumeClaim({ name, namespace }),
     );
     const pvNames = new Set(
       Object.values(persistentVolumeClaims)
@@ -535,7 +517,7 @@ export class PodReconciler {
       this.core.readPersistentVolume({ name }),
     );
     const serviceAccountTokens: Record<string, string> = {};
-    for (const audience of serviceAccountTokenAudiences(spec?.volumes)) {
+    for (const audience of refs.serviceAccountTokenAudiences) {
       try {
         const res = await this.core.createNamespacedServiceAccountToken({
           name: spec?.serviceAccountName ?? 'default',

@@ -276,3 +276,58 @@ describe('pod lifecycle on the virtual node', () => {
     );
   });
 });
+
+describe('generic ephemeral volumes', () => {
+  test('the pod runs once the `<pod>-<volume>` claim the KCM creates is bound', async () => {
+    // A static NFS volume the template's claim is pre-bound to, so no provisioner is needed.
+    const pvName = `${ns}-scratch`;
+    await stack.core.createPersistentVolume({
+      body: {
+        metadata: { name: pvName },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: '',
+          nfs: { server: 'nas.example.internal', path: '/scratch' },
+        },
+      },
+    });
+    try {
+      const body = eciPod(stack, 'ephemeral');
+      body.spec!.volumes = [
+        {
+          name: 'scratch',
+          ephemeral: {
+            volumeClaimTemplate: {
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: '',
+                volumeName: pvName,
+                resources: { requests: { storage: '1Gi' } },
+              },
+            },
+          },
+        },
+      ];
+      body.spec!.containers[0]!.volumeMounts = [{ name: 'scratch', mountPath: '/scratch' }];
+      await stack.core.createNamespacedPod({ namespace: ns, body });
+      await eventually(
+        'pod with an ephemeral volume Running',
+        async () => (await readPod('ephemeral')).status?.phase === 'Running',
+        90_000,
+      );
+      const [group] = await groupsFor('ephemeral');
+      const volumes = (group?.request.Volume ?? []) as Array<{
+        Name?: string;
+        Type?: string;
+        NFSVolume?: { Server?: string; Path?: string };
+      }>;
+      const volume = volumes.find((v) => v.Name === 'scratch');
+      assert.equal(volume?.Type, 'NFSVolume');
+      assert.equal(volume?.NFSVolume?.Server, 'nas.example.internal');
+      assert.equal(volume?.NFSVolume?.Path, '/scratch');
+    } finally {
+      await stack.core.deletePersistentVolume({ name: pvName }).catch(() => undefined);
+    }
+  });
+});
