@@ -1,12 +1,17 @@
 // `npm run reconciler -- <flags>`: turns pods bound to the virtual nodes into ECI
 // container groups. A configuration problem stops start-up with one clear line.
-import { parseReconcilerConfig } from '../shared/config.ts';
+import { parseReconcilerConfig, USAGE, wantsHelp } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { startReconciler, StartupError } from './app.ts';
 
-const parsed = parseReconcilerConfig(process.argv.slice(2), process.env);
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const parsed = parseReconcilerConfig(argv, process.env);
 if (!parsed.ok) {
-  console.error(`eci-reconciler: ${parsed.error}`);
+  console.error(`eci-reconciler: ${parsed.error}\n(see --help)`);
   process.exit(2);
 }
 const log = createLogger('eci-reconciler');

@@ -88,6 +88,25 @@ const FLAGS: Record<string, [keyof ReconcilerConfig, string | undefined, string 
 
 export type ConfigResult = { ok: true; config: ReconcilerConfig } | { ok: false; error: string };
 
+/** `--help`: every flag with its environment variable and default, and where credentials come from. */
+export const USAGE = `usage: npm run reconciler -- [flags]   (node reconciler/main.ts [flags])
+flags (a flag wins over its environment variable):
+${Object.entries(FLAGS)
+  .map(
+    ([flag, [, env, def]]) =>
+      `  --${flag}${env ? ` (env ${env})` : ''}${def !== undefined ? ` default "${def}"` : ''}`,
+  )
+  .join('\n')}
+  --help  print this and exit
+credentials: the --credentials-secret Secret (keys access-key-id, access-key-secret), else the
+  environment (never flags): ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
+  (or ECI_ACCESS_KEY / ECI_SECRET_KEY).`;
+
+/** Whether the command line asks for the usage text (checked before any validation). */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 /** Pure: argv (without node and script) + environment → a validated config or one error line. */
 export function parseReconcilerConfig(argv: string[], env: Record<string, string | undefined>): ConfigResult {
   let values: Record<string, string | boolean | undefined>;

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -5,6 +7,8 @@ import {
   eciEndpointOf,
   nodeNamesOf,
   parseReconcilerConfig,
+  USAGE,
+  wantsHelp,
 } from '../../../shared/config.ts';
 
 function ok(argv: string[], env: Record<string, string> = {}) {
@@ -98,4 +102,54 @@ test('credentials from the Secret; a missing key is named, the value never', () 
   assert.equal(empty.ok, false);
   if (!empty.ok) assert.match(empty.error, /access-key-id is empty/);
   assert.equal(credentialsFromSecretData(undefined, 'ns/s').ok, false);
+});
+
+test('--help: the usage lists every flag with its environment variable and default', () => {
+  assert.ok(wantsHelp(['--help']));
+  assert.ok(wantsHelp(['--nodes', '2', '-h']));
+  assert.ok(!wantsHelp(['--nodes', '2']));
+  assert.match(USAGE, /^ {2}--kubelet-port \(env KUBELET_PORT\) default "10250"$/m);
+  assert.match(USAGE, /^ {2}--region \(env ECI_REGION\) default "cn-hangzhou"$/m);
+  assert.match(USAGE, /^ {2}--kubeconfig \(env KUBECONFIG\)$/m);
+  assert.match(USAGE, /^ {2}--create-qps default "20"$/m);
+  assert.match(USAGE, /ALIBABA_CLOUD_ACCESS_KEY_ID/);
+  // Every flag the parser accepts is documented.
+  for (const flag of ['node-name', 'vswitch-ids', 'credentials-secret', 'eci-timeout-ms', 'gc-interval-ms']) {
+    assert.match(USAGE, new RegExp(`^ {2}--${flag}\\b`, 'm'));
+  }
+  const flagLines = USAGE.split('\n').filter((l) => /^ {2}--[a-z]/.test(l) && !l.includes('--help'));
+  for (const line of flagLines) {
+    const flag = /--([a-z-]+)/.exec(line)![1]!;
+    // Each documented flag is one the parser takes (a bogus value fails validation, not parsing).
+    const r = parseReconcilerConfig([`--${flag}`, 'x'], {});
+    assert.ok(r.ok || !/Unknown option/.test(r.error), `--${flag} is not a known option`);
+  }
+});
+
+test('`node reconciler/main.ts --help` prints the usage on stdout and exits 0', () => {
+  const out = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../../reconciler/main.ts', import.meta.url)), '--help'],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+    },
+  );
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^usage: /);
+  assert.match(out.stdout, /--kubelet-port \(env KUBELET_PORT\) default "10250"/);
+  assert.doesNotMatch(out.stderr, /Unknown option/);
+});
+
+test('an unknown flag exits 2 with one line naming it', () => {
+  const out = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../../reconciler/main.ts', import.meta.url)), '--bogus'],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+    },
+  );
+  assert.equal(out.status, 2);
+  assert.match(out.stderr, /^eci-reconciler: Unknown option '--bogus'/);
 });
