@@ -29,6 +29,19 @@ const NO_STOCK =
 const AUTH =
   /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|InvalidTimeStamp|SignatureNonceUsed|Forbidden|InvalidSecurityToken|NoPermission)/;
 
+/**
+ * Only these codes say "the container group (or a container in it) does not exist", which
+ * callers read as "gone" (a delete succeeded). Every other `*.NotFound` is about the request
+ * itself — `InvalidAction.NotFound` (a retired or unknown action), `InvalidApi.NotFound`,
+ * `InvalidVSwitchId.NotFound`, `InvalidSecurityGroupId.NotFound`, `InvalidRegionId.NotFound`,
+ * `InvalidZoneId.NotFound`, `InvalidImageCache.NotFound` — and is terminal, never "gone".
+ */
+const GONE = new Set([
+  'InvalidContainerGroup.NotFound',
+  'ContainerGroup.NotFound',
+  'InvalidContainer.NotFound',
+]);
+
 interface SdkErrorShape {
   code?: unknown;
   statusCode?: unknown;
@@ -65,9 +78,7 @@ export function classifyEciError(err: unknown): ClassifiedEciError {
   }
   if (NO_STOCK.test(code)) return { category: 'no-stock', retryable: true, code, ...base };
   if (AUTH.test(code)) return { category: 'auth', retryable: true, code, ...base };
-  if (/NotFound$/.test(code) && !/^InvalidApi/.test(code)) {
-    return { category: 'not-found', retryable: false, code, ...base };
-  }
+  if (GONE.has(code)) return { category: 'not-found', retryable: false, code, ...base };
   if (code === 'IdempotentParameterMismatch')
     return { category: 'conflict', retryable: false, code, ...base };
   if (code === 'IncorrectStatus' || /^IncorrectStatus\./.test(code)) {

@@ -38,6 +38,15 @@ const cases: [string, number, string, boolean][] = [
   ['MissingParameter', 400, 'invalid', false],
   ['InvalidParameter.VolumeType', 400, 'invalid', false],
   ['InvalidApi.NotFound', 404, 'invalid', false],
+  ['InvalidContainer.NotFound', 404, 'not-found', false],
+  // A retired/unknown action or a missing network/config object is the request's fault, not "gone".
+  ['InvalidAction.NotFound', 404, 'invalid', false],
+  ['InvalidVSwitchId.NotFound', 404, 'invalid', false],
+  ['InvalidSecurityGroupId.NotFound', 404, 'invalid', false],
+  ['InvalidRegionId.NotFound', 404, 'invalid', false],
+  ['InvalidZoneId.NotFound', 404, 'invalid', false],
+  ['InvalidImageCache.NotFound', 404, 'invalid', false],
+  ['Something.NotFound', 404, 'invalid', false],
 ];
 
 for (const [code, status, category, retryable] of cases) {
