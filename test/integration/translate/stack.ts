@@ -153,6 +153,11 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
         '300',
         '--renew-interval-ms',
         '2000',
+        // A free port: the default 10250 may be taken (a real kubelet, another test's reconciler).
+        '--kubelet-port',
+        '0',
+        '--kubelet-address',
+        '127.0.0.1',
       ],
       {
         ALIBABA_CLOUD_ACCESS_KEY_ID: 'emulator-access-key-id',
