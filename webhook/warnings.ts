@@ -6,14 +6,6 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 /** Ports ECI reserves for its own agent (exec, logs, metrics). */
 export const RESERVED_PORTS: ReadonlySet<number> = new Set([111, 10250, 10255]);
 
-function allContainers(pod: V1Pod): Array<{ kind: string; container: V1Container }> {
-  const spec = pod.spec;
-  return [
-    ...(spec?.initContainers ?? []).map((container) => ({ kind: 'init container', container })),
-    ...(spec?.containers ?? []).map((container) => ({ kind: 'container', container })),
-  ];
-}
-
 /** Warnings for unsupported pod features, one per offending field, in a stable order. */
 export function unsupportedFeatureWarnings(pod: V1Pod): string[] {
   const warnings: string[] = [];
@@ -31,22 +23,27 @@ export function unsupportedFeatureWarnings(pod: V1Pod): string[] {
       );
     }
   }
-  for (const { kind, container } of allContainers(pod)) {
-    if (container.securityContext?.privileged) {
+  // Init containers first, then containers, without building a combined list (a hot path).
+  for (const container of spec?.initContainers ?? [])
+    containerWarnings(warnings, 'init container', container);
+  for (const container of spec?.containers ?? []) containerWarnings(warnings, 'container', container);
+  return warnings;
+}
+
+function containerWarnings(warnings: string[], kind: string, container: V1Container): void {
+  if (container.securityContext?.privileged) {
+    warnings.push(
+      `${kind} ${container.name}: privileged containers are not supported on ECI (only added capabilities); the pod will fail on ECI`,
+    );
+  }
+  for (const port of container.ports ?? []) {
+    if (port.hostPort !== undefined && port.hostPort !== 0) {
+      warnings.push(`${kind} ${container.name}: hostPort ${port.hostPort} is not supported on ECI`);
+    }
+    if (RESERVED_PORTS.has(port.containerPort)) {
       warnings.push(
-        `${kind} ${container.name}: privileged containers are not supported on ECI (only added capabilities); the pod will fail on ECI`,
+        `${kind} ${container.name}: containerPort ${port.containerPort} is reserved by ECI (111, 10250 and 10255 are)`,
       );
     }
-    for (const port of container.ports ?? []) {
-      if (port.hostPort !== undefined && port.hostPort !== 0) {
-        warnings.push(`${kind} ${container.name}: hostPort ${port.hostPort} is not supported on ECI`);
-      }
-      if (RESERVED_PORTS.has(port.containerPort)) {
-        warnings.push(
-          `${kind} ${container.name}: containerPort ${port.containerPort} is reserved by ECI (111, 10250 and 10255 are)`,
-        );
-      }
-    }
   }
-  return warnings;
 }

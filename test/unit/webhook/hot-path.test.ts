@@ -12,7 +12,10 @@ import {
   fastifyOptions,
   type WebhookState,
 } from '../../../webhook/server.ts';
-import { DEFAULT_PROFILE } from '../../../shared/profile.ts';
+import { DEFAULT_PROFILE, parseEciProfile } from '../../../shared/profile.ts';
+import { decide } from '../../../webhook/eligibility.ts';
+import { mutate } from '../../../webhook/mutate.ts';
+import { unsupportedFeatureWarnings } from '../../../webhook/warnings.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -141,6 +144,50 @@ describe('POST /mutate with a synchronous namespace cache', () => {
   test('a null object is a valid review of a non-pod-create, allowed unchanged', () => {
     const parsed = parseAdmissionReview(podReview(null));
     assert.ok(parsed.ok);
+  });
+});
+
+describe('escaped keys are remembered', () => {
+  test('the same key escapes the same way on every review (first and later)', () => {
+    const parsed = parseEciProfile({
+      selectors: JSON.stringify([
+        {
+          name: 'all',
+          effect: { annotations: { 'example.com/a-b': 'v' }, labels: { 'example.com/tier': 'x' } },
+        },
+      ]),
+    });
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    const profile = parsed.profile;
+    const pod = {
+      metadata: { name: 'p', labels: { eci: 'true' }, annotations: {} },
+      spec: { containers: [] },
+    };
+    const facts = { clusterDomain: 'cluster.local' };
+    for (let i = 0; i < 3; i++) {
+      const decision = decide({ pod, namespaceLabels: {}, profile });
+      const paths = mutate(pod, decision, profile, facts).patch.map((op) => op.path);
+      assert.ok(paths.includes('/metadata/annotations/example.com~1a-b'), paths.join(' '));
+      assert.ok(paths.includes('/metadata/labels/example.com~1tier'), paths.join(' '));
+    }
+  });
+});
+
+describe('unsupportedFeatureWarnings order', () => {
+  test('init containers first, then containers, each in spec order', () => {
+    const warnings = unsupportedFeatureWarnings({
+      spec: {
+        initContainers: [{ name: 'i1', securityContext: { privileged: true } }],
+        containers: [
+          { name: 'c1', ports: [{ containerPort: 10250 }] },
+          { name: 'c2', securityContext: { privileged: true }, ports: [{ containerPort: 80, hostPort: 80 }] },
+        ],
+      },
+    });
+    assert.deepEqual(
+      warnings.map((w) => w.split(':')[0]),
+      ['init container i1', 'container c1', 'container c2', 'container c2'],
+    );
   });
 });
 
