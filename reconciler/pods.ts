@@ -22,6 +22,7 @@ import { $Eci, type Eci, type EciGroup } from '../shared/eci-client.ts';
 import { isConflict, isNotFound } from '../shared/kube.ts';
 import { runInformer } from '../shared/profile-watcher.ts';
 import { backoffDelay, runWorkers, WorkQueue, type TokenBucket } from '../shared/workqueue.ts';
+import { stripManagedFields } from './slim.ts';
 import { decide, failurePhase, PROVIDER_FAILED, recheckAfter, type GroupRecord } from './decide.ts';
 import { EventRecorder, unseenEvents } from './events.ts';
 import { confirmedOrphan, orphanCandidates } from './gc.ts';
@@ -107,6 +108,8 @@ export class PodReconciler {
       const upsert = (pod: V1Pod) => {
         const uid = pod.metadata?.uid;
         if (!uid) return;
+        // In place, so the informer's cache holds the slim copy too (a third of a cached pod).
+        stripManagedFields(pod);
         this.pods.set(uid, pod);
         this.queue.add(uid);
       };
