@@ -4,7 +4,7 @@
 // The reconciler runs as its own process, as in production.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
 import { startControlPlane } from '../test/harness/control-plane.ts';
@@ -30,6 +30,24 @@ const admin = new EmulatorAdmin(emu.url);
 const core = cp.kubeConfig.makeApiClient(CoreV1Api);
 let peakRss = 0;
 let child: ReturnType<typeof spawn> | undefined;
+// Peak heap and external memory from the reconciler's own metrics, to tell heap from native memory.
+let peakHeapUsed = 0;
+let peakHeapTotal = 0;
+let peakExternal = 0;
+let metricsPort = 0;
+const metricsSampler = setInterval(() => {
+  if (!child || !metricsPort) return;
+  fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+    .then((r) => r.text())
+    .then((text) => {
+      const g = (name: string) =>
+        Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+      peakHeapUsed = Math.max(peakHeapUsed, g('nodejs_heap_size_used_bytes'));
+      peakHeapTotal = Math.max(peakHeapTotal, g('nodejs_heap_size_total_bytes'));
+      peakExternal = Math.max(peakExternal, g('nodejs_external_memory_bytes'));
+    })
+    .catch(() => undefined);
+}, 1000);
 const sampler = setInterval(() => {
   if (!child) return;
   try {
@@ -99,10 +117,14 @@ try {
   );
   const submitted = Date.now();
   const healthPort = await freePort();
+  metricsPort = healthPort;
   const started = Date.now();
   child = spawn(
     process.execPath,
     [
+      // BENCH_NODE_FLAGS: e.g. --max-semi-space-size=… to compare heap settings side by side.
+      ...(process.env.BENCH_HEAP_SNAPSHOT ? ['--heapsnapshot-signal=SIGUSR2'] : []),
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       'reconciler/main.ts',
       '--node-name',
       nodeName,
@@ -179,6 +201,9 @@ try {
   console.log(`  ECI calls per pod            ${(totalCalls / N).toFixed(2)}  ${JSON.stringify(calls)}`);
   console.log(`  status lag p50 / p99         ${percentile(lags, 50)} ms / ${percentile(lags, 99)} ms`);
   console.log(`  reconciler peak RSS          ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `  reconciler peak heap         used ${(peakHeapUsed / 2 ** 20).toFixed(0)} / total ${(peakHeapTotal / 2 ** 20).toFixed(0)} MiB, external ${(peakExternal / 2 ** 20).toFixed(0)} MiB (sampled each second)`,
+  );
   console.log(`  duplicates ${duplicates}, orphans ${orphans}`);
   try {
     const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
@@ -191,9 +216,27 @@ try {
   } catch {
     // metrics are informational
   }
+  if (process.env.BENCH_HEAP_SNAPSHOT && child?.pid) {
+    // A heap snapshot of the reconciler at the end (taken after a full GC: live objects only).
+    child.kill('SIGUSR2');
+    await sleep(1000);
+    const pattern = new RegExp(`^Heap\\..*\\.${child.pid}\\..*\\.heapsnapshot$`);
+    let size = -1;
+    for (let i = 0; i < 240; i++) {
+      const file = readdirSync('.').find((f) => pattern.test(f));
+      const now = file ? statSync(file).size : -1;
+      if (file && now > 0 && now === size) {
+        console.log(`  heap snapshot                ${file} (${(now / 2 ** 20).toFixed(0)} MiB)`);
+        break;
+      }
+      size = now;
+      await sleep(1000);
+    }
+  }
   await informer.stop();
 } finally {
   clearInterval(sampler);
+  clearInterval(metricsSampler);
   if (child) {
     child.kill('SIGTERM');
     if (child.exitCode === null) await once(child, 'exit');
