@@ -18,6 +18,11 @@ import {
 import { buildServer, setServingCertificate } from './server.ts';
 import { memoizeChecker } from './admission.ts';
 
+/** In-flight reviews get this long after SIGTERM before connections are cut. */
+const SHUTDOWN_DRAIN_MS = 6_000;
+/** The process exits by then whatever is still pending. */
+const SHUTDOWN_HARD_MS = 15_000;
+
 if (process.argv.includes('--help')) {
   console.error(USAGE);
   process.exit(0);
@@ -143,8 +148,21 @@ async function run(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: finishing in-flight reviews');
+    // The apiserver gives up on a review after timeoutSeconds (5 s), so nothing worth
+    // waiting for is in flight past the drain deadline; a keep-alive connection that
+    // never goes idle must not hold the process for its 90 s idle timeout.
+    const drain = setTimeout(() => {
+      logger.warn({ afterMs: SHUTDOWN_DRAIN_MS }, 'drain deadline passed: closing remaining connections');
+      app.server.closeAllConnections();
+    }, SHUTDOWN_DRAIN_MS);
+    const hardStop = setTimeout(() => {
+      logger.error({ afterMs: SHUTDOWN_HARD_MS }, 'shutdown did not finish: exiting');
+      process.exit(1);
+    }, SHUTDOWN_HARD_MS);
+    hardStop.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests
+      clearTimeout(drain);
       for (const cleanup of cleanups) await cleanup();
     } catch (err) {
       logger.error({ err }, 'error during shutdown');

@@ -368,7 +368,17 @@ describe('reinvocation', () => {
       // Ours ran, the other added pool=ecs, ours ran again and put the virtual node back.
       assert.deepEqual({ ...stored.spec?.nodeSelector }, { type: 'virtual-kubelet' });
       assert.deepEqual(vkTolerations(stored), [VK_TOLERATION]);
-      const calls = webhook.logs.filter((l) => l.msg === 'admission decision' && l.namespace === namespace);
+      // The webhook's log lines arrive asynchronously from its stdout: wait for the second one.
+      const calls = await eventually(
+        'the reinvocation logged',
+        async () => {
+          const logged = webhook.logs.filter(
+            (l) => l.msg === 'admission decision' && l.namespace === namespace,
+          );
+          return logged.length >= 2 ? logged : undefined;
+        },
+        10_000,
+      );
       assert.ok(calls.length >= 2, `reinvoked (${calls.length} calls)`);
       const last = calls.at(-1);
       assert.equal(last?.ops, 2, 'the reinvocation replaces the nodeSelector and records what it replaced');
