@@ -11,6 +11,49 @@ import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 
 export const FAST_TIMING = { schedulingMs: 200, pendingMs: 300, terminatingMs: 300 };
 
+/** The emulator's default credentials, as the reconciler reads them from the environment. */
+export const EMULATOR_CREDENTIALS_ENV = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'emulator-access-key-id',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'emulator-access-key-secret',
+};
+
+/** Flags for a reconciler under test: its own node, fast intervals, nothing shared with other files. */
+export function testReconcilerArgs(o: {
+  nodeName: string;
+  clusterId: string;
+  emulatorUrl: string;
+  suffix: string;
+}): string[] {
+  return [
+    '--node-name',
+    o.nodeName,
+    '--cluster-id',
+    o.clusterId,
+    '--eci-endpoint',
+    o.emulatorUrl,
+    '--vswitch-ids',
+    'vsw-emu-h,vsw-emu-i',
+    '--security-group-id',
+    'sg-emu',
+    // Names nobody else uses: other test files may create the real ones.
+    '--credentials-secret',
+    `kube-system/no-such-secret-${o.suffix}`,
+    '--profile-configmap',
+    `kube-system/no-such-profile-${o.suffix}`,
+    '--health-address',
+    '127.0.0.1:0',
+    '--status-interval-ms',
+    '300',
+    '--renew-interval-ms',
+    '2000',
+    // A free port: the default 10250 may be taken (a real kubelet, another test's reconciler).
+    '--kubelet-port',
+    '0',
+    '--kubelet-address',
+    '127.0.0.1',
+  ];
+}
+
 export interface Stack {
   cp: SharedControlPlane;
   core: CoreV1Api;
@@ -45,38 +88,11 @@ export async function startStack(options: { extraFlags?: string[] } = {}): Promi
     async startReconciler(extra = []) {
       const parsed = parseReconcilerConfig(
         [
-          '--node-name',
-          nodeName,
-          '--cluster-id',
-          clusterId,
-          '--eci-endpoint',
-          emu.url,
-          '--vswitch-ids',
-          'vsw-emu-h,vsw-emu-i',
-          '--security-group-id',
-          'sg-emu',
-          // Names nobody else uses: other test files may create the real ones.
-          '--credentials-secret',
-          `kube-system/no-such-secret-${suffix}`,
-          '--profile-configmap',
-          `kube-system/no-such-profile-${suffix}`,
-          '--health-address',
-          '127.0.0.1:0',
-          '--status-interval-ms',
-          '300',
-          '--renew-interval-ms',
-          '2000',
-          '--kubelet-port',
-          '0',
-          '--kubelet-address',
-          '127.0.0.1',
+          ...testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
           ...(options.extraFlags ?? []),
           ...extra,
         ],
-        {
-          ALIBABA_CLOUD_ACCESS_KEY_ID: 'emulator-access-key-id',
-          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'emulator-access-key-secret',
-        },
+        EMULATOR_CREDENTIALS_ENV,
       );
       if (!parsed.ok) throw new Error(parsed.error);
       stack.reconciler = await startReconciler(parsed.config, { kc: cp.kubeConfig, log });

@@ -13,7 +13,7 @@ import { webhookConfiguration } from '../../../webhook/webhook-config.ts';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 import { freePort } from '../../harness/ports.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
-import { FAST_TIMING } from '../reconciler/stack.ts';
+import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING, testReconcilerArgs } from '../reconciler/stack.ts';
 import { startWebhook, type WebhookProcess } from '../webhook/process.ts';
 
 /** The placement the examples name (every-annotation.yaml), next to the emulator's own. */
@@ -122,8 +122,8 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
       'cluster.local',
     ]);
     cleanups.push(async () => {
-      // Its graceful SIGTERM sometimes waits ~90 s for the apiserver's keep-alive connection
-      // (see the report); the test has nothing more to learn from it after a few seconds.
+      // The webhook bounds its own drain (6 s); the test has nothing more to learn from it
+      // after a few seconds, so it does not wait for that.
       const exited = webhook.stop();
       const timer = setTimeout(() => webhook.child.kill('SIGKILL'), WEBHOOK_STOP_GRACE_MS);
       await exited;
@@ -131,38 +131,8 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
     });
 
     const parsed = parseReconcilerConfig(
-      [
-        '--node-name',
-        nodeName,
-        '--cluster-id',
-        clusterId,
-        '--eci-endpoint',
-        emu.url,
-        '--vswitch-ids',
-        'vsw-emu-h,vsw-emu-i',
-        '--security-group-id',
-        'sg-emu',
-        // Names nobody else uses: other test files may create the real ones.
-        '--credentials-secret',
-        `kube-system/no-such-secret-${suffix}`,
-        '--profile-configmap',
-        `kube-system/no-such-profile-${suffix}`,
-        '--health-address',
-        '127.0.0.1:0',
-        '--status-interval-ms',
-        '300',
-        '--renew-interval-ms',
-        '2000',
-        // A free port: the default 10250 may be taken (a real kubelet, another test's reconciler).
-        '--kubelet-port',
-        '0',
-        '--kubelet-address',
-        '127.0.0.1',
-      ],
-      {
-        ALIBABA_CLOUD_ACCESS_KEY_ID: 'emulator-access-key-id',
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'emulator-access-key-secret',
-      },
+      testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
+      EMULATOR_CREDENTIALS_ENV,
     );
     if (!parsed.ok) throw new Error(parsed.error);
     const log = createLogger('translate-round-trip', { level: process.env.LOG_LEVEL ?? 'warn' });
