@@ -60,8 +60,8 @@ function loadManifest(file: string): Manifest {
 /**
  * What the pod and its group must reach: Running, unless an init container never ends under
  * the emulator's simulation (any command but a short `sh -c` script runs until deleted, see
- * emulator/README.md): job-with-sidecar's `curl` download then stays Pending in its init
- * container, as a real hung download would.
+ * emulator/README.md): such a pod stays Pending in its init container, as a real hung init
+ * container would. The examples' init containers are short scripts, so all of them run.
  */
 function wanted(pod: V1Pod): 'Running' | 'Pending' {
   const endless = (pod.spec?.initContainers ?? []).some(
