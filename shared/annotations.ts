@@ -95,6 +95,13 @@ export interface AnnotationSpec<T> {
 
 const spec = <T>(s: AnnotationSpec<T>): AnnotationSpec<T> => s;
 
+/** `apply` for an annotation whose parsed value is the request field as it is. */
+function setField<K extends keyof EciRequestFields>(key: K) {
+  return (request: EciRequestFields, value: EciRequestFields[K]): void => {
+    request[key] = value;
+  };
+}
+
 const str = z.string().trim();
 
 const boolean = str
@@ -280,27 +287,21 @@ export const ECI_ANNOTATIONS = {
     field: 'CpuOptionsCore',
     format: 'a positive integer',
     schema: int(1, 1024),
-    apply: (r, v) => {
-      r.cpuOptionsCore = v;
-    },
+    apply: setField('cpuOptionsCore'),
   }),
   'k8s.aliyun.com/eci-cpu-option-ht': spec<number>({
     use: 'request',
     field: 'CpuOptionsThreadsPerCore',
     format: '1 or 2',
     schema: int(1, 2),
-    apply: (r, v) => {
-      r.cpuOptionsThreadsPerCore = v;
-    },
+    apply: setField('cpuOptionsThreadsPerCore'),
   }),
   'k8s.aliyun.com/eci-spot-strategy': spec<string>({
     use: 'request',
     field: 'SpotStrategy',
     format: 'NoSpot, SpotAsPriceGo or SpotWithPriceLimit',
     schema: str.pipe(z.enum(['NoSpot', 'SpotAsPriceGo', 'SpotWithPriceLimit'])),
-    apply: (r, v) => {
-      r.spotStrategy = v;
-    },
+    apply: setField('spotStrategy'),
   }),
   'k8s.aliyun.com/eci-spot-price-limit': spec<number>({
     use: 'request',
@@ -310,18 +311,14 @@ export const ECI_ANNOTATIONS = {
       .regex(/^\d+(\.\d{1,3})?$/, 'must be a decimal with at most 3 decimals')
       .transform(Number)
       .pipe(z.number().positive('must be greater than 0')),
-    apply: (r, v) => {
-      r.spotPriceLimit = v;
-    },
+    apply: setField('spotPriceLimit'),
   }),
   'k8s.aliyun.com/eci-spot-duration': spec<number>({
     use: 'request',
     field: 'SpotDuration',
     format: 'an integer number of hours from 0 to 6',
     schema: int(0, 6),
-    apply: (r, v) => {
-      r.spotDuration = v;
-    },
+    apply: setField('spotDuration'),
   }),
   'k8s.aliyun.com/eci-spot-fallback': unsupported(NO_FIELD),
   'k8s.aliyun.com/eci-privatepool-matchcriteria': unsupportedValue(NO_FIELD, 'Open or Target'),
@@ -340,9 +337,7 @@ export const ECI_ANNOTATIONS = {
     field: 'ScheduleStrategy',
     format: 'VSwitchOrdered or VSwitchRandom',
     schema: str.pipe(z.enum(['VSwitchOrdered', 'VSwitchRandom'])),
-    apply: (r, v) => {
-      r.scheduleStrategy = v;
-    },
+    apply: setField('scheduleStrategy'),
   }),
   'k8s.aliyun.com/eci-security-group': spec<string[]>({
     use: 'request',
@@ -358,18 +353,14 @@ export const ECI_ANNOTATIONS = {
     field: 'ResourceGroupId',
     format: 'a resource group id "rg-…"',
     schema: str.pipe(idOf('rg')),
-    apply: (r, v) => {
-      r.resourceGroupId = v;
-    },
+    apply: setField('resourceGroupId'),
   }),
   'k8s.aliyun.com/eci-ram-role-name': spec<string>({
     use: 'request',
     field: 'RamRoleName',
     format: 'a RAM role name of 1-64 letters, digits, ".", "-" or "_"',
     schema: str.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "-" or "_"'),
-    apply: (r, v) => {
-      r.ramRoleName = v;
-    },
+    apply: setField('ramRoleName'),
   }),
   'k8s.aliyun.com/eci-custom-tags': spec<Array<{ key: string; value: string }>>({
     use: 'request',
@@ -425,36 +416,28 @@ export const ECI_ANNOTATIONS = {
     field: 'ImageSnapshotId',
     format: 'an image cache id "imc-…"',
     schema: str.pipe(idOf('imc')),
-    apply: (r, v) => {
-      r.imageSnapshotId = v;
-    },
+    apply: setField('imageSnapshotId'),
   }),
   'k8s.aliyun.com/eci-imc-id': spec<string>({
     use: 'request',
     field: 'ImageSnapshotId',
     format: 'an image cache id "imc-…"',
     schema: str.pipe(idOf('imc')),
-    apply: (r, v) => {
-      r.imageSnapshotId = v;
-    },
+    apply: setField('imageSnapshotId'),
   }),
   'k8s.aliyun.com/eci-image-cache': spec<boolean>({
     use: 'request',
     field: 'AutoMatchImageCache',
     format: '"true" or "false"',
     schema: boolean,
-    apply: (r, v) => {
-      r.autoMatchImageCache = v;
-    },
+    apply: setField('autoMatchImageCache'),
   }),
   'k8s.aliyun.com/eci-auto-imc': spec<boolean>({
     use: 'request',
     field: 'AutoMatchImageCache',
     format: '"true" or "false"',
     schema: boolean,
-    apply: (r, v) => {
-      r.autoMatchImageCache = v;
-    },
+    apply: setField('autoMatchImageCache'),
   }),
   'k8s.aliyun.com/imc-perfect-match': ignored(NO_FIELD, '"true" or "false"', boolean),
   'k8s.aliyun.com/imc-match-count-request': ignored(NO_FIELD, 'a positive integer', int(1, 1000)),
@@ -527,45 +510,35 @@ export const ECI_ANNOTATIONS = {
     field: 'AutoCreateEip',
     format: '"true" or "false"',
     schema: boolean,
-    apply: (r, v) => {
-      r.autoCreateEip = v;
-    },
+    apply: setField('autoCreateEip'),
   }),
   'k8s.aliyun.com/eip-bandwidth': spec<number>({
     use: 'request',
     field: 'EipBandwidth',
     format: 'an integer Mbit/s from 1 to 10000',
     schema: int(1, 10000),
-    apply: (r, v) => {
-      r.eipBandwidth = v;
-    },
+    apply: setField('eipBandwidth'),
   }),
   'k8s.aliyun.com/eci-eip-instanceid': spec<string>({
     use: 'request',
     field: 'EipInstanceId',
     format: 'an EIP id "eip-…"',
     schema: str.pipe(idOf('eip')),
-    apply: (r, v) => {
-      r.eipInstanceId = v;
-    },
+    apply: setField('eipInstanceId'),
   }),
   'k8s.aliyun.com/eip-common-bandwidth-package-id': spec<string>({
     use: 'request',
     field: 'EipCommonBandwidthPackage',
     format: 'a bandwidth package id "cbwp-…"',
     schema: str.pipe(idOf('cbwp')),
-    apply: (r, v) => {
-      r.eipCommonBandwidthPackage = v;
-    },
+    apply: setField('eipCommonBandwidthPackage'),
   }),
   'k8s.aliyun.com/eip-isp': spec<string>({
     use: 'request',
     field: 'EipISP',
     format: 'BGP or BGP_PRO',
     schema: str.pipe(z.enum(['BGP', 'BGP_PRO'])),
-    apply: (r, v) => {
-      r.eipISP = v;
-    },
+    apply: setField('eipISP'),
   }),
   'k8s.aliyun.com/eip-internet-charge-type': unsupportedValue(NO_FIELD, 'PayByBandwidth or PayByTraffic'),
   'k8s.aliyun.com/eip-public-ip-address-pool-id': unsupportedValue(NO_FIELD, 'a pool id "pippool-…"'),
@@ -583,27 +556,21 @@ export const ECI_ANNOTATIONS = {
     field: 'Ipv6GatewayBandwidthEnable',
     format: '"true" or "false"',
     schema: boolean,
-    apply: (r, v) => {
-      r.ipv6GatewayBandwidthEnable = v;
-    },
+    apply: setField('ipv6GatewayBandwidthEnable'),
   }),
   'k8s.aliyun.com/eci-ipv6-bandwidth': spec<string>({
     use: 'request',
     field: 'Ipv6GatewayBandwidth',
     format: 'Mbit/s with an "M" suffix, e.g. "100M"',
     schema: str.regex(/^\d+M$/, 'must look like "100M"'),
-    apply: (r, v) => {
-      r.ipv6GatewayBandwidth = v;
-    },
+    apply: setField('ipv6GatewayBandwidth'),
   }),
   'k8s.aliyun.com/eci-private-ip-address': spec<string>({
     use: 'request',
     field: 'PrivateIpAddress',
     format: 'an IPv4 address in the vSwitch',
     schema: str.pipe(ipv4),
-    apply: (r, v) => {
-      r.privateIpAddress = v;
-    },
+    apply: setField('privateIpAddress'),
   }),
   'k8s.aliyun.com/eci-fixed-ip': spec<boolean>({
     use: 'request',
@@ -619,27 +586,21 @@ export const ECI_ANNOTATIONS = {
     field: 'FixedIpRetainHour',
     format: 'a positive integer number of hours',
     schema: int(1, 8760),
-    apply: (r, v) => {
-      r.fixedIpRetainHour = v;
-    },
+    apply: setField('fixedIpRetainHour'),
   }),
   'kubernetes.io/ingress-bandwidth': spec<number>({
     use: 'request',
     field: 'IngressBandwidth (bytes/s)',
     format: 'bytes per second with an optional unit, e.g. "40M"',
     schema: bandwidth,
-    apply: (r, v) => {
-      r.ingressBandwidth = v;
-    },
+    apply: setField('ingressBandwidth'),
   }),
   'kubernetes.io/egress-bandwidth': spec<number>({
     use: 'request',
     field: 'EgressBandwidth (bytes/s)',
     format: 'bytes per second with an optional unit, e.g. "40M"',
     schema: bandwidth,
-    apply: (r, v) => {
-      r.egressBandwidth = v;
-    },
+    apply: setField('egressBandwidth'),
   }),
   'k8s.aliyun.com/eci-custom-dnsconfig': spec<z.infer<typeof dnsConfigJson>>({
     use: 'request',
@@ -687,9 +648,7 @@ export const ECI_ANNOTATIONS = {
       .regex(/^\d+(Gi)?$/, 'must be a whole number of GiB such as "50Gi"')
       .transform((v) => Number(v.replace(/Gi$/, '')))
       .pipe(z.number().int().min(1).max(2048)),
-    apply: (r, v) => {
-      r.ephemeralStorage = v;
-    },
+    apply: setField('ephemeralStorage'),
   }),
   'k8s.aliyun.com/eci-ephemeral-storage-options': unsupportedValue(
     NO_FIELD,
@@ -705,54 +664,42 @@ export const ECI_ANNOTATIONS = {
     field: 'DataCacheBucket',
     format: 'a DataCache bucket name, e.g. "default"',
     schema: str.regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 letters, digits, ".", "-" or "_"'),
-    apply: (r, v) => {
-      r.dataCacheBucket = v;
-    },
+    apply: setField('dataCacheBucket'),
   }),
   'k8s.aliyun.com/eci-data-cache-pl': spec<string>({
     use: 'request',
     field: 'DataCachePL',
     format: 'PL0, PL1, PL2 or PL3',
     schema: str.pipe(z.enum(['PL0', 'PL1', 'PL2', 'PL3'])),
-    apply: (r, v) => {
-      r.dataCachePL = v;
-    },
+    apply: setField('dataCachePL'),
   }),
   'k8s.aliyun.com/eci-data-cache-provisionedIops': spec<number>({
     use: 'request',
     field: 'DataCacheProvisionedIops',
     format: 'an integer IOPS from 0 to 50000',
     schema: int(0, 50000),
-    apply: (r, v) => {
-      r.dataCacheProvisionedIops = v;
-    },
+    apply: setField('dataCacheProvisionedIops'),
   }),
   'k8s.aliyun.com/eci-data-cache-burstingEnabled': spec<boolean>({
     use: 'request',
     field: 'DataCacheBurstingEnabled',
     format: '"true" or "false"',
     schema: boolean,
-    apply: (r, v) => {
-      r.dataCacheBurstingEnabled = v;
-    },
+    apply: setField('dataCacheBurstingEnabled'),
   }),
   'k8s.aliyun.com/eci-ntp-server': spec<string[]>({
     use: 'request',
     field: 'NtpServer.N',
     format: 'comma-separated NTP server addresses',
     schema: list(host, 10),
-    apply: (r, v) => {
-      r.ntpServer = v;
-    },
+    apply: setField('ntpServer'),
   }),
   'k8s.aliyun.com/eci-core-pattern': spec<string>({
     use: 'request',
     field: 'CorePattern',
     format: 'an absolute directory path such as "/pod/data/dump/core" (not a "|" pipe)',
     schema: str.regex(/^\/[^|]*$/, 'must be an absolute path and must not start with "|"'),
-    apply: (r, v) => {
-      r.corePattern = v;
-    },
+    apply: setField('corePattern'),
   }),
   'k8s.aliyun.com/eci-sls-enable': ignored(
     `${NO_FIELD} (SlsEnable); log collection follows the containers' aliyun_logs_* env`,
