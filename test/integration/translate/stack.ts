@@ -14,7 +14,7 @@ import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 import { freePort } from '../../harness/ports.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING, testReconcilerArgs } from '../reconciler/stack.ts';
-import { startWebhook, type WebhookProcess } from '../webhook/process.ts';
+import { localWebhookArgs, startWebhook, type WebhookProcess } from '../webhook/process.ts';
 
 /** The placement the examples name (every-annotation.yaml), next to the emulator's own. */
 const EXTRA_VSWITCHES = [
@@ -102,18 +102,12 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
     });
     cleanups.push(() => admission.deleteMutatingWebhookConfiguration({ name: webhookName }));
     const webhook: WebhookProcess = await startWebhook([
-      '--kubeconfig',
-      cp.kubeconfigPath,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--namespace',
-      system,
-      '--cert-hosts',
-      '127.0.0.1',
-      '--webhook-config-name',
-      webhookName,
+      ...localWebhookArgs({
+        kubeconfigPath: cp.kubeconfigPath,
+        port: port,
+        namespace: system,
+        configName: webhookName,
+      }),
       '--profile-configmap',
       `${system}/no-such-profile`,
       '--dns-service',

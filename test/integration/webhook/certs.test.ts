@@ -18,7 +18,7 @@ import {
 } from '../../../shared/x509.ts';
 import { servingNames } from '../../../webhook/certs.ts';
 import { webhookConfiguration } from '../../../webhook/webhook-config.ts';
-import { startWebhook, type WebhookProcess } from './process.ts';
+import { localWebhookArgs, startWebhook, type WebhookProcess } from './process.ts';
 
 let cp: SharedControlPlane;
 let core: CoreV1Api;
@@ -107,18 +107,12 @@ describe('self-managed certificate rotation', () => {
     });
     // A 1-day certificate has ~99.93 % of its lifetime left; 0.9995 makes it due, a 365-day one not.
     webhook = await startWebhook([
-      '--kubeconfig',
-      cp.kubeconfigPath,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--namespace',
-      namespace,
-      '--cert-hosts',
-      '127.0.0.1',
-      '--webhook-config-name',
-      configName,
+      ...localWebhookArgs({
+        kubeconfigPath: cp.kubeconfigPath,
+        port: port,
+        namespace,
+        configName: configName,
+      }),
       '--profile-configmap',
       `${namespace}/eci-profile`,
       '--cert-renew-fraction',
@@ -176,18 +170,12 @@ describe('two replicas starting at once', () => {
 
   test('settle on one CA and certificate through the Secret', async () => {
     const args = [
-      '--kubeconfig',
-      cp.kubeconfigPath,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--namespace',
-      namespace,
-      '--cert-hosts',
-      '127.0.0.1',
-      '--webhook-config-name',
-      uniqueName('absent'),
+      ...localWebhookArgs({
+        kubeconfigPath: cp.kubeconfigPath,
+        port: 0,
+        namespace,
+        configName: uniqueName('absent'),
+      }),
       '--profile-configmap',
       `${namespace}/eci-profile`,
     ];

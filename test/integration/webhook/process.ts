@@ -15,6 +15,29 @@ export interface WebhookProcess {
   stop(): Promise<number | null>;
 }
 
+/** Flags every webhook under test shares: served on loopback with a self-managed certificate for 127.0.0.1. */
+export function localWebhookArgs(o: {
+  kubeconfigPath: string;
+  port: number;
+  namespace: string;
+  configName: string;
+}): string[] {
+  return [
+    '--kubeconfig',
+    o.kubeconfigPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--namespace',
+    o.namespace,
+    '--cert-hosts',
+    '127.0.0.1',
+    '--webhook-config-name',
+    o.configName,
+  ];
+}
+
 export async function startWebhook(args: string[], timeoutMs = 60_000): Promise<WebhookProcess> {
   const child = spawn(process.execPath, [MAIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,7 +18,7 @@ import { createNamespace, deleteNamespace, eventually, uniqueName } from '../hel
 import { webhookConfiguration } from '../../../webhook/webhook-config.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../shared/x509.ts';
 import { WEBHOOK_ANNOTATIONS } from '../../../webhook/annotations.ts';
-import { startWebhook, type WebhookProcess } from './process.ts';
+import { localWebhookArgs, startWebhook, type WebhookProcess } from './process.ts';
 
 const VK_TOLERATION = { key: 'virtual-kubelet.io/provider', operator: 'Exists', effect: 'NoSchedule' };
 
@@ -92,18 +92,12 @@ before(async () => {
     }),
   });
   webhook = await startWebhook([
-    '--kubeconfig',
-    cp.kubeconfigPath,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--namespace',
-    systemNamespace,
-    '--cert-hosts',
-    '127.0.0.1',
-    '--webhook-config-name',
-    configName,
+    ...localWebhookArgs({
+      kubeconfigPath: cp.kubeconfigPath,
+      port: port,
+      namespace: systemNamespace,
+      configName: configName,
+    }),
     '--profile-configmap',
     `${systemNamespace}/${profileName}`,
     '--dns-service',
