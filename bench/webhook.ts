@@ -242,7 +242,7 @@ try {
     `  at ${RATE_PER_S} reviews/s for ${RATE_REVIEWS} reviews: bare p50 ${fmt(rate.bare.p50)} ms p99 ${fmt(rate.bare.p99)} ms; eci-webhook p50 ${fmt(rate.eci.p50)} ms p99 ${fmt(rate.eci.p99)} ms max ${fmt(rate.eci.max)} ms (target p99 < 5 ms; alternating 0.1 s slices)`,
   );
   console.log(
-    `  the decision itself (parse + decide + patch + warnings, in process): ${pureReviewMicros().toFixed(1)} µs per review`,
+    `  the decision itself (parse + selectForEci + patch + warnings, in process): ${pureReviewMicros().toFixed(1)} µs per review`,
   );
   console.log(`  ${ratio >= 0.8 && rate.eci.p99 < 5 ? 'PASS' : 'MISS'}`);
 } finally {

@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { EciProfile } from '../shared/profile.ts';
-import { decide, type Decision } from './eligibility.ts';
+import { selectForEci, type Decision } from './selection.ts';
 import { mutate, type ClusterFacts, type Operation } from './mutate.ts';
 import { unsupportedFeatureWarnings } from './warnings.ts';
 
@@ -108,7 +108,7 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
   if (!isPodCreate(request)) return { review: answer({}), patch: [] };
 
   const pod = request.object as V1Pod;
-  const decision = decide({ pod, namespaceLabels: context.namespaceLabels, profile: context.profile });
+  const decision = selectForEci({ pod, namespaceLabels: context.namespaceLabels, profile: context.profile });
   if (!decision.eci) return { review: answer({}), decision, patch: [] };
 
   const { patch, annotations } = mutate(pod, decision, context.profile, context.facts);

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { checkEciAnnotations } from '../shared/annotations.ts';
 import { formatProfileErrors, parseEciProfile, type EciProfile } from '../shared/profile.ts';
 import { review, type AdmissionReview } from './admission.ts';
-import type { Decision } from './eligibility.ts';
+import type { Decision } from './selection.ts';
 import type { ClusterFacts, Operation } from './mutate.ts';
 
 export interface Explanation {

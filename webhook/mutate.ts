@@ -8,7 +8,7 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { CLUSTER_ANNOTATIONS, VIRTUAL_NODE } from '../shared/annotations.ts';
 import type { EciProfile } from '../shared/profile.ts';
 import { WEBHOOK_ANNOTATIONS } from './annotations.ts';
-import type { Decision } from './eligibility.ts';
+import type { Decision } from './selection.ts';
 
 export type { Operation };
 
@@ -176,15 +176,6 @@ export function mutate(
   addKeys(patch, '/metadata/annotations', existingAnnotations, newAnnotations);
   addKeys(patch, '/metadata/labels', existingLabels, newLabels);
   return { patch, annotations: { ...existingAnnotations, ...newAnnotations } };
-}
-
-export function mutatePod(
-  pod: V1Pod,
-  decision: Decision,
-  profile: Pick<EciProfile, 'selectors'>,
-  facts: ClusterFacts,
-): Operation[] {
-  return mutate(pod, decision, profile, facts).patch;
 }
 
 /** The pod as the apiserver will store it (for explain and tests; not used on the hot path). */

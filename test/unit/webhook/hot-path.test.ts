@@ -13,7 +13,7 @@ import {
   type WebhookState,
 } from '../../../webhook/server.ts';
 import { DEFAULT_PROFILE, parseEciProfile } from '../../../shared/profile.ts';
-import { decide } from '../../../webhook/eligibility.ts';
+import { selectForEci } from '../../../webhook/selection.ts';
 import { mutate } from '../../../webhook/mutate.ts';
 import { unsupportedFeatureWarnings } from '../../../webhook/warnings.ts';
 
@@ -165,7 +165,7 @@ describe('escaped keys are remembered', () => {
     };
     const facts = { clusterDomain: 'cluster.local' };
     for (let i = 0; i < 3; i++) {
-      const decision = decide({ pod, namespaceLabels: {}, profile });
+      const decision = selectForEci({ pod, namespaceLabels: {}, profile });
       const paths = mutate(pod, decision, profile, facts).patch.map((op) => op.path);
       assert.ok(paths.includes('/metadata/annotations/example.com~1a-b'), paths.join(' '));
       assert.ok(paths.includes('/metadata/labels/example.com~1tier'), paths.join(' '));

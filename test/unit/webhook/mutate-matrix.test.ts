@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Affinity, V1Pod, V1Toleration } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
-import { decide } from '../../../webhook/eligibility.ts';
+import { selectForEci } from '../../../webhook/selection.ts';
 import { mutate, toleratesVirtualNode } from '../../../webhook/mutate.ts';
 import { WEBHOOK_ANNOTATIONS } from '../../../webhook/annotations.ts';
 import { parseEciProfile, type EciProfile } from '../../../shared/profile.ts';
@@ -84,7 +84,7 @@ test('matrix: patches apply, are idempotent, and send ECI pods only to the virtu
                 spec: { containers: [{ name: 'c', image: 'x' }], nodeSelector, tolerations, affinity },
               };
               const label = JSON.stringify({ labels, ns, nodeSelector, tolerations, affinity, annotations });
-              const decision = decide({ pod, namespaceLabels: ns, profile: PROFILE });
+              const decision = selectForEci({ pod, namespaceLabels: ns, profile: PROFILE });
               const { patch } = mutate(pod, decision, PROFILE, FACTS);
               if (!decision.eci) {
                 assert.deepEqual(patch, [], label);
@@ -93,7 +93,7 @@ test('matrix: patches apply, are idempotent, and send ECI pods only to the virtu
               eciCases++;
               // Applied with validation, as the apiserver would.
               const once = fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
-              const again = decide({ pod: once, namespaceLabels: ns, profile: PROFILE });
+              const again = selectForEci({ pod: once, namespaceLabels: ns, profile: PROFILE });
               assert.equal(again.eci, true, label);
               assert.deepEqual(mutate(once, again, PROFILE, FACTS).patch, [], `idempotent: ${label}`);
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
-import { decide, type Decision } from '../../../webhook/eligibility.ts';
-import { mutatePod, toleratesVirtualNode, type ClusterFacts } from '../../../webhook/mutate.ts';
+import { selectForEci, type Decision } from '../../../webhook/selection.ts';
+import { mutate, toleratesVirtualNode, type ClusterFacts } from '../../../webhook/mutate.ts';
 import { WEBHOOK_ANNOTATIONS } from '../../../webhook/annotations.ts';
 import { parseEciProfile, type EciProfile } from '../../../shared/profile.ts';
 
@@ -32,15 +32,15 @@ function basePod(extra: Partial<V1Pod> = {}): V1Pod {
   };
 }
 
-/** Runs eligibility + mutation and applies the patch like the apiserver. */
+/** Runs selection + mutation and applies the patch like the apiserver. */
 function run(
   pod: V1Pod,
   profile: Pick<EciProfile, 'selectors'> = NONE,
   ns: Record<string, string> = {},
   facts = FACTS,
 ) {
-  const decision = decide({ pod, namespaceLabels: ns, profile });
-  const patch = mutatePod(pod, decision, profile, facts);
+  const decision = selectForEci({ pod, namespaceLabels: ns, profile });
+  const { patch } = mutate(pod, decision, profile, facts);
   const result = fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
   return { decision, patch, result };
 }
@@ -337,13 +337,13 @@ test('the decision annotation records the first decision and is not rewritten', 
   assert.equal(run(pod).result.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.decision], 'earlier');
 });
 
-test('mutatePod refuses nothing for a non-ECI decision and does not touch the input', () => {
+test('mutate refuses nothing for a non-ECI decision and does not touch the input', () => {
   const pod = basePod();
   const copy = structuredClone(pod);
   const decision: Decision = { eci: true, rule: 'pod-label', reason: 'r', effects: [] };
-  mutatePod(pod, decision, NONE, FACTS);
+  mutate(pod, decision, NONE, FACTS);
   assert.deepEqual(pod, copy);
-  assert.deepEqual(mutatePod(pod, { ...decision, eci: false }, NONE, FACTS), []);
+  assert.deepEqual(mutate(pod, { ...decision, eci: false }, NONE, FACTS).patch, []);
 });
 
 test('a pod without metadata or spec still gets a patch that applies', () => {

@@ -25,7 +25,7 @@ export interface Decision {
   effects: string[];
 }
 
-export interface EligibilityInput {
+export interface SelectionInput {
   pod: V1Pod;
   /** Labels of the pod's namespace; undefined when unknown. */
   namespaceLabels: Readonly<Record<string, string>> | undefined;
@@ -63,7 +63,7 @@ function no(rule: Rule, reason: string): Decision {
   return { eci: false, rule, reason, effects: [] };
 }
 
-export function decide({ pod, namespaceLabels, profile }: EligibilityInput): Decision {
+export function selectForEci({ pod, namespaceLabels, profile }: SelectionInput): Decision {
   const podLabels = pod.metadata?.labels ?? {};
   const yes = (rule: Rule, reason: string): Decision => ({
     eci: true,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { decide, type Rule } from '../../../webhook/eligibility.ts';
+import { selectForEci, type Rule } from '../../../webhook/selection.ts';
 import { parseEciProfile, type EciProfile } from '../../../shared/profile.ts';
 
 function profileWith(selectors: unknown[]): EciProfile {
@@ -377,8 +377,8 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) {
-  test(`decide: ${c.name}`, () => {
-    const decision = decide({
+  test(`selectForEci: ${c.name}`, () => {
+    const decision = selectForEci({
       pod: pod(c.pod),
       namespaceLabels: 'ns' in c ? c.ns : {},
       profile: c.profile ?? NONE,
@@ -391,7 +391,7 @@ for (const c of cases) {
   });
 }
 
-test('decide tolerates a pod without metadata or spec', () => {
-  assert.equal(decide({ pod: {}, namespaceLabels: { eci: 'true' }, profile: NONE }).eci, true);
-  assert.equal(decide({ pod: {}, namespaceLabels: undefined, profile: NONE }).eci, false);
+test('selectForEci tolerates a pod without metadata or spec', () => {
+  assert.equal(selectForEci({ pod: {}, namespaceLabels: { eci: 'true' }, profile: NONE }).eci, true);
+  assert.equal(selectForEci({ pod: {}, namespaceLabels: undefined, profile: NONE }).eci, false);
 });
