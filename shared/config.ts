@@ -1,149 +1,229 @@
-// Reconciler flags and environment, validated with zod. Flags win over environment
-// variables; every error names the flag (and variable) at fault in one line.
-import { parseArgs } from 'node:util';
+// Reconciler flags and environment: one row per flag for the shared parser
+// (shared/flags.ts). Credentials come from the environment only, never from flags.
 import { z } from 'zod';
+import { csvList, flagSchema, flagUsage, parseFlags, type FlagResult, type FlagTable } from './flags.ts';
+
+export { wantsHelp } from './flags.ts';
 
 const positiveInt = z.coerce.number().int().positive();
 const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?([KMGTPE]i?|m)?$/, 'must be a Kubernetes quantity such as 4Ti or 1000');
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string()));
+const namespacedName = z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'must be <namespace>/<name>');
 
-export const reconcilerConfigSchema = z.object({
-  kubeconfig: z.string().optional(),
-  regionId: z.string().regex(/^[a-z]+(-[a-z0-9]+)+$/, 'must be a region id such as cn-hangzhou'),
-  clusterId: z.string().min(1).max(128),
+const FLAGS = {
+  kubeconfig: {
+    flag: 'kubeconfig',
+    env: 'KUBECONFIG',
+    schema: z.string().optional(),
+    help: 'kubeconfig file; unset = the in-cluster service account',
+  },
+  regionId: {
+    flag: 'region',
+    env: 'ECI_REGION',
+    default: 'cn-hangzhou',
+    schema: z.string().regex(/^[a-z]+(-[a-z0-9]+)+$/, 'must be a region id such as cn-hangzhou'),
+    help: 'Alibaba Cloud region of the container groups',
+  },
+  clusterId: {
+    flag: 'cluster-id',
+    env: 'ALIYUN_CLUSTERID',
+    default: 'default',
+    schema: z.string().min(1).max(128),
+    help: 'cluster id tagged on every container group (ownership)',
+  },
   /** Explicit node names; when empty, `nodes` names are generated from `nodePrefix`. */
-  nodeNames: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain')),
-  nodes: positiveInt.max(100),
-  nodePrefix: z.string().min(1),
-  nodeCpu: quantity,
-  nodeMemory: quantity,
-  nodePods: positiveInt,
-  nodeIp: z.ipv4().or(z.ipv6()),
+  nodeNames: {
+    flag: 'node-name',
+    env: 'DEFAULT_NODE_NAME',
+    schema: csvList.pipe(
+      z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain')),
+    ),
+    help: 'virtual node names, comma-separated; unset = --nodes names from --node-prefix',
+  },
+  nodes: {
+    flag: 'nodes',
+    env: 'ECI_NODES',
+    default: '1',
+    schema: positiveInt.max(100),
+    help: 'how many virtual nodes to register (without --node-name)',
+  },
+  nodePrefix: {
+    flag: 'node-prefix',
+    default: 'virtual-node-eci-',
+    schema: z.string().min(1),
+    help: 'prefix of the generated node names',
+  },
+  nodeCpu: {
+    flag: 'node-cpu',
+    env: 'ECI_QUOTA_CPU',
+    default: '1000',
+    schema: quantity,
+    help: 'CPU capacity of each node',
+  },
+  nodeMemory: {
+    flag: 'node-memory',
+    env: 'ECI_QUOTA_MEMORY',
+    default: '4Ti',
+    schema: quantity,
+    help: 'memory capacity of each node',
+  },
+  nodePods: {
+    flag: 'node-pods',
+    env: 'ECI_QUOTA_POD',
+    default: '1000',
+    schema: positiveInt,
+    help: 'pod capacity of each node',
+  },
+  nodeIp: {
+    flag: 'node-ip',
+    env: 'VKUBELET_POD_IP',
+    default: '127.0.0.1',
+    schema: z.ipv4().or(z.ipv6()),
+    help: 'InternalIP the nodes advertise (the apiserver reaches the kubelet API there)',
+  },
   /** 0 picks a free port (tests); the node advertises the one bound. */
-  kubeletPort: z.coerce.number().int().min(0).max(65535),
-  kubeletAddress: z.string().min(1),
-  eciEndpoint: z.string().min(1).optional(),
-  vSwitchIds: z.array(z.string().min(1)),
-  securityGroupId: z.string().optional(),
-  credentialsSecret: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'must be <namespace>/<name>'),
-  profileConfigMap: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'must be <namespace>/<name>'),
+  kubeletPort: {
+    flag: 'kubelet-port',
+    env: 'KUBELET_PORT',
+    default: '10250',
+    schema: z.coerce.number().int().min(0).max(65535),
+    help: 'kubelet API port (logs); 0 = any free port, advertised on the node',
+  },
+  kubeletAddress: {
+    flag: 'kubelet-address',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'kubelet API listen address',
+  },
+  eciEndpoint: {
+    flag: 'eci-endpoint',
+    env: 'ECI_ENDPOINT',
+    schema: z.string().min(1).optional(),
+    help: "ECI API endpoint, host[:port] or URL; unset = the region's public endpoint",
+  },
+  vSwitchIds: {
+    flag: 'vswitch-ids',
+    env: 'ECI_VSWITCH',
+    default: '',
+    schema: csvList.pipe(z.array(z.string().min(1))),
+    help: 'vSwitch ids, comma-separated (the ECI Profile wins when it sets them)',
+  },
+  securityGroupId: {
+    flag: 'security-group-id',
+    env: 'ECI_SECURITY_GROUP',
+    schema: z.string().optional(),
+    help: 'security group id (the ECI Profile wins when it sets one)',
+  },
+  credentialsSecret: {
+    flag: 'credentials-secret',
+    default: 'kube-system/alibaba-addon-secret',
+    schema: namespacedName,
+    help: 'Secret with access-key-id and access-key-secret, <namespace>/<name>',
+  },
+  profileConfigMap: {
+    flag: 'profile-configmap',
+    default: 'kube-system/eci-profile',
+    schema: namespacedName,
+    help: 'the ECI Profile ConfigMap, <namespace>/<name>',
+  },
+  healthAddress: {
+    flag: 'health-address',
+    env: 'HEALTH_ADDRESS',
+    default: '0.0.0.0:10256',
+    schema: z.string().regex(/^[^:]*:\d+$/, 'must be host:port'),
+    help: '/healthz, /readyz and /metrics listener, host:port',
+  },
+  workers: { flag: 'workers', default: '10', schema: positiveInt.max(1000), help: 'pods reconciled at once' },
+  createWorkers: {
+    flag: 'create-workers',
+    default: '30',
+    schema: positiveInt.max(1000),
+    help: 'CreateContainerGroup calls in flight at once',
+  },
+  createQps: {
+    flag: 'create-qps',
+    default: '20',
+    schema: z.coerce.number().positive(),
+    help: 'sustained CreateContainerGroup calls per second',
+  },
+  createBurst: {
+    flag: 'create-burst',
+    default: '100',
+    schema: positiveInt,
+    help: 'CreateContainerGroup burst',
+  },
+  statusIntervalMs: {
+    flag: 'status-interval-ms',
+    default: '1000',
+    schema: positiveInt,
+    help: 'how often container groups with pending changes are polled',
+  },
+  resyncIntervalMs: {
+    flag: 'resync-interval-ms',
+    default: '60000',
+    schema: positiveInt,
+    help: 'how often every container group is listed',
+  },
+  gcIntervalMs: {
+    flag: 'gc-interval-ms',
+    default: '60000',
+    schema: positiveInt,
+    help: 'how often orphaned container groups are collected',
+  },
+  leaseDurationSeconds: {
+    flag: 'lease-duration-seconds',
+    default: '40',
+    schema: positiveInt,
+    help: 'node lease duration',
+  },
+  renewIntervalMs: {
+    flag: 'renew-interval-ms',
+    default: '10000',
+    schema: positiveInt,
+    help: 'node lease renewal interval',
+  },
+  eciTimeoutMs: {
+    flag: 'eci-timeout-ms',
+    default: '10000',
+    schema: positiveInt,
+    help: 'timeout of one ECI API call',
+  },
+} as const satisfies FlagTable;
+
+export const reconcilerConfigSchema = flagSchema(FLAGS).extend({
   accessKeyId: z.string().min(1).optional(),
   accessKeySecret: z.string().min(1).optional(),
-  healthAddress: z.string().regex(/^[^:]*:\d+$/, 'must be host:port'),
-  workers: positiveInt.max(1000),
-  createWorkers: positiveInt.max(1000),
-  createQps: z.coerce.number().positive(),
-  createBurst: positiveInt,
-  statusIntervalMs: positiveInt,
-  resyncIntervalMs: positiveInt,
-  gcIntervalMs: positiveInt,
-  leaseDurationSeconds: positiveInt,
-  renewIntervalMs: positiveInt,
-  eciTimeoutMs: positiveInt,
 });
 
 export type ReconcilerConfig = z.infer<typeof reconcilerConfigSchema>;
 
-/** Flag name → [config key, environment variable, default]. */
-const FLAGS: Record<string, [keyof ReconcilerConfig, string | undefined, string | undefined]> = {
-  kubeconfig: ['kubeconfig', 'KUBECONFIG', undefined],
-  region: ['regionId', 'ECI_REGION', 'cn-hangzhou'],
-  'cluster-id': ['clusterId', 'ALIYUN_CLUSTERID', 'default'],
-  'node-name': ['nodeNames', 'DEFAULT_NODE_NAME', undefined],
-  nodes: ['nodes', 'ECI_NODES', '1'],
-  'node-prefix': ['nodePrefix', undefined, 'virtual-node-eci-'],
-  'node-cpu': ['nodeCpu', 'ECI_QUOTA_CPU', '1000'],
-  'node-memory': ['nodeMemory', 'ECI_QUOTA_MEMORY', '4Ti'],
-  'node-pods': ['nodePods', 'ECI_QUOTA_POD', '1000'],
-  'node-ip': ['nodeIp', 'VKUBELET_POD_IP', '127.0.0.1'],
-  'kubelet-port': ['kubeletPort', 'KUBELET_PORT', '10250'],
-  'kubelet-address': ['kubeletAddress', undefined, '0.0.0.0'],
-  'eci-endpoint': ['eciEndpoint', 'ECI_ENDPOINT', undefined],
-  'vswitch-ids': ['vSwitchIds', 'ECI_VSWITCH', ''],
-  'security-group-id': ['securityGroupId', 'ECI_SECURITY_GROUP', undefined],
-  'credentials-secret': ['credentialsSecret', undefined, 'kube-system/alibaba-addon-secret'],
-  'profile-configmap': ['profileConfigMap', undefined, 'kube-system/eci-profile'],
-  'health-address': ['healthAddress', 'HEALTH_ADDRESS', '0.0.0.0:10256'],
-  workers: ['workers', undefined, '10'],
-  'create-workers': ['createWorkers', undefined, '30'],
-  'create-qps': ['createQps', undefined, '20'],
-  'create-burst': ['createBurst', undefined, '100'],
-  'status-interval-ms': ['statusIntervalMs', undefined, '1000'],
-  'resync-interval-ms': ['resyncIntervalMs', undefined, '60000'],
-  'gc-interval-ms': ['gcIntervalMs', undefined, '60000'],
-  'lease-duration-seconds': ['leaseDurationSeconds', undefined, '40'],
-  'renew-interval-ms': ['renewIntervalMs', undefined, '10000'],
-  'eci-timeout-ms': ['eciTimeoutMs', undefined, '10000'],
-};
-
-export type ConfigResult = { ok: true; config: ReconcilerConfig } | { ok: false; error: string };
+export type ConfigResult = FlagResult<ReconcilerConfig>;
 
 /** `--help`: every flag with its environment variable and default, and where credentials come from. */
 export const USAGE = `usage: npm run reconciler -- [flags]   (node reconciler/main.ts [flags])
 flags (a flag wins over its environment variable):
-${Object.entries(FLAGS)
-  .map(
-    ([flag, [, env, def]]) =>
-      `  --${flag}${env ? ` (env ${env})` : ''}${def !== undefined ? ` default "${def}"` : ''}`,
-  )
-  .join('\n')}
-  --help  print this and exit
+${flagUsage(FLAGS)}
 credentials: the --credentials-secret Secret (keys access-key-id, access-key-secret), else the
   environment (never flags): ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
   (or ECI_ACCESS_KEY / ECI_SECRET_KEY).`;
 
-/** Whether the command line asks for the usage text (checked before any validation). */
-export function wantsHelp(argv: string[]): boolean {
-  return argv.includes('--help') || argv.includes('-h');
-}
-
 /** Pure: argv (without node and script) + environment → a validated config or one error line. */
 export function parseReconcilerConfig(argv: string[], env: Record<string, string | undefined>): ConfigResult {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
-  }
-  const raw: Record<string, unknown> = {};
-  const source: Record<string, string> = {};
-  for (const [flag, [key, envName, fallback]] of Object.entries(FLAGS)) {
-    const fromFlag = values[flag];
-    const fromEnv = envName ? env[envName] : undefined;
-    const value =
-      typeof fromFlag === 'string' ? fromFlag : fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
-    source[key] = `--${flag}${envName ? ` (env ${envName})` : ''}`;
-    if (value === undefined) continue;
-    raw[key] = key === 'vSwitchIds' || key === 'nodeNames' ? csv.parse(value) : value;
-  }
-  raw.nodeNames ??= [];
-  // Secrets only from the environment, never from flags (they would show in `ps`).
-  raw.accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID || env.ECI_ACCESS_KEY || undefined;
-  raw.accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET || env.ECI_SECRET_KEY || undefined;
-  source.accessKeyId = 'env ALIBABA_CLOUD_ACCESS_KEY_ID';
-  source.accessKeySecret = 'env ALIBABA_CLOUD_ACCESS_KEY_SECRET';
-  const parsed = reconcilerConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? '');
-    return { ok: false, error: `${source[key] ?? key}: ${issue.message}` };
-  }
-  return { ok: true, config: parsed.data };
+  return parseFlags(FLAGS, reconcilerConfigSchema, argv, env, {
+    errorNaming: 'flag-and-env',
+    // Secrets only from the environment, never from flags (they would show in `ps`).
+    extra: {
+      accessKeyId: {
+        value: env.ALIBABA_CLOUD_ACCESS_KEY_ID || env.ECI_ACCESS_KEY || undefined,
+        name: 'env ALIBABA_CLOUD_ACCESS_KEY_ID',
+      },
+      accessKeySecret: {
+        value: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET || env.ECI_SECRET_KEY || undefined,
+        name: 'env ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      },
+    },
+  });
 }
 
 /** The virtual node names this process serves. */

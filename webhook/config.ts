@@ -1,7 +1,13 @@
-// Webhook flags and environment, validated with zod. Flags win over environment
-// variables; an error names the flag (and variable) at fault in one line.
-import { parseArgs } from 'node:util';
+// Webhook flags and environment: one row per flag for the shared parser (shared/flags.ts).
 import { z } from 'zod';
+import {
+  csvList,
+  flagSchema,
+  flagUsage,
+  parseFlags,
+  type FlagResult,
+  type FlagTable,
+} from '../shared/flags.ts';
 
 const namespacedName = z
   .string()
@@ -9,102 +15,117 @@ const namespacedName = z
 const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase, digits, "-")');
-const csv = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean),
-);
 
-export const webhookConfigSchema = z.object({
-  kubeconfig: z.string().min(1).optional(),
-  host: z.string().min(1),
-  // 0 picks a free port (tests); the chosen one is logged.
-  port: z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535),
-  /** Mounted certificates (tls.crt, tls.key), e.g. from cert-manager; unset = self-managed. */
-  certDir: z.string().min(1).optional(),
-  namespace: dnsLabel,
-  serviceName: dnsLabel,
-  certSecret: dnsLabel,
-  /** Extra SANs for the self-managed certificate (IPs or DNS names), e.g. 127.0.0.1. */
-  certHosts: csv.pipe(z.array(z.string().min(1))),
-  /** MutatingWebhookConfiguration whose caBundle the webhook keeps current (self-managed certs). */
-  webhookConfigName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain'),
-  profileConfigMap: namespacedName,
-  dnsService: namespacedName,
-  clusterDomain: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain such as cluster.local'),
-  certCheckIntervalMs: z.coerce.number().int().min(1000),
-  /** Rotate the serving certificate when less than this fraction of its lifetime is left. */
-  certRenewFraction: z.coerce.number().gt(0).lt(1),
-});
+const FLAGS = {
+  kubeconfig: {
+    flag: 'kubeconfig',
+    env: 'KUBECONFIG',
+    schema: z.string().min(1).optional(),
+    help: 'kubeconfig file; unset = the in-cluster service account',
+  },
+  host: {
+    flag: 'host',
+    env: 'WEBHOOK_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'listen address',
+  },
+  port: {
+    flag: 'port',
+    env: 'WEBHOOK_PORT',
+    default: '8443',
+    // 0 picks a free port (tests); the chosen one is logged.
+    schema: z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535),
+    help: 'HTTPS port (0 = any free port, logged)',
+  },
+  certDir: {
+    flag: 'cert-dir',
+    env: 'WEBHOOK_CERT_DIR',
+    schema: z.string().min(1).optional(),
+    help: 'directory with tls.crt and tls.key (e.g. from cert-manager), reloaded on change; unset = self-managed certificate',
+  },
+  namespace: {
+    flag: 'namespace',
+    env: 'POD_NAMESPACE',
+    default: 'eci-virtual-node',
+    schema: dnsLabel,
+    help: "the webhook's namespace (its Service and certificate Secret live there)",
+  },
+  serviceName: {
+    flag: 'service-name',
+    default: 'eci-webhook',
+    schema: dnsLabel,
+    help: 'Service name the self-managed certificate is issued for',
+  },
+  certSecret: {
+    flag: 'cert-secret',
+    default: 'eci-webhook-certs',
+    schema: dnsLabel,
+    help: 'Secret holding the self-managed CA and serving certificate',
+  },
+  certHosts: {
+    flag: 'cert-hosts',
+    default: '',
+    schema: csvList.pipe(z.array(z.string().min(1))),
+    help: 'extra SANs for the self-managed certificate, comma-separated (IPs or DNS names)',
+  },
+  webhookConfigName: {
+    flag: 'webhook-config-name',
+    default: 'eci-virtual-node-webhook',
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain'),
+    help: 'MutatingWebhookConfiguration whose caBundle the webhook keeps current (self-managed certificate)',
+  },
+  profileConfigMap: {
+    flag: 'profile-configmap',
+    default: 'kube-system/eci-profile',
+    schema: namespacedName,
+    help: 'the ECI Profile ConfigMap, <namespace>/<name>',
+  },
+  dnsService: {
+    flag: 'dns-service',
+    default: 'kube-system/kube-dns',
+    schema: namespacedName,
+    help: 'the cluster DNS Service whose ClusterIP is stamped on ECI pods, <namespace>/<name>',
+  },
+  clusterDomain: {
+    flag: 'cluster-domain',
+    env: 'CLUSTER_DOMAIN',
+    default: 'cluster.local',
+    schema: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain such as cluster.local'),
+    help: 'cluster DNS domain stamped on ECI pods',
+  },
+  certCheckIntervalMs: {
+    flag: 'cert-check-interval-ms',
+    default: '300000',
+    schema: z.coerce.number().int().min(1000),
+    help: 'how often the serving certificate is checked for renewal',
+  },
+  certRenewFraction: {
+    flag: 'cert-renew-fraction',
+    default: '0.33',
+    // Rotate the serving certificate when less than this fraction of its lifetime is left.
+    schema: z.coerce.number().gt(0).lt(1),
+    help: 'renew when less than this fraction of the certificate lifetime is left',
+  },
+} as const satisfies FlagTable;
+
+export const webhookConfigSchema = flagSchema(FLAGS);
 
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 
-/** Flag → [config key, environment variable, default]. */
-const FLAGS: Record<string, [keyof WebhookConfig, string | undefined, string | undefined]> = {
-  kubeconfig: ['kubeconfig', 'KUBECONFIG', undefined],
-  host: ['host', 'WEBHOOK_HOST', '0.0.0.0'],
-  port: ['port', 'WEBHOOK_PORT', '8443'],
-  'cert-dir': ['certDir', 'WEBHOOK_CERT_DIR', undefined],
-  namespace: ['namespace', 'POD_NAMESPACE', 'eci-virtual-node'],
-  'service-name': ['serviceName', undefined, 'eci-webhook'],
-  'cert-secret': ['certSecret', undefined, 'eci-webhook-certs'],
-  'cert-hosts': ['certHosts', undefined, ''],
-  'webhook-config-name': ['webhookConfigName', undefined, 'eci-virtual-node-webhook'],
-  'profile-configmap': ['profileConfigMap', undefined, 'kube-system/eci-profile'],
-  'dns-service': ['dnsService', undefined, 'kube-system/kube-dns'],
-  'cluster-domain': ['clusterDomain', 'CLUSTER_DOMAIN', 'cluster.local'],
-  'cert-check-interval-ms': ['certCheckIntervalMs', undefined, '300000'],
-  'cert-renew-fraction': ['certRenewFraction', undefined, '0.33'],
-};
+export type ConfigResult = FlagResult<WebhookConfig>;
 
-export type ConfigResult = { ok: true; config: WebhookConfig } | { ok: false; error: string };
-
-export const USAGE = `usage: node webhook/main.ts [flags]\n${Object.entries(FLAGS)
-  .map(
-    ([flag, [, env, def]]) =>
-      `  --${flag}${env ? ` (env ${env})` : ''}${def !== undefined ? ` default "${def}"` : ''}`,
-  )
-  .join('\n')}`;
+/** `--help`: every flag with its environment variable and default. */
+export const USAGE = `usage: npm run webhook -- [flags]   (node webhook/main.ts [flags])
+flags (a flag wins over its environment variable):
+${flagUsage(FLAGS)}`;
 
 /** Pure: argv (without node and script) + environment → a validated config or one error line. */
 export function parseWebhookConfig(argv: string[], env: Record<string, string | undefined>): ConfigResult {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }])),
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
-  }
-  const input: Record<string, string | undefined> = {};
-  const source: Record<string, string> = {};
-  for (const [flag, [key, envName, def]] of Object.entries(FLAGS)) {
-    const fromFlag = values[flag];
-    const fromEnv = envName ? env[envName] : undefined;
-    if (typeof fromFlag === 'string') {
-      input[key] = fromFlag;
-      source[key] = `--${flag}`;
-    } else if (fromEnv !== undefined && fromEnv !== '') {
-      input[key] = fromEnv;
-      source[key] = `${envName} (--${flag})`;
-    } else {
-      input[key] = def;
-      source[key] = `--${flag}`;
-    }
-  }
-  const parsed = webhookConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = String(issue?.path[0] ?? '');
-    return { ok: false, error: `${source[key] ?? key}: ${issue?.message ?? 'invalid'}` };
-  }
-  return { ok: true, config: parsed.data };
+  // Errors name where the bad value came from: the flag, or the variable standing in for it.
+  return parseFlags(FLAGS, webhookConfigSchema, argv, env, { errorNaming: 'origin' });
 }
 
 export function splitNamespacedName(value: string): { namespace: string; name: string } {

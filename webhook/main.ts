@@ -7,6 +7,7 @@ import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { loadKubeConfig, isNotFound } from '../shared/kube.ts';
 import { watchEciProfile } from '../shared/profile-watcher.ts';
+import { wantsHelp } from '../shared/flags.ts';
 import { parseWebhookConfig, splitNamespacedName, USAGE, type WebhookConfig } from './config.ts';
 import { watchClusterFacts, watchNamespaces } from './cluster.ts';
 import {
@@ -23,13 +24,14 @@ const SHUTDOWN_DRAIN_MS = 6_000;
 /** The process exits by then whatever is still pending. */
 const SHUTDOWN_HARD_MS = 15_000;
 
-if (process.argv.includes('--help')) {
-  console.error(USAGE);
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const parsed = parseWebhookConfig(process.argv.slice(2), process.env);
+const parsed = parseWebhookConfig(argv, process.env);
 if (!parsed.ok) {
-  console.error(`eci-webhook: ${parsed.error}\n${USAGE}`);
+  console.error(`eci-webhook: ${parsed.error}\n(see --help)`);
   process.exit(2);
 }
 const config: WebhookConfig = parsed.config;

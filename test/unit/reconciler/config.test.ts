@@ -153,3 +153,13 @@ test('an unknown flag exits 2 with one line naming it', () => {
   assert.equal(out.status, 2);
   assert.match(out.stderr, /^eci-reconciler: Unknown option '--bogus'/);
 });
+
+test('--help: each flag line is followed by its help text; a misspelt flag gets a hint', () => {
+  const lines = USAGE.split('\n');
+  const flagLines = lines.filter((l) => /^ {2}--[a-z]/.test(l));
+  assert.ok(flagLines.length >= 28, `${flagLines.length} flags documented`);
+  for (const line of flagLines) assert.match(lines[lines.indexOf(line) + 1]!, /^ {6}\S/, line);
+  const r = parseReconcilerConfig(['--create-qsp', '5'], {});
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error, /^Unknown option '--create-qsp'; did you mean --create-qps\?/);
+});
