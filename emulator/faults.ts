@@ -1,10 +1,17 @@
 // Injected faults per action (admin API): an error rate with the code and HTTP
-// status to answer, and added latency. Randomness is injectable for tests.
+// status to answer, and added latency. Randomness is injectable for tests. Besides an
+// error answer (`kind: 'error'`), a faulted call can get no answer at all: `reset`
+// resets the connection (ECONNRESET at the client), `hang` never answers (the client's
+// read timeout fires) — the network errors a client must survive.
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 
+export const FAULT_KINDS = ['error', 'reset', 'hang'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
 export const faultSchema = z.object({
   action: z.string().min(1),
+  kind: z.enum(FAULT_KINDS, { message: `must be one of ${FAULT_KINDS.join(', ')}` }).default('error'),
   errorRate: z.number().min(0).max(1).default(0),
   code: z.string().min(1).default('InternalError'),
   httpStatus: z.number().int().min(400).max(599).default(500),
@@ -12,7 +19,8 @@ export const faultSchema = z.object({
   latencyMs: z.number().int().min(0).max(60_000).default(0),
 });
 
-export type Fault = z.output<typeof faultSchema>;
+/** A parsed fault; `kind` may be left out by in-process callers (an error answer). */
+export type Fault = Omit<z.output<typeof faultSchema>, 'kind'> & { kind?: FaultKind };
 
 export class FaultTable {
   private readonly faults = new Map<string, Fault>();
@@ -30,16 +38,19 @@ export class FaultTable {
   list(): Fault[] {
     return [...this.faults.values()];
   }
-  /** The latency to add and the error to answer (if any) for one call. '*' matches every action. */
-  decide(action: string): { latencyMs: number; error?: ApiError } {
+  /**
+   * The latency to add and, when the call fails, the error to answer or the connection
+   * fault (`drop`) to inflict, for one call. '*' matches every action.
+   */
+  decide(action: string): { latencyMs: number; error?: ApiError; drop?: 'reset' | 'hang' } {
     const f = this.faults.get(action) ?? this.faults.get('*');
     if (!f) return { latencyMs: 0 };
     const fail = f.errorRate > 0 && this.random() < f.errorRate;
+    if (!fail) return { latencyMs: f.latencyMs };
+    if (f.kind === 'reset' || f.kind === 'hang') return { latencyMs: f.latencyMs, drop: f.kind };
     return {
       latencyMs: f.latencyMs,
-      error: fail
-        ? new ApiError(f.httpStatus, f.code, f.message ?? `Injected fault for ${action}.`)
-        : undefined,
+      error: new ApiError(f.httpStatus, f.code, f.message ?? `Injected fault for ${action}.`),
     };
   }
 }

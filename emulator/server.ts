@@ -29,6 +29,19 @@ async function sendError(reply: FastifyReply, err: ApiError, requestId: string, 
     .send(errorBody(err, requestId, host));
 }
 
+/**
+ * An injected connection fault: `reset` aborts the TCP connection (RST, ECONNRESET at the
+ * client); `hang` keeps it open and silent until the client gives up or the server closes
+ * (`forceCloseConnections`).
+ */
+function dropConnection(req: FastifyRequest, reply: FastifyReply, drop: 'reset' | 'hang'): void {
+  reply.hijack();
+  if (drop === 'hang') return;
+  const socket = req.raw.socket;
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else socket.destroy();
+}
+
 async function handleApi(
   parts: ServerParts,
   nonces: NonceStore,
@@ -62,6 +75,15 @@ async function handleApi(
     const fault = faults.decide(action);
     if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
     if (fault.error) throw fault.error;
+    if (fault.drop) {
+      parts.metrics.observe(
+        action,
+        fault.drop === 'reset' ? 'ConnectionReset' : 'NoAnswer',
+        (performance.now() - started) / 1000,
+      );
+      dropConnection(req, reply, fault.drop);
+      return;
+    }
     const handler = router.resolve(verified.version, action);
     if (core.opts.quotas && !quotas.allow(action, core.now())) throw Errors.throttling();
     const body = handler(core, verified.params, {

@@ -1,10 +1,12 @@
 // The ECI client: the official SDK with timeouts raised above its 3 s defaults
 // (openapi-wire §8), credentials that can be swapped when the Secret rotates, and a
-// hook that counts every call by action and outcome.
+// hook that counts every call by action and outcome. Every failure leaves as an
+// EciCallError: the SDK's own error (whose message may hold the request URL with every
+// parameter) never reaches a caller, a log line or a metric.
 import * as $Eci from '@alicloud/eci20180808';
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
-import { classifyEciError } from './errors.ts';
+import { EciCallError } from './errors.ts';
 import type { Credentials } from './config.ts';
 
 export { $Eci };
@@ -74,8 +76,9 @@ export class Eci {
       this.options.onCall?.(action, 'ok', performance.now() - started);
       return result;
     } catch (err) {
-      this.options.onCall?.(action, classifyEciError(err).code, performance.now() - started);
-      throw err;
+      const failure = EciCallError.from(action, err);
+      this.options.onCall?.(action, failure.code, performance.now() - started);
+      throw failure;
     }
   }
 

@@ -2,6 +2,40 @@
 // throws a plain Error with string `code`, numeric `statusCode` and `data.RequestId`,
 // or a raw Node/network error without any of them. Callers decide on `category` and
 // `retryable`, never on message text.
+//
+// Every text taken from an SDK error is redacted here: on a network error the HTTP layer
+// (httpx, under @alicloud/tea-typescript) appends the whole request URL to the message,
+// and a CreateContainerGroup URL carries every parameter in its query string, env values
+// resolved from Secrets, token files and registry passwords included.
+
+/** Longest error text kept (Events and pod messages are bounded anyway). */
+const MAX_ERROR_TEXT = 512;
+
+/**
+ * Pure: an error text with no request parameter left in it. A URL keeps its scheme and
+ * host (which endpoint failed) and loses userinfo, path and query; anything after a `?`
+ * and every `key=value` run is dropped; httpx's glued `ECONNRESETPOST http://...` gets its
+ * space back. The result is bounded.
+ */
+export function redactErrorText(text: string): string {
+  const redacted = text
+    .replace(/(\S)(GET|POST|PUT|DELETE|PATCH|HEAD) (?=[a-z][a-z0-9+.-]*:\/\/|\/)/g, '$1; $2 ')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#@]+)\S*/gi, '$1$2')
+    .replace(/\?\S+/g, ' [query redacted]')
+    .replace(/[^\s=&]+=[^\s&]*(?:&[^\s=&]*=?[^\s&]*)*/g, '[redacted]')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return redacted.length > MAX_ERROR_TEXT ? `${redacted.slice(0, MAX_ERROR_TEXT - 1)}…` : redacted;
+}
+
+/** An error code as a metric label and Event reason may carry it: a short identifier, else none. */
+function safeCode(code: string | undefined): string | undefined {
+  return code !== undefined && /^[A-Za-z0-9][\w.:-]{0,79}$/.test(code) ? code : undefined;
+}
+
+function safeRequestId(id: string | undefined): string | undefined {
+  return id !== undefined && /^[\w.-]{1,80}$/.test(id) ? id : undefined;
+}
 
 export type EciErrorCategory =
   | 'throttled' // Throttling*: back off and retry
@@ -54,22 +88,28 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && value !== 'undefined' ? value : undefined;
 }
 
-/** Pure: maps anything the SDK (or the network under it) throws to a category. */
+/**
+ * Pure: maps anything the SDK (or the network under it) throws to a category. The code,
+ * message and RequestId are redacted (no URL path, query string or `key=value` run) and
+ * bounded, so the result is safe for Events, pod status, logs and metric labels.
+ */
 export function classifyEciError(err: unknown): ClassifiedEciError {
+  if (err instanceof EciCallError) return err.classified();
   const e: SdkErrorShape = typeof err === 'object' && err !== null ? (err as SdkErrorShape) : {};
   const statusCode = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  const requestId = str(e.data?.RequestId) ?? str(e.data?.requestId);
-  const rawCode = str(e.code);
-  const message =
+  const requestId = safeRequestId(str(e.data?.RequestId) ?? str(e.data?.requestId));
+  const rawCode = safeCode(str(e.code));
+  const message = redactErrorText(
     str(e.data?.Message) ??
-    str(e.data?.message) ??
-    str(e.message) ??
-    (typeof err === 'string' ? err : 'unknown error');
+      str(e.data?.message) ??
+      str(e.message) ??
+      (typeof err === 'string' ? err : 'unknown error'),
+  );
   const base = { statusCode, requestId, message };
 
   if (statusCode === undefined) {
     // No HTTP status: the request never got a parsable answer (openapi-wire §7, last rows).
-    const code = rawCode ?? str(e.name) ?? 'NetworkError';
+    const code = rawCode ?? safeCode(str(e.name)) ?? 'NetworkError';
     return { category: 'network', retryable: true, code, ...base };
   }
   const code = rawCode ?? `HTTP${statusCode}`;
@@ -90,6 +130,54 @@ export function classifyEciError(err: unknown): ClassifiedEciError {
 
 /** One line for Events and pod messages: code, what ECI said and the RequestId to quote to support. */
 export function describeEciError(e: ClassifiedEciError): string {
-  const rid = e.requestId ? ` (RequestId: ${e.requestId})` : '';
-  return `${e.code}: ${e.message}${rid}`;
+  // Redacted again: a ClassifiedEciError may also be built by hand.
+  const requestId = safeRequestId(e.requestId);
+  const rid = requestId ? ` (RequestId: ${requestId})` : '';
+  return `${safeCode(e.code) ?? 'UnknownError'}: ${redactErrorText(e.message)}${rid}`;
 }
+
+/**
+ * What the `Eci` client throws instead of the SDK's error: only the action and the
+ * redacted classification. It keeps no reference to the SDK error, its `data`, the
+ * request or the response, so a logger serializing it (`log.warn({ err })` logs the
+ * message, the stack and every enumerable property) cannot print a request parameter.
+ */
+export class EciCallError extends Error {
+  readonly action: string;
+  readonly category: EciErrorCategory;
+  readonly retryable: boolean;
+  readonly code: string;
+  readonly statusCode: number | undefined;
+  readonly requestId: string | undefined;
+  /** What ECI (or the network) said, redacted; `message` adds the action and code. */
+  readonly detail: string;
+
+  constructor(action: string, c: ClassifiedEciError) {
+    const safe = { ...c, code: safeCode(c.code) ?? 'UnknownError', message: redactErrorText(c.message) };
+    super(`${safeCode(action) ?? 'ECI call'} failed: ${describeEciError(safe)}`);
+    this.action = safeCode(action) ?? 'unknown';
+    this.category = safe.category;
+    this.retryable = safe.retryable;
+    this.code = safe.code;
+    this.statusCode = safe.statusCode;
+    this.requestId = safeRequestId(safe.requestId);
+    this.detail = safe.message;
+  }
+
+  /** The clean error for anything a call of `action` threw. */
+  static from(action: string, err: unknown): EciCallError {
+    return err instanceof EciCallError ? err : new EciCallError(action, classifyEciError(err));
+  }
+
+  classified(): ClassifiedEciError {
+    return {
+      category: this.category,
+      retryable: this.retryable,
+      code: this.code,
+      statusCode: this.statusCode,
+      requestId: this.requestId,
+      message: this.detail,
+    };
+  }
+}
+Object.defineProperty(EciCallError.prototype, 'name', { value: 'EciCallError' });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyEciError, describeEciError } from '../../../shared/errors.ts';
+import { classifyEciError, describeEciError, EciCallError, redactErrorText } from '../../../shared/errors.ts';
 
 // Builds an error shaped exactly as the SDK throws it (openapi-wire §7).
 function sdkError(code: string, statusCode: number, message = 'msg', requestId = 'REQ-1'): Error {
@@ -110,4 +110,84 @@ test('non-error values are classified without throwing', () => {
   assert.equal(classifyEciError('boom').message, 'boom');
   assert.equal(classifyEciError(undefined).category, 'network');
   assert.equal(classifyEciError(null).message, 'unknown error');
+});
+
+// Issue 10 item 2: the HTTP layer under the SDK appends the request URL, query string
+// included, to network error messages; for CreateContainerGroup that is every parameter.
+const LEAKY_URL =
+  'http://eci.cn-hangzhou.aliyuncs.com/?Container.1.EnvironmentVar.1.Key=DB_PASSWORD&Container.1.EnvironmentVar.1.Value=s3cr3t-DB-PASSWORD&ImageRegistryCredential.1.Password=hunter2';
+
+test('redactErrorText keeps the code and host, drops paths, query strings and key=value runs', () => {
+  assert.equal(
+    redactErrorText(`read ECONNRESETPOST ${LEAKY_URL} failed.`),
+    'read ECONNRESET; POST http://eci.cn-hangzhou.aliyuncs.com failed.',
+  );
+  assert.equal(
+    redactErrorText(`ConnectTimeout: Connect ${LEAKY_URL} failed.`),
+    'ConnectTimeout: Connect http://eci.cn-hangzhou.aliyuncs.com failed.',
+  );
+  assert.equal(
+    redactErrorText(
+      'ReadTimeout: 10000. POST /?Container.1.EnvironmentVar.1.Value=s3cr3t-DB-PASSWORD failed.',
+    ),
+    'ReadTimeout: 10000. POST / [query redacted] failed.',
+  );
+  assert.equal(
+    redactErrorText('connect to https://user:pw@host:443/p failed'),
+    'connect to https://host:443 failed',
+  );
+  assert.equal(redactErrorText('body was A.1=x&B.2=s3cr3t'), 'body was [redacted]');
+  assert.equal(
+    redactErrorText('The specified parameter "Container.1.Image" is not valid.'),
+    'The specified parameter "Container.1.Image" is not valid.',
+  );
+  assert.ok(redactErrorText('x'.repeat(5000)).length <= 512, 'bounded');
+});
+
+test('classifyEciError redacts a raw network error, its code and its RequestId', () => {
+  const err = Object.assign(new Error(`read ECONNRESETPOST ${LEAKY_URL} failed.`), { code: 'ECONNRESET' });
+  const c = classifyEciError(err);
+  assert.deepEqual([c.category, c.code, c.retryable], ['network', 'ECONNRESET', true]);
+  for (const text of [c.message, describeEciError(c)]) {
+    assert.ok(!text.includes('s3cr3t') && !text.includes('hunter2') && !text.includes('?'), text);
+  }
+  const odd = classifyEciError({ code: 'X=s3cr3t&y', statusCode: 400, data: { RequestId: 'a b?c=d' } });
+  assert.equal(odd.code, 'HTTP400', 'a code that is not an identifier is not passed on');
+  assert.equal(odd.requestId, undefined);
+  assert.doesNotMatch(
+    describeEciError({ category: 'network', retryable: true, code: 'E', message: `x ${LEAKY_URL}` }),
+    /s3cr3t|\?/,
+    'describeEciError redacts a hand-built classification too',
+  );
+});
+
+test('EciCallError carries the redacted classification and nothing of the SDK error', () => {
+  const sdk = Object.assign(new Error(`read ECONNRESETPOST ${LEAKY_URL} failed.`), {
+    code: 'ECONNRESET',
+    data: { lastRequest: { query: { 'Container.1.EnvironmentVar.1.Value': 's3cr3t-DB-PASSWORD' } } },
+  });
+  const err = EciCallError.from('CreateContainerGroup', sdk);
+  assert.equal(err.name, 'EciCallError');
+  assert.equal(err.action, 'CreateContainerGroup');
+  assert.equal(err.cause, undefined);
+  assert.equal(
+    err.message,
+    'CreateContainerGroup failed: ECONNRESET: read ECONNRESET; POST http://eci.cn-hangzhou.aliyuncs.com failed.',
+  );
+  assert.deepEqual(Object.keys(err).sort(), [
+    'action',
+    'category',
+    'code',
+    'detail',
+    'requestId',
+    'retryable',
+    'statusCode',
+  ]);
+  assert.doesNotMatch(JSON.stringify(err) + String(err.stack), /s3cr3t|hunter2/);
+  assert.deepEqual(
+    classifyEciError(err),
+    classifyEciError(sdk),
+    'classifying it again gives the same answer',
+  );
+  assert.equal(EciCallError.from('X', err), err);
 });
