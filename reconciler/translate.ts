@@ -7,12 +7,7 @@
 import eci from '@alicloud/eci20180808';
 import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import {
-  applyEciAnnotations,
-  parseEciAnnotations,
-  type EciRequestFields,
-  type ParsedEciAnnotations,
-} from '../shared/annotations.ts';
+import { parseEciAnnotations, type ParsedEciAnnotations } from '../shared/annotation-values.ts';
 import { isGpuInstanceType, type EciSpec } from '../shared/eci-specs.ts';
 import {
   appContainer,
@@ -21,6 +16,7 @@ import {
   type ContainerInputs,
 } from './translate/containers.ts';
 import { Issues, type Context, type TranslateError, type TranslateInput } from './translate/context.ts';
+import { applyEciAnnotations } from './translate/annotations.ts';
 import { applyDns } from './translate/dns.ts';
 import { logEnv } from './translate/logs.ts';
 import { containerGroupName } from './translate/names.ts';
@@ -35,6 +31,7 @@ import {
   RESOURCE_IGNORE_ENV,
   type SizedContainer,
 } from './translate/resources.ts';
+import type { EciRequestFields } from './translate/request.ts';
 import { translateVolumes } from './translate/volumes.ts';
 
 export type { ProfileDefaults, TranslateInput, TranslateError } from './translate/context.ts';

@@ -8,7 +8,7 @@ import type {
   V1Probe,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { EciRequestFields } from '../../shared/annotations.ts';
+import type { EciRequestFields } from './request.ts';
 import { ECI_RESERVED_PORTS } from '../../shared/eci-specs.ts';
 import type { Context } from './context.ts';
 import { containerEnv, expandVars, type EnvEntry, type PodTotals } from './env.ts';

@@ -1,6 +1,7 @@
 // dnsPolicy/dnsConfig → DnsPolicy/DnsConfig, and hostAliases → HostAliase.
 // ClusterFirst uses the cluster DNS the webhook stamped on the pod.
-import { CLUSTER_ANNOTATIONS, mergeDnsConfig, type EciRequestFields } from '../../shared/annotations.ts';
+import { CLUSTER_ANNOTATIONS } from '../../shared/annotation-names.ts';
+import { mergeDnsConfig, type EciRequestFields } from './request.ts';
 import type { Context } from './context.ts';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';

@@ -1,6 +1,6 @@
 // Pod-level checks and fields: what ECI cannot give a pod at all, and the
 // request fields that come from the pod spec as a whole.
-import type { EciRequestFields } from '../../shared/annotations.ts';
+import type { EciRequestFields } from './request.ts';
 import type { Context } from './context.ts';
 import { clusterDomain } from './dns.ts';
 import { podHostname } from './names.ts';

@@ -1,5 +1,5 @@
 // imagePullSecrets → ImageRegistryCredential.N (dockerconfigjson and dockercfg).
-import type { EciRequestFields } from '../../shared/annotations.ts';
+import type { EciRequestFields } from './request.ts';
 import type { Context } from './context.ts';
 
 type Credential = NonNullable<EciRequestFields['imageRegistryCredential']>[number];

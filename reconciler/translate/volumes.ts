@@ -7,7 +7,7 @@ import type {
   V1PersistentVolumeSpec,
   V1Volume,
 } from '@kubernetes/client-node';
-import type { EciRequestFields } from '../../shared/annotations.ts';
+import type { EciRequestFields } from './request.ts';
 import type { Context } from './context.ts';
 import { resolveResourceField, type PodTotals } from './env.ts';
 

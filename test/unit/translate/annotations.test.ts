@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { APPLY, applyEciAnnotations } from '../../../reconciler/translate/annotations.ts';
+import type { EciRequestFields } from '../../../reconciler/translate/request.ts';
 import {
-  applyEciAnnotations,
   checkEciAnnotations,
   ECI_ANNOTATIONS,
   parseEciAnnotations,
-  type EciRequestFields,
-} from '../../../shared/annotations.ts';
+} from '../../../shared/annotation-values.ts';
 
 test('well-formed annotations give no errors and no warnings', () => {
   assert.deepEqual(
@@ -185,10 +185,12 @@ test('custom hosts with the same IP share one HostAliase entry', () => {
   );
 });
 
-test('every table entry documents its field and format', () => {
+test('every table entry documents its field and format; exactly the request rows have an apply', () => {
   for (const [name, entry] of Object.entries(ECI_ANNOTATIONS)) {
     assert.ok(entry.field.length > 0 && entry.format.length > 0, name);
-    if (entry.use === 'request') assert.ok(entry.apply, `${name} maps to a field but has no apply`);
+    if (entry.use === 'request')
+      assert.ok(Object.hasOwn(APPLY, name), `${name} maps to a field but has no apply`);
+    else assert.ok(!Object.hasOwn(APPLY, name), `${name} is not a request row but has an apply`);
   }
 });
 
@@ -218,4 +220,52 @@ test('booleans are case-insensitive and ids tolerate surrounding spaces', () => 
       ramRoleName: 'role-a',
     },
   );
+});
+
+// Issue 10 item 9: numbers are finite and bounded, tags fit ECI's 128 characters.
+test('numeric annotations are bounded: a 400-digit value is an error, never Infinity', () => {
+  const huge = '9'.repeat(400);
+  for (const [name, value] of [
+    ['kubernetes.io/ingress-bandwidth', huge],
+    ['kubernetes.io/egress-bandwidth', `${huge}G`],
+    ['k8s.aliyun.com/eci-use-specs', `${huge}-4Gi`],
+    ['k8s.aliyun.com/eci-use-specs', `2-${huge}Gi`],
+    ['k8s.aliyun.com/eci-cpu-option-core', huge],
+    ['k8s.aliyun.com/eci-ipv6-bandwidth', `${huge}M`],
+  ] as const) {
+    const { errors, values } = parseEciAnnotations({ [name]: value });
+    assert.equal(errors.length, 1, `${name}=${value.slice(0, 8)}…: ${JSON.stringify(values)}`);
+    assert.equal(errors[0]?.annotation, name);
+  }
+  const spot = parseEciAnnotations({
+    'k8s.aliyun.com/eci-spot-strategy': 'SpotWithPriceLimit',
+    'k8s.aliyun.com/eci-spot-price-limit': huge,
+  });
+  assert.deepEqual(
+    spot.errors.map((e) => e.annotation),
+    ['k8s.aliyun.com/eci-spot-price-limit', 'k8s.aliyun.com/eci-spot-price-limit'],
+  );
+  assert.equal(apply({ 'kubernetes.io/ingress-bandwidth': '1T' }).ingressBandwidth, 1e12);
+  assert.equal(parseEciAnnotations({ 'kubernetes.io/ingress-bandwidth': '1.5T' }).errors.length, 1);
+  assert.equal(parseEciAnnotations({ 'kubernetes.io/ingress-bandwidth': '0' }).errors.length, 1);
+});
+
+test('custom tags: keys and values longer than 128 characters are refused', () => {
+  const long = 'x'.repeat(129);
+  const max = 'y'.repeat(128);
+  for (const value of [`${long}:v`, `k:${long}`]) {
+    const { errors } = checkEciAnnotations({ 'k8s.aliyun.com/eci-custom-tags': value });
+    assert.equal(errors.length, 1, value);
+    assert.match(errors[0]?.message ?? '', /limited to 128 characters/);
+  }
+  assert.deepEqual(apply({ 'k8s.aliyun.com/eci-custom-tags': `${max}:${max}` }).tag, [
+    { key: max, value: max },
+  ]);
+});
+
+test('a huge malformed value is quoted only in part', () => {
+  const raw = `${'a'.repeat(5000)}!`;
+  const { errors } = checkEciAnnotations({ 'k8s.aliyun.com/eci-spot-duration': raw });
+  assert.ok((errors[0]?.message.length ?? 0) < 400, errors[0]?.message.slice(0, 200));
+  assert.match(errors[0]?.message ?? '', /… \(5001 characters\)/);
 });
