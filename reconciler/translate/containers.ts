@@ -160,13 +160,8 @@ function ports(ctx: Context, list: V1ContainerPort[] | undefined, field: string)
       );
       return [];
     }
-    if (ECI_RESERVED_PORTS.has(p.containerPort)) {
-      ctx.issues.error(
-        `${field}[${i}].containerPort`,
-        `port ${p.containerPort} is reserved by ECI for exec, logs and metrics (111, 10250 and 10255 are)`,
-      );
-      return [];
-    }
+    // Refused by the pod rules (shared/pod-rules.ts); left out so the request stays well-formed.
+    if (ECI_RESERVED_PORTS.has(p.containerPort)) return [];
     return [{ port: p.containerPort, protocol }];
   });
 }
@@ -260,17 +255,9 @@ function common(
   if (x.resources.gpu !== undefined) out.gpu = x.resources.gpu;
   if (c.terminationMessagePath) out.terminationMessagePath = c.terminationMessagePath;
   if (c.terminationMessagePolicy) out.terminationMessagePolicy = c.terminationMessagePolicy;
-  for (const [i, p2] of (c.ports ?? []).entries())
-    if (p2.hostPort !== undefined && p2.hostPort !== p2.containerPort)
-      ctx.issues.error(
-        `${path}.ports[${i}].hostPort`,
-        'a hostPort different from containerPort is not possible on ECI',
-      );
 
   const sc = c.securityContext;
   const security: NonNullable<Common['securityContext']> = {};
-  if (sc?.privileged)
-    ctx.issues.error(`${path}.securityContext.privileged`, 'privileged containers are not allowed on ECI');
   const runAsUser = sc?.runAsUser ?? x.podSecurity?.runAsUser;
   if (runAsUser !== undefined) security.runAsUser = runAsUser;
   if (sc?.readOnlyRootFilesystem) security.readOnlyRootFilesystem = true;

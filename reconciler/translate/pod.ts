@@ -1,19 +1,22 @@
 // Pod-level checks and fields: what ECI cannot give a pod at all, and the
 // request fields that come from the pod spec as a whole.
 import type { EciRequestFields } from './request.ts';
+import { podRuleViolations } from '../../shared/pod-rules.ts';
 import type { Context } from './context.ts';
 import { clusterDomain } from './dns.ts';
 import { podHostname } from './names.ts';
 
 const RESTART_POLICIES = new Set(['Always', 'OnFailure', 'Never']);
 
-/** Errors for host-level features: an ECI pod runs alone on its own instance. */
+/**
+ * Errors for what an ECI pod cannot have: the pod rules the webhook warns with
+ * (shared/pod-rules.ts), then what only the translation checks.
+ */
 export function checkPod(ctx: Context): void {
   const { issues } = ctx;
   const spec = ctx.pod.spec;
   if (!spec) return;
-  for (const k of ['hostNetwork', 'hostPID', 'hostIPC'] as const)
-    if (spec[k]) issues.error(`spec.${k}`, `${k} is not available on ECI: the pod does not share a node`);
+  for (const v of podRuleViolations(ctx.pod)) issues.error(v.field, v.message);
   if (spec.os?.name && spec.os.name !== 'linux') issues.error('spec.os.name', 'ECI runs Linux pods only');
   if (spec.resourceClaims?.length)
     issues.error(

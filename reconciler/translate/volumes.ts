@@ -253,10 +253,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
         },
       };
     } else if (v.hostPath) {
-      issues.error(
-        `${field}.hostPath`,
-        `volume ${v.name}: hostPath cannot be mounted on ECI, the pod runs on its own instance`,
-      );
+      // Refused by the pod rules (shared/pod-rules.ts): no volume, its mounts are dropped.
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
       issues.error(`${field}.${kind}`, `volume ${v.name}: ${kind} volumes are not supported on ECI`);

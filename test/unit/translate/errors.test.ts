@@ -480,7 +480,7 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp;
     name: 'a port ECI reserves for its agent',
     input: { pod: pod({ ports: [{ containerPort: 10250 }] }) },
     field: 'spec.containers[0].ports[0].containerPort',
-    message: /port 10250 is reserved by ECI/,
+    message: /containerPort 10250 is reserved by ECI/,
   },
   {
     name: 'a port protocol ECI does not know',
