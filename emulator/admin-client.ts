@@ -2,6 +2,8 @@
 
 export interface FaultSpec {
   action: string;
+  /** error (default): answer code/httpStatus; reset: reset the connection; hang: never answer. */
+  kind?: 'error' | 'reset' | 'hang';
   errorRate?: number;
   code?: string;
   httpStatus?: number;
@@ -69,8 +71,15 @@ export class EmulatorAdmin {
   expire(containerGroupId: string): Promise<void> {
     return this.call('POST', '/expire', { containerGroupId });
   }
-  containerGroups(): Promise<AdminContainerGroup[]> {
-    return this.call('GET', '/container-groups');
+  /**
+   * Every group with its stored request. Env values, config-file contents, registry
+   * passwords and other credentials read `[redacted]` unless `{ reveal: 'secrets' }`.
+   */
+  containerGroups(options: { reveal?: 'secrets' } = {}): Promise<AdminContainerGroup[]> {
+    return this.call(
+      'GET',
+      options.reveal ? `/container-groups?reveal=${options.reveal}` : '/container-groups',
+    );
   }
   /** Prometheus text of the emulator's own metrics. */
   async metrics(): Promise<string> {

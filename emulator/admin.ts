@@ -1,5 +1,6 @@
 // The unsigned admin API under /_emulator/ (loopback only): call counters,
-// fault injection, zone stock, spot expiry, state listing and reset.
+// fault injection, zone stock, spot expiry, state listing and reset. Stored requests
+// are listed with their secrets redacted unless `?reveal=secrets` asks for them.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorCore } from './core.ts';
@@ -7,6 +8,7 @@ import { faultSchema, type FaultTable } from './faults.ts';
 import { canExpire, expire } from './lifecycle.ts';
 import type { EmulatorMetrics } from './metrics.ts';
 import type { QuotaTable } from './quotas.ts';
+import { redactRequest } from './redact.ts';
 
 export const ADMIN_PREFIX = '/_emulator';
 
@@ -18,6 +20,9 @@ const stockSchema = z.object({
 });
 const expireSchema = z.object({ containerGroupId: z.string().min(1) });
 const clearSchema = z.object({ action: z.string().min(1).optional() });
+const revealSchema = z.object({
+  reveal: z.literal('secrets', { message: "must be 'secrets' (or left out)" }).optional(),
+});
 
 export function isLoopback(ip: string): boolean {
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1' || ip.startsWith('127.');
@@ -29,8 +34,8 @@ function body(req: FastifyRequest): unknown {
   return {};
 }
 
-function parse<S extends z.ZodType>(schema: S, req: FastifyRequest): z.output<S> {
-  const r = schema.safeParse(body(req));
+function parse<S extends z.ZodType>(schema: S, req: FastifyRequest, input: unknown = body(req)): z.output<S> {
+  const r = schema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw Object.assign(new Error(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`), {
@@ -97,8 +102,10 @@ export function registerAdmin(
         core.changed();
         return { containerGroupId, status: g.status };
       });
-      admin.get('/container-groups', async () =>
-        core.groups().map((g) => ({
+      // Request secrets (env values, file contents, registry passwords) only when asked.
+      admin.get('/container-groups', async (req) => {
+        const { reveal } = parse(revealSchema, req, req.query);
+        return core.groups().map((g) => ({
           containerGroupId: g.id,
           name: g.name,
           status: g.status,
@@ -107,9 +114,9 @@ export function registerAdmin(
           intranetIp: g.intranetIp,
           tags: g.tags,
           createdAt: new Date(g.createdAt).toISOString(),
-          request: g.request,
-        })),
-      );
+          request: reveal === 'secrets' ? g.request : redactRequest(g.request),
+        }));
+      });
       admin.get('/metrics', async (_req, reply) => {
         await reply
           .header('content-type', metrics.registry.contentType)

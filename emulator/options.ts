@@ -97,6 +97,14 @@ export const EMULATOR_DEFAULTS: EmulatorOptions = {
 
 const nonNegative = z.number().int().nonnegative();
 
+/** 127.0.0.0/8, ::1 or localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+  );
+}
+
 export const timingSchema = z.object({
   schedulingMs: nonNegative,
   pendingMs: nonNegative,
@@ -152,6 +160,16 @@ export const optionsSchema = z
     logLevel: z.string(),
   })
   .superRefine((o, ctx) => {
+    if (!isLoopbackHost(o.host) && o.accessKeySecret === EMULATOR_DEFAULTS.accessKeySecret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message:
+          `--listen ${o.host} is not a loopback address, and the well-known default credentials ` +
+          'would let anyone who reaches it sign calls: set --access-key-id and --access-key-secret ' +
+          '(or ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET), or listen on 127.0.0.1',
+      });
+    }
     o.vSwitches.forEach((v, i) => {
       if (!o.zones.includes(v.zoneId)) {
         ctx.addIssue({

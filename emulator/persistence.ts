@@ -1,6 +1,10 @@
 // --state-file: state survives restarts. Writes are debounced and atomic
-// (write a temp file, then rename over the old one).
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// (write a temp file, then rename over the old one). The state holds every stored
+// request, secrets included, so the file is the owner's alone (0600), created
+// exclusively (no following a planted temp file or symlink), and a directory the
+// emulator creates for it is 0700.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { emptyState, type EmulatorState } from './model.ts';
 
@@ -16,8 +20,13 @@ const fileSchema = z.object({
   }),
 });
 
+export const STATE_FILE_MODE = 0o600;
+export const STATE_DIR_MODE = 0o700;
+
 export function loadState(path: string): EmulatorState {
   if (!existsSync(path)) return emptyState();
+  // A file left readable by an older version is tightened before it is read.
+  chmodSync(path, STATE_FILE_MODE);
   const parsed = fileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -30,8 +39,11 @@ export function loadState(path: string): EmulatorState {
 }
 
 export function writeStateAtomically(path: string, state: EmulatorState): void {
+  mkdirSync(dirname(path), { recursive: true, mode: STATE_DIR_MODE });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ version: 1, state }));
+  // A leftover temp file (a crash, or planted) is removed, never written through.
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, JSON.stringify({ version: 1, state }), { mode: STATE_FILE_MODE, flag: 'wx' });
   renameSync(tmp, path);
 }
 

@@ -1,9 +1,10 @@
-// The CLI: flags validated, exactly one ready line, clean SIGTERM, and the
-// state file keeping groups and zones across a restart.
+// The CLI: flags validated, exactly one ready line, clean SIGTERM, the state file
+// keeping groups and zones across a restart (readable by its owner only), and no
+// non-loopback listener with the well-known default credentials.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $Eci, container, createRequest, describeOne, eciClient } from './sdk.ts';
@@ -75,6 +76,20 @@ describe('emulator CLI', () => {
     assert.equal(await p.exited, 1);
   });
 
+  test('a non-loopback --listen with the well-known default credentials is refused, naming the flag', async () => {
+    const p = run(['--listen', '0.0.0.0:0']);
+    await assert.rejects(p.ready, /--listen 0\.0\.0\.0 is not a loopback address.*--access-key-secret/);
+    assert.equal(await p.exited, 1);
+    const own = run(['--listen', '0.0.0.0:0', '--access-key-id', 'cli-ak', '--access-key-secret', 'cli-sk']);
+    const line = await own.ready;
+    assert.match(line, /^eci-emulator listening on http:\/\/0\.0\.0\.0:\d+\n$/);
+    const port = line.trim().split(':').pop() ?? '';
+    const client = eciClient(`127.0.0.1:${port}`, { accessKeyId: 'cli-ak', accessKeySecret: 'cli-sk' });
+    assert.equal((await client.describeRegions(new $Eci.DescribeRegionsRequest({}))).statusCode, 200);
+    own.child.kill('SIGTERM');
+    assert.equal(await own.exited, 0);
+  });
+
   test('--state-file keeps container groups across a restart', async () => {
     const stateFile = join(dir, 'state.json');
     const first = run(['--listen', '127.0.0.1:0', '--state-file', stateFile]);
@@ -89,6 +104,7 @@ describe('emulator CLI', () => {
     };
     assert.equal(saved.version, 1);
     assert.ok(saved.state.groups[id]);
+    assert.equal((statSync(stateFile).mode & 0o777).toString(8), '600', 'the owner alone reads the requests');
 
     const second = run(['--listen', '127.0.0.1:0', '--state-file', stateFile]);
     const endpoint2 = (await second.ready).trim().replace('eci-emulator listening on http://', '');

@@ -1,6 +1,7 @@
 // Quotas, injected faults, zone stock and the admin API, driven through the SDK.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as $Util from '@alicloud/tea-util';
 import {
   $Eci,
   apiError,
@@ -111,6 +112,37 @@ describe('faults, stock and admin', () => {
     );
   });
 
+  test('connection faults: reset answers nothing and resets (ECONNRESET), hang never answers (client timeout)', async () => {
+    await t.admin.setFault({ action: 'DescribeContainerGroups', errorRate: 1, kind: 'reset' });
+    const reset = await apiError(
+      t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({})),
+    );
+    assert.equal(reset.code, 'ECONNRESET');
+    assert.ok(Number.isNaN(reset.statusCode), 'no HTTP answer');
+    await t.admin.setFault({ action: 'DescribeContainerGroups', errorRate: 1, kind: 'hang' });
+    const runtime = new $Util.RuntimeOptions({ readTimeout: 200, connectTimeout: 200 });
+    const hang = await apiError(
+      t.client.describeContainerGroupsWithOptions(new $Eci.DescribeContainerGroupsRequest({}), runtime),
+    );
+    assert.match(hang.message, /timeout/i);
+    assert.ok(Number.isNaN(hang.statusCode), 'no HTTP answer');
+    // Other actions are unaffected, and clearing restores.
+    await t.client.describeContainerGroupStatus(new $Eci.DescribeContainerGroupStatusRequest({}));
+    await t.admin.clearFaults();
+    assert.equal(
+      (await t.client.describeContainerGroups(new $Eci.DescribeContainerGroupsRequest({}))).statusCode,
+      200,
+    );
+    assert.match(
+      await t.admin.metrics(),
+      /eci_emulator_requests_total\{[^}]*action="DescribeContainerGroups",code="ConnectionReset"[^}]*\} 1\n/,
+    );
+    await assert.rejects(
+      t.admin.setFault({ action: 'X', errorRate: 1, kind: 'explode' as 'reset' }),
+      /400 .*kind: must be one of error, reset, hang/,
+    );
+  });
+
   test('an error rate of 0.5 fails about half of the calls', async () => {
     await t.admin.setFault({ action: 'DescribeRegions', errorRate: 0.5 });
     const results = await Promise.allSettled(
@@ -189,5 +221,118 @@ describe('faults, stock and admin', () => {
     await t.admin.reset();
     assert.deepEqual(await t.admin.calls(), {});
     assert.deepEqual(await t.admin.containerGroups(), []);
+  });
+});
+
+/** The parts of a listed request the redaction test reads. */
+interface Listed {
+  ClientToken: string;
+  Container: { EnvironmentVar: { Key: string; Value?: string }[] }[];
+  Volume: {
+    ConfigFileVolume: { ConfigFileToPath: { Path: string; Content: string }[] };
+    FlexVolume: { Driver: string; Options: string };
+  }[];
+  ImageRegistryCredential: { Server: string; UserName: string; Password: string }[];
+}
+
+describe('the admin listing keeps request secrets unless asked (issue 10 item 11)', () => {
+  let t: TestEmulator;
+  before(async () => {
+    t = await startTestEmulator();
+  });
+  after(async () => {
+    await t.emu.close();
+  });
+
+  test('env values, config-file contents, registry passwords and FlexVolume options are redacted by default', async () => {
+    const content = Buffer.from('s3cr3t-VOLUME').toString('base64');
+    await t.client.createContainerGroup(
+      createRequest(
+        'secrets',
+        [
+          container('c', undefined, {
+            environmentVar: [
+              new $Eci.CreateContainerGroupRequestContainerEnvironmentVar({
+                key: 'DB_PASSWORD',
+                value: 's3cr3t-ENV',
+              }),
+              new $Eci.CreateContainerGroupRequestContainerEnvironmentVar({
+                key: 'POD_NAME',
+                fieldRef: new $Eci.CreateContainerGroupRequestContainerEnvironmentVarFieldRef({
+                  fieldPath: 'metadata.name',
+                }),
+              }),
+            ],
+            volumeMount: [
+              new $Eci.CreateContainerGroupRequestContainerVolumeMount({ name: 'creds', mountPath: '/c' }),
+            ],
+          }),
+        ],
+        {
+          clientToken: 'pod-uid-secrets',
+          volume: [
+            new $Eci.CreateContainerGroupRequestVolume({
+              name: 'creds',
+              type: 'ConfigFileVolume',
+              configFileVolume: new $Eci.CreateContainerGroupRequestVolumeConfigFileVolume({
+                configFileToPath: [
+                  new $Eci.CreateContainerGroupRequestVolumeConfigFileVolumeConfigFileToPath({
+                    path: 'password',
+                    content,
+                  }),
+                ],
+              }),
+            }),
+            new $Eci.CreateContainerGroupRequestVolume({
+              name: 'oss',
+              type: 'FlexVolume',
+              flexVolume: new $Eci.CreateContainerGroupRequestVolumeFlexVolume({
+                driver: 'alicloud/oss',
+                options: '{"akId":"AK","akSecret":"s3cr3t-FLEX"}',
+              }),
+            }),
+          ],
+          imageRegistryCredential: [
+            new $Eci.CreateContainerGroupRequestImageRegistryCredential({
+              server: 'registry.example.com',
+              userName: 'robot',
+              password: 's3cr3t-REGISTRY',
+            }),
+          ],
+        },
+      ),
+    );
+    const res = await fetch(`${t.emu.url}/_emulator/container-groups`);
+    const raw = await res.text();
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(raw, /s3cr3t/);
+    assert.ok(!raw.includes(content), 'the base64 content is not listed either');
+
+    const [g] = await t.admin.containerGroups();
+    const r = g!.request as unknown as Listed;
+    assert.deepEqual(r.Container[0]?.EnvironmentVar, [
+      { Key: 'DB_PASSWORD', Value: '[redacted]' },
+      { Key: 'POD_NAME', FieldRef: { FieldPath: 'metadata.name' } },
+    ]);
+    assert.deepEqual(r.Volume[0]?.ConfigFileVolume.ConfigFileToPath, [
+      { Path: 'password', Content: '[redacted]' },
+    ]);
+    assert.equal(r.Volume[1]?.FlexVolume.Options, '[redacted]');
+    assert.equal(r.Volume[1]?.FlexVolume.Driver, 'alicloud/oss');
+    assert.deepEqual(r.ImageRegistryCredential, [
+      { Server: 'registry.example.com', UserName: 'robot', Password: '[redacted]' },
+    ]);
+    assert.equal(r.ClientToken, 'pod-uid-secrets', 'the ClientToken (a pod UID) is no secret');
+
+    const [revealed] = await t.admin.containerGroups({ reveal: 'secrets' });
+    const full = revealed!.request as unknown as Listed;
+    assert.equal(full.Container[0]?.EnvironmentVar[0]?.Value, 's3cr3t-ENV');
+    assert.equal(full.Volume[0]?.ConfigFileVolume.ConfigFileToPath[0]?.Content, content);
+    assert.equal(full.Volume[1]?.FlexVolume.Options, '{"akId":"AK","akSecret":"s3cr3t-FLEX"}');
+    assert.equal(full.ImageRegistryCredential[0]?.Password, 's3cr3t-REGISTRY');
+
+    const bad = await fetch(`${t.emu.url}/_emulator/container-groups?reveal=all`);
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /reveal: must be 'secrets'/);
   });
 });

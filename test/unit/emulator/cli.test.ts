@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlags, toEmulatorInput } from '../../../emulator/cli.ts';
-import { resolveOptions } from '../../../emulator/options.ts';
+import { EMULATOR_DEFAULTS, resolveOptions } from '../../../emulator/options.ts';
 
 describe('emulator CLI flags', () => {
   test('defaults: loopback, free port, default layout, credentials from the environment', () => {
@@ -18,11 +18,60 @@ describe('emulator CLI flags', () => {
   });
 
   test('flags win over the environment and the config file', () => {
-    const f = parseFlags({ listen: '0.0.0.0:8080', 'access-key-id': 'flag-ak', 'no-quotas': true });
+    const f = parseFlags({
+      listen: '0.0.0.0:8080',
+      'access-key-id': 'flag-ak',
+      'access-key-secret': 'flag-sk',
+      'no-quotas': true,
+    });
     const o = resolveOptions(
       toEmulatorInput(f, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-ak' }, { accessKeyId: 'file-ak', quotas: true }),
     );
     assert.deepEqual([o.host, o.port, o.accessKeyId, o.quotas], ['0.0.0.0', 8080, 'flag-ak', false]);
+  });
+
+  test('a non-loopback --listen is refused while the well-known default credentials are in use', () => {
+    for (const listen of ['0.0.0.0:8080', '192.168.1.10:8080', 'emulator.example.com:80']) {
+      assert.throws(
+        () => resolveOptions(toEmulatorInput(parseFlags({ listen }), {})),
+        /--listen .* is not a loopback address.*--access-key-id and --access-key-secret/,
+        listen,
+      );
+    }
+    assert.throws(
+      () =>
+        resolveOptions(toEmulatorInput(parseFlags({ listen: '0.0.0.0:8080', 'access-key-id': 'mine' }), {})),
+      /--listen/,
+      'a key id of its own is not enough: the default secret still signs',
+    );
+    assert.throws(
+      () => resolveOptions({ host: '0.0.0.0', accessKeySecret: EMULATOR_DEFAULTS.accessKeySecret }),
+      /--listen 0\.0\.0\.0/,
+      'set explicitly to the default is still the default',
+    );
+  });
+
+  test('a non-loopback --listen is fine with credentials set explicitly; loopback always is', () => {
+    const flags = resolveOptions(
+      toEmulatorInput(
+        parseFlags({ listen: '0.0.0.0:8080', 'access-key-id': 'ak', 'access-key-secret': 'sk' }),
+        {},
+      ),
+    );
+    assert.equal(flags.host, '0.0.0.0');
+    const env = resolveOptions(
+      toEmulatorInput(parseFlags({ listen: '10.0.0.1:8080' }), {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk',
+      }),
+    );
+    assert.equal(env.host, '10.0.0.1');
+    for (const listen of ['127.0.0.1:0', '127.0.0.2:8080', 'localhost:8080']) {
+      assert.equal(
+        resolveOptions(toEmulatorInput(parseFlags({ listen }), {})).accessKeySecret,
+        EMULATOR_DEFAULTS.accessKeySecret,
+      );
+    }
   });
 
   test('--region alone gives that region the two-zone layout', () => {

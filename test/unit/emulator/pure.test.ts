@@ -6,7 +6,8 @@ import { unflatten, wirePath, parseParams } from '../../../emulator/params.ts';
 import { roundUpSpec, isSupportedSpec, SPECS } from '../../../emulator/specs.ts';
 import { planRun, programOf, splitScript } from '../../../emulator/simulation.ts';
 import { QuotaTable, TokenBucket } from '../../../emulator/quotas.ts';
-import { FaultTable } from '../../../emulator/faults.ts';
+import { FaultTable, faultSchema } from '../../../emulator/faults.ts';
+import { REDACTED, redactRequest } from '../../../emulator/redact.ts';
 import { ApiError } from '../../../emulator/errors.ts';
 import {
   createContainerGroupSchema,
@@ -235,6 +236,45 @@ describe('fault table', () => {
     assert.equal(f.decide('Anything').error?.code, 'InternalError', "'*' applies to every action");
     f.clear();
     assert.deepEqual(f.list(), []);
+  });
+});
+
+describe('connection faults and request redaction', () => {
+  test('kind reset / hang is returned as the drop to inflict, at the error rate', () => {
+    const draws = [0.1, 0.9];
+    const f = new FaultTable(() => draws.shift() ?? 0);
+    f.set(faultSchema.parse({ action: 'X', errorRate: 0.5, kind: 'reset' }));
+    assert.deepEqual(f.decide('X'), { latencyMs: 0, drop: 'reset' });
+    assert.deepEqual(f.decide('X'), { latencyMs: 0 });
+    f.set(faultSchema.parse({ action: 'Y', errorRate: 1, kind: 'hang', latencyMs: 3 }));
+    assert.deepEqual(f.decide('Y'), { latencyMs: 3, drop: 'hang' });
+    assert.equal(faultSchema.parse({ action: 'Z' }).kind, 'error', 'an error answer by default');
+    assert.equal(faultSchema.safeParse({ action: 'Z', kind: 'boom' }).success, false);
+  });
+
+  test('redactRequest replaces secret leaves only, and copies', () => {
+    const request = {
+      ClientToken: 'uid',
+      Container: [{ Name: 'c', EnvironmentVar: [{ Key: 'PASSWORD', Value: 'v' }, { Key: 'X' }] }],
+      InitContainer: [{ Name: 'i', EnvironmentVar: [{ Key: 'A', Value: 'w' }] }],
+      Volume: [{ ConfigFileVolume: { ConfigFileToPath: [{ Path: 'p', Content: 'c', Mode: 384 }] } }],
+      ImageRegistryCredential: [{ Server: 's', UserName: 'u', Password: 'p' }],
+      AcrRegistryInfo: [{ InstanceId: 'cri-1' }],
+      SomethingSecretAccessKey: 'k',
+      Tag: [{ Key: 'team', Value: 'a' }],
+    };
+    const before = structuredClone(request);
+    assert.deepEqual(redactRequest(request), {
+      ClientToken: 'uid',
+      Container: [{ Name: 'c', EnvironmentVar: [{ Key: 'PASSWORD', Value: REDACTED }, { Key: 'X' }] }],
+      InitContainer: [{ Name: 'i', EnvironmentVar: [{ Key: 'A', Value: REDACTED }] }],
+      Volume: [{ ConfigFileVolume: { ConfigFileToPath: [{ Path: 'p', Content: REDACTED, Mode: 384 }] } }],
+      ImageRegistryCredential: [{ Server: 's', UserName: 'u', Password: REDACTED }],
+      AcrRegistryInfo: [{ InstanceId: 'cri-1' }],
+      SomethingSecretAccessKey: REDACTED,
+      Tag: [{ Key: 'team', Value: 'a' }],
+    });
+    assert.deepEqual(request, before, 'the stored request is not changed');
   });
 });
 

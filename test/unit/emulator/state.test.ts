@@ -1,7 +1,16 @@
 // Persistence, ClientToken expiry and the admin loopback check.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../shared/logger.ts';
@@ -35,6 +44,55 @@ describe('state file', () => {
       const path = join(dir, 'state.json');
       writeFileSync(path, JSON.stringify({ version: 1, state: { ...emptyState(), nextRecordId: 'x' } }));
       assert.throws(() => loadState(path), /state\.nextRecordId/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('state file permissions (issue 10 item 11: it holds every request, secrets included)', () => {
+  const mode = (path: string) => statSync(path).mode & 0o777;
+
+  test('the file is written 0600 and a directory created for it 0700, whatever the umask', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-state-'));
+    const old = process.umask(0);
+    try {
+      const path = join(dir, 'nested', 'state.json');
+      writeStateAtomically(path, emptyState());
+      assert.equal(mode(path).toString(8), '600');
+      assert.equal(mode(join(dir, 'nested')).toString(8), '700');
+      writeStateAtomically(path, emptyState());
+      assert.equal(mode(path).toString(8), '600', 'every rewrite too');
+    } finally {
+      process.umask(old);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a file left world-readable is tightened when loaded', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-state-'));
+    try {
+      const path = join(dir, 'state.json');
+      writeFileSync(path, JSON.stringify({ version: 1, state: emptyState() }));
+      chmodSync(path, 0o644);
+      loadState(path);
+      assert.equal(mode(path).toString(8), '600');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a planted temp file (symlink) is replaced, never written through', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-state-'));
+    try {
+      const path = join(dir, 'state.json');
+      const victim = join(dir, 'victim');
+      writeFileSync(victim, 'untouched');
+      symlinkSync(victim, `${path}.${process.pid}.tmp`);
+      writeStateAtomically(path, emptyState());
+      assert.equal(readFileSync(victim, 'utf8'), 'untouched');
+      assert.deepEqual(loadState(path), emptyState());
+      assert.equal(mode(path).toString(8), '600');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
