@@ -10,7 +10,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { checkEciAnnotations } from '../shared/annotations.ts';
-import { memoizeChecker, parseAdmissionReview, review } from '../webhook/admission.ts';
+import { parseAdmissionReview, review } from '../webhook/admission.ts';
+import { memoizeChecker } from '../webhook/annotation-check.ts';
 import { FACTS, NAMESPACE_LABELS, PROFILE, REVIEW_BODY } from './webhook/fixtures.ts';
 
 const SERVER = fileURLToPath(new URL('./webhook/server.ts', import.meta.url));

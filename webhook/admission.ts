@@ -4,8 +4,15 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { EciProfile } from '../shared/profile.ts';
+import { boundedMessage, type AnnotationChecker } from './annotation-check.ts';
 import { selectForEci, type Decision } from './selection.ts';
 import { mutate, type ClusterFacts, type Operation } from './mutate.ts';
+import {
+  ownedAnnotationsOn,
+  removeAnnotationsPatch,
+  removedAnnotationsWarning,
+  withoutAnnotations,
+} from './owned-annotations.ts';
 import { unsupportedFeatureWarnings } from './warnings.ts';
 
 export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
@@ -50,12 +57,6 @@ export interface ReviewResponse {
   kind: 'AdmissionReview';
   response: AdmissionResponse;
 }
-
-/** A check of ECI annotation values (provided by the translation's annotation parsers). */
-export type AnnotationChecker = (annotations: Record<string, string>) => {
-  errors: Array<{ annotation: string; message: string }>;
-  warnings: string[];
-};
 
 export interface ReviewContext {
   namespaceLabels: Readonly<Record<string, string>> | undefined;
@@ -108,16 +109,28 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
   if (!isPodCreate(request)) return { review: answer({}), patch: [] };
 
   const pod = request.object as V1Pod;
-  const decision = selectForEci({ pod, namespaceLabels: context.namespaceLabels, profile: context.profile });
-  if (!decision.eci) return { review: answer({}), decision, patch: [] };
-
-  const { patch, annotations } = mutate(pod, decision, context.profile, context.facts);
-  const warnings = unsupportedFeatureWarnings(pod);
-  if (context.checkAnnotations) {
-    // Checked after mutation, so values that profile effects add are checked too.
-    const checked = context.checkAnnotations(annotations);
-    for (const e of checked.errors) warnings.push(`annotation ${e.annotation}: ${e.message}`);
-    warnings.push(...checked.warnings);
+  // Reconciler-owned annotations go from every pod, whatever the decision.
+  const owned = ownedAnnotationsOn(pod);
+  const strip = removeAnnotationsPatch(owned);
+  const warnings = owned.length > 0 ? [removedAnnotationsWarning(owned)] : [];
+  const seen = withoutAnnotations(pod, owned);
+  const decision = selectForEci({
+    pod: seen,
+    namespaceLabels: context.namespaceLabels,
+    profile: context.profile,
+  });
+  let patch = strip;
+  if (decision.eci) {
+    const mutation = mutate(seen, decision, context.profile, context.facts);
+    patch = strip.length > 0 ? [...strip, ...mutation.patch] : mutation.patch;
+    warnings.push(...unsupportedFeatureWarnings(pod));
+    if (context.checkAnnotations) {
+      // Checked after mutation, so values that profile effects add are checked too.
+      const checked = context.checkAnnotations(mutation.annotations);
+      for (const e of checked.errors)
+        warnings.push(boundedMessage(`annotation ${e.annotation}: ${e.message}`));
+      for (const w of checked.warnings) warnings.push(boundedMessage(w));
+    }
   }
   return {
     review: answer({
@@ -126,23 +139,5 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
     }),
     decision,
     patch,
-  };
-}
-
-/**
- * Remembers the checker's answers by annotation set: the pods of one workload share
- * their annotations, so most reviews repeat a check already made. Bounded; the oldest
- * entry goes first.
- */
-export function memoizeChecker(checker: AnnotationChecker, maxEntries = 1024): AnnotationChecker {
-  const cache = new Map<string, ReturnType<AnnotationChecker>>();
-  return (annotations) => {
-    const key = JSON.stringify(annotations);
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const result = checker(annotations);
-    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
-    cache.set(key, result);
-    return result;
   };
 }

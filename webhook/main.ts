@@ -17,7 +17,7 @@ import {
   type ServingCertificate,
 } from './certs.ts';
 import { buildServer, setServingCertificate } from './server.ts';
-import { memoizeChecker } from './admission.ts';
+import { memoizeChecker } from './annotation-check.ts';
 
 /** In-flight reviews get this long after SIGTERM before connections are cut. */
 const SHUTDOWN_DRAIN_MS = 6_000;

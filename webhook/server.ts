@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.ts';
 import type { EciProfile } from '../shared/profile.ts';
-import { parseAdmissionReview, review, type AdmissionReview, type AnnotationChecker } from './admission.ts';
+import { parseAdmissionReview, review, type AdmissionReview } from './admission.ts';
+import type { AnnotationChecker } from './annotation-check.ts';
 import type { ClusterFacts } from './mutate.ts';
 
 export interface WebhookState {

@@ -8,7 +8,8 @@ import { Registry } from 'prom-client';
 import { createCertificateAuthority, issueCertificate } from '../../shared/x509.ts';
 import { checkEciAnnotations } from '../../shared/annotations.ts';
 import { buildServer, fastifyOptions } from '../../webhook/server.ts';
-import { memoizeChecker, parseAdmissionReview, review } from '../../webhook/admission.ts';
+import { parseAdmissionReview, review } from '../../webhook/admission.ts';
+import { memoizeChecker } from '../../webhook/annotation-check.ts';
 import { FACTS, NAMESPACE_LABELS, PROFILE, REVIEW } from './fixtures.ts';
 
 const mode = process.argv[2];

@@ -180,7 +180,11 @@ describe('unsupportedFeatureWarnings order', () => {
         initContainers: [{ name: 'i1', securityContext: { privileged: true } }],
         containers: [
           { name: 'c1', ports: [{ containerPort: 10250 }] },
-          { name: 'c2', securityContext: { privileged: true }, ports: [{ containerPort: 80, hostPort: 80 }] },
+          {
+            name: 'c2',
+            securityContext: { privileged: true },
+            ports: [{ containerPort: 80, hostPort: 8080 }],
+          },
         ],
       },
     });

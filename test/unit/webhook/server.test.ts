@@ -397,13 +397,13 @@ describe('graceful close', () => {
 
 describe('memoizeChecker', () => {
   test('answers a repeated annotation set from memory, a different one by calling the checker; bounded', async () => {
-    const { memoizeChecker } = await import('../../../webhook/admission.ts');
+    const { memoizeChecker } = await import('../../../webhook/annotation-check.ts');
     const seen: string[] = [];
     const checker = (annotations: Record<string, string>) => {
       seen.push(JSON.stringify(annotations));
       return { errors: [{ annotation: 'a', message: String(annotations.a) }], warnings: [] };
     };
-    const memo = memoizeChecker(checker, 2);
+    const memo = memoizeChecker(checker, { maxEntries: 2 });
     assert.equal(memo({ a: '1' }).errors[0]?.message, '1');
     assert.equal(memo({ a: '1' }).errors[0]?.message, '1');
     assert.equal(seen.length, 1);
