@@ -1,87 +1,32 @@
 // deploy/'s RBAC and admission policies on a real API server (issue 10 item 5): applied as an
 // operator applies them, the two service accounts can make every call the code makes and
-// nothing that was removed (kubectl auth can-i, real list/watch requests, server-side dry
-// runs against the admission policies); then the reconciler itself runs a pod to Running and
-// back on delete under exactly these permissions, with no request refused.
+// nothing that was removed (kubectl auth can-i, real list/watch requests, server-side dry runs
+// against the admission policies). reconciler-under-rbac.test.ts runs the reconciler itself
+// under them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { pino } from 'pino';
-import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
-import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
-import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
-import { INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
-import { parseReconcilerConfig } from '../../../shared/config.ts';
-import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
-import { createNamespace, deleteNamespace, eventually, uniqueName } from '../helpers.ts';
-import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING } from '../reconciler/stack.ts';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
+import {
+  installDeployRbac,
+  NAMESPACE,
+  RECONCILER,
+  VIRTUAL_NODE,
+  WEBHOOK,
+  type Installed,
+} from './installed.ts';
 
-const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
-const NAMESPACE = 'eci-virtual-node';
-const RECONCILER = `system:serviceaccount:${NAMESPACE}:eci-reconciler`;
-const WEBHOOK = `system:serviceaccount:${NAMESPACE}:eci-webhook`;
-const VIRTUAL_NODE = 'virtual-node-eci-0'; // what deploy/reconciler/deployment.yaml's --nodes=1 serves
-const MANIFESTS = [
-  'reconciler/rbac.yaml',
-  'reconciler/admission-policy.yaml',
-  'webhook/rbac.yaml',
-  'webhook/admission-policy.yaml',
-].map((f) => DEPLOY + f);
-
-let cp: SharedControlPlane;
-let namespaceExisted = false;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      cp.kubectlPath,
-      ['--kubeconfig', cp.kubeconfigPath, ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) || 1 : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-async function mustKubectl(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** `kubectl auth can-i` as the service account: "verb resource[/name] [-n ns] [--subresource=x]". */
-async function canI(user: string, request: string): Promise<boolean> {
-  const r = await kubectl(['auth', 'can-i', ...request.split(' '), `--as=${user}`]);
-  const answer = r.stdout.trim();
-  assert.ok(answer === 'yes' || answer === 'no', `can-i ${request}: ${r.stdout} ${r.stderr}`);
-  return answer === 'yes';
-}
-
-async function assertAll(user: string, requests: string[], expected: boolean): Promise<void> {
-  const wrong: string[] = [];
-  for (const request of requests) if ((await canI(user, request)) !== expected) wrong.push(request);
-  assert.deepEqual(wrong, [], `${user} should${expected ? '' : ' NOT'} be allowed to`);
-}
+let installed: Installed;
+const kubectl: Installed['kubectl'] = (...a) => installed.kubectl(...a);
+const mustKubectl: Installed['mustKubectl'] = (...a) => installed.mustKubectl(...a);
+const assertAll: Installed['assertAll'] = (...a) => installed.assertAll(...a);
 
 before(async () => {
-  cp = await controlPlane();
-  namespaceExisted = (await kubectl(['get', 'namespace', NAMESPACE])).code === 0;
-  await mustKubectl(['apply', '-f', DEPLOY + 'webhook/namespace.yaml']);
-  await mustKubectl(['apply', ...MANIFESTS.flatMap((f) => ['-f', f])]);
+  installed = await installDeployRbac();
 });
 
 after(async () => {
-  await kubectl(['delete', '--ignore-not-found', '--wait=false', ...MANIFESTS.flatMap((f) => ['-f', f])]);
-  if (!namespaceExisted) await kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
+  await installed?.uninstall();
 });
 
 describe('reconciler service account', () => {
@@ -234,9 +179,9 @@ describe('reconciler service account', () => {
     assert.match(otherLease.stderr, /may only create the node leases/);
     assert.equal((await dryRun(['create', '-f', '-'], lease(VIRTUAL_NODE))).code, 0);
 
-    const ns = await createNamespace(cp.kubeConfig, 'rbac-pods');
+    const ns = await createNamespace(installed.cp.kubeConfig, 'rbac-pods');
     try {
-      const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+      const core = installed.cp.kubeConfig.makeApiClient(CoreV1Api);
       const pod = (name: string, nodeName: string): V1Pod => ({
         metadata: { name },
         spec: { nodeName, containers: [{ name: 'main', image: 'nginx:1.27' }] },
@@ -254,7 +199,7 @@ describe('reconciler service account', () => {
     } finally {
       // At once, so the reconciler started below never sees a pod on its node in a dying namespace.
       await kubectl(['delete', 'pods', '--all', '-n', ns, '--grace-period=0', '--force', '--wait=true']);
-      await deleteNamespace(cp.kubeConfig, ns);
+      await deleteNamespace(installed.cp.kubeConfig, ns);
     }
   });
 });
@@ -315,162 +260,5 @@ describe('webhook service account', () => {
       return r.code !== 0 && /may only create its certificate Secret/.test(r.stderr);
     });
     assert.equal((await create('eci-webhook-certs')).code, 0);
-  });
-});
-
-describe('the reconciler under these permissions', () => {
-  let emu: EmulatorHandle;
-  let reconciler: ReconcilerHandle | undefined;
-  let ns: string;
-  const logLines: string[] = [];
-  const created: { kind: 'secret' | 'configmap'; name: string }[] = [];
-
-  before(async () => {
-    emu = await startEmulator({ timing: FAST_TIMING, logLevel: 'warn' });
-    ns = await createNamespace(cp.kubeConfig, 'rbac-run');
-  });
-
-  after(async () => {
-    await reconciler?.stop();
-    await emu?.close();
-    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    await core.deleteNode({ name: VIRTUAL_NODE }).catch(() => {});
-    await cp.kubeConfig
-      .makeApiClient(CoordinationV1Api)
-      .deleteNamespacedLease({ name: VIRTUAL_NODE, namespace: 'kube-node-lease' })
-      .catch(() => {});
-    for (const o of created)
-      await kubectl(['delete', o.kind, o.name, '-n', 'kube-system', '--ignore-not-found']);
-    if (ns) await deleteNamespace(cp.kubeConfig, ns);
-  });
-
-  test('a pod with a Secret, a ConfigMap and a service-account token runs and is deleted; no request is refused', async () => {
-    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    // The names deploy/ grants: the credentials Secret and the ECI Profile in kube-system.
-    await mustKubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: { name: 'alibaba-addon-secret', namespace: 'kube-system' },
-            stringData: {
-              'access-key-id': EMULATOR_CREDENTIALS_ENV.ALIBABA_CLOUD_ACCESS_KEY_ID,
-              'access-key-secret': EMULATOR_CREDENTIALS_ENV.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-            },
-          },
-          {
-            apiVersion: 'v1',
-            kind: 'ConfigMap',
-            metadata: { name: 'eci-profile', namespace: 'kube-system' },
-            data: { vSwitchIds: 'vsw-emu-h,vsw-emu-i', securityGroupId: 'sg-emu' },
-          },
-        ],
-      }),
-    );
-    created.push(
-      { kind: 'secret', name: 'alibaba-addon-secret' },
-      { kind: 'configmap', name: 'eci-profile' },
-    );
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: { metadata: { name: 'db' }, stringData: { password: 'p' } },
-    });
-    await core.createNamespacedConfigMap({
-      namespace: ns,
-      body: { metadata: { name: 'app' }, data: { mode: 'm' } },
-    });
-
-    const token = (
-      await mustKubectl(['create', 'token', 'eci-reconciler', '-n', NAMESPACE, '--duration=1h'])
-    ).trim();
-    const cluster = cp.kubeConfig.getCurrentCluster()!;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: 'eci-reconciler', token }],
-      contexts: [{ name: 'eci-reconciler', cluster: cluster.name, user: 'eci-reconciler' }],
-      currentContext: 'eci-reconciler',
-    });
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    });
-    const parsed = parseReconcilerConfig(
-      [
-        '--nodes=1', // as deploy/reconciler/deployment.yaml
-        '--cluster-id',
-        uniqueName('rbac'),
-        '--eci-endpoint',
-        emu.url,
-        '--health-address',
-        '127.0.0.1:0',
-        '--status-interval-ms',
-        '300',
-        '--renew-interval-ms',
-        '1000',
-        '--kubelet-port',
-        '0',
-        '--kubelet-address',
-        '127.0.0.1',
-      ],
-      {},
-    );
-    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
-    reconciler = await startReconciler(parsed.config, { kc, log: pino({ level: 'debug' }, sink) });
-    assert.deepEqual(reconciler.nodeNames, [VIRTUAL_NODE]);
-
-    const pod: V1Pod = {
-      metadata: { name: 'under-rbac' },
-      spec: {
-        nodeName: VIRTUAL_NODE,
-        tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Exists', effect: 'NoSchedule' }],
-        containers: [
-          {
-            name: 'main',
-            image: 'nginx:1.27',
-            resources: { requests: { cpu: '250m', memory: '512Mi' } },
-            env: [
-              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
-              { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'app', key: 'mode' } } },
-            ],
-          },
-        ],
-      },
-    };
-    await core.createNamespacedPod({ namespace: ns, body: pod });
-    const running = await eventually('the pod Running on the virtual node', async () => {
-      const p = await core.readNamespacedPod({ name: 'under-rbac', namespace: ns });
-      return p.status?.phase === 'Running' ? p : undefined;
-    });
-    const groupId = running.metadata?.annotations?.[INSTANCE_ANNOTATIONS.instanceId];
-    assert.ok(groupId, 'the instance annotation was written (pods patch)');
-    const group = (await new EmulatorAdmin(emu.url).containerGroups()).find(
-      (g) => g.containerGroupId === groupId,
-    );
-    const text = JSON.stringify(group?.request);
-    assert.match(text, /PASSWORD/, 'the Secret was read');
-    assert.match(text, /MODE/, 'the ConfigMap was read');
-    await eventually('an Event from the reconciler (events create)', async () => {
-      const events = await core.listNamespacedEvent({ namespace: ns });
-      return events.items.some(
-        (e) => e.involvedObject.name === 'under-rbac' && e.source?.component === 'eci-virtual-node',
-      );
-    });
-    await eventually('two lease renewals (leases patch)', async () => reconciler!.nodes[0]!.renewals >= 2);
-
-    await core.deleteNamespacedPod({ name: 'under-rbac', namespace: ns });
-    await eventually('the pod finalized (pods delete)', async () => {
-      const pods = await core.listNamespacedPod({ namespace: ns });
-      return pods.items.length === 0;
-    });
-
-    const refused = logLines.filter((l) => /forbidden|\b403\b/i.test(l));
-    assert.deepEqual(refused, [], 'no API request of the reconciler was refused');
   });
 });

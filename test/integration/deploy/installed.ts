@@ -1,0 +1,84 @@
+// deploy/'s RBAC and admission policies applied to the shared control plane as an operator
+// applies them (kubectl apply), removed again afterwards, and a kubectl to probe them with.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
+
+const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
+export const NAMESPACE = 'eci-virtual-node';
+export const RECONCILER = `system:serviceaccount:${NAMESPACE}:eci-reconciler`;
+export const WEBHOOK = `system:serviceaccount:${NAMESPACE}:eci-webhook`;
+/** What deploy/reconciler/deployment.yaml's --nodes=1 serves. */
+export const VIRTUAL_NODE = 'virtual-node-eci-0';
+const MANIFESTS = [
+  'reconciler/rbac.yaml',
+  'reconciler/admission-policy.yaml',
+  'webhook/rbac.yaml',
+  'webhook/admission-policy.yaml',
+].map((f) => DEPLOY + f);
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Installed {
+  cp: SharedControlPlane;
+  kubectl(args: string[], input?: string): Promise<Run>;
+  /** kubectl that must succeed; returns its stdout. */
+  mustKubectl(args: string[], input?: string): Promise<string>;
+  /** `kubectl auth can-i` as `user`: "verb resource[/name] [-n ns] [--subresource=x]". */
+  canI(user: string, request: string): Promise<boolean>;
+  /** Asserts every request gets the same answer, listing the ones that do not. */
+  assertAll(user: string, requests: string[], expected: boolean): Promise<void>;
+  uninstall(): Promise<void>;
+}
+
+export async function installDeployRbac(): Promise<Installed> {
+  const cp = await controlPlane();
+  const kubectl = (args: string[], input?: string) =>
+    new Promise<Run>((resolve) => {
+      const child = execFile(
+        cp.kubectlPath,
+        ['--kubeconfig', cp.kubeconfigPath, ...args],
+        { timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) || 1 : 0, stdout, stderr }),
+      );
+      if (input !== undefined) child.stdin?.end(input);
+    });
+  const mustKubectl = async (args: string[], input?: string) => {
+    const r = await kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const canI = async (user: string, request: string) => {
+    const r = await kubectl(['auth', 'can-i', ...request.split(' '), `--as=${user}`]);
+    const answer = r.stdout.trim();
+    assert.ok(answer === 'yes' || answer === 'no', `can-i ${request}: ${r.stdout} ${r.stderr}`);
+    return answer === 'yes';
+  };
+  const assertAll = async (user: string, requests: string[], expected: boolean) => {
+    const wrong: string[] = [];
+    for (const request of requests) if ((await canI(user, request)) !== expected) wrong.push(request);
+    assert.deepEqual(wrong, [], `${user} should${expected ? '' : ' NOT'} be allowed to`);
+  };
+
+  const namespaceExisted = (await kubectl(['get', 'namespace', NAMESPACE])).code === 0;
+  await mustKubectl(['apply', '-f', DEPLOY + 'webhook/namespace.yaml']);
+  await mustKubectl(['apply', ...MANIFESTS.flatMap((f) => ['-f', f])]);
+  return {
+    cp,
+    kubectl,
+    mustKubectl,
+    canI,
+    assertAll,
+    async uninstall() {
+      await kubectl(['delete', '--ignore-not-found', '--wait=false', ...MANIFESTS.flatMap((f) => ['-f', f])]);
+      // Waits, so a next file's install does not meet a terminating namespace.
+      if (!namespaceExisted)
+        await kubectl(['delete', 'namespace', NAMESPACE, '--wait=true', '--timeout=60s']);
+    },
+  };
+}
