@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { EciProfile } from '../shared/profile.ts';
 import { parseAdmissionReview, review, type AdmissionReview } from './admission.ts';
 import type { AnnotationChecker } from './annotation-check.ts';
+import { installJsonLimits, MAX_BODY_BYTES } from './body-limits.ts';
 import type { ClusterFacts } from './mutate.ts';
 
 export interface WebhookState {
@@ -40,8 +41,8 @@ export interface ServerOptions {
   bodyLimit?: number;
 }
 
-/** Pods are limited by etcd to ~1.5 MiB; a review carries the object once, plus a little. */
-export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+/** 3 MiB: a review carries the pod once, and the apiserver takes no larger body (body-limits.ts). */
+export const DEFAULT_BODY_LIMIT = MAX_BODY_BYTES;
 
 /**
  * The fastify options of the webhook server (shared with the benchmark's bare handler, so
@@ -81,12 +82,21 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   // The apiserver sends application/json; anything else is refused with a clear message.
   app.removeContentTypeParser('text/plain');
+  installJsonLimits(app);
 
-  // Every client error (bad JSON, wrong content type, too large) is a 400 with a message.
+  // Every client error (bad or too deep JSON, wrong content type) is a 400 with a message;
+  // a body over the limit is a 413.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       admissions.inc({ decision: 'other', reason: 'invalid', outcome: 'invalid' });
+      if (status === 413) {
+        return reply.code(413).send({
+          error: 'Payload Too Large',
+          code: error.code,
+          message: `${error.message}: the limit is ${options.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`,
+        });
+      }
       return reply.code(400).send({ error: 'Bad Request', code: error.code, message: error.message });
     }
     logger.error({ err: error }, 'admission review failed');

@@ -170,7 +170,15 @@ describe('POST /mutate via inject()', () => {
     }
   });
 
-  const garbage: Array<[string, { payload: string | Buffer; headers?: Record<string, string> }, RegExp]> = [
+  const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+  const deepReview = (levels: number) =>
+    JSON.stringify(podReview('admission.k8s.io/v1', eciPod)).replace(
+      '"spec":',
+      `"nested":${deep(levels)},"spec":`,
+    );
+  const garbage: Array<
+    [string, { payload: string | Buffer; headers?: Record<string, string>; status?: number }, RegExp]
+  > = [
     ['not JSON', { payload: '{"apiVersion":', headers: { 'content-type': 'application/json' } }, /JSON/i],
     ['empty body', { payload: '', headers: { 'content-type': 'application/json' } }, /empty/i],
     [
@@ -205,22 +213,52 @@ describe('POST /mutate via inject()', () => {
     ],
     [
       'huge body',
-      { payload: Buffer.alloc(5 * 1024 * 1024, 0x20), headers: { 'content-type': 'application/json' } },
+      {
+        payload: Buffer.alloc(5 * 1024 * 1024, 0x20),
+        headers: { 'content-type': 'application/json' },
+        status: 413,
+      },
+      /too large.*limit is 3145728 bytes/i,
+    ],
+    [
+      'just over the 3 MiB limit',
+      { payload: Buffer.alloc(3 * 1024 * 1024 + 1, 0x20), status: 413 },
       /too large/i,
     ],
+    [
+      '100,000 nested arrays',
+      { payload: deep(100_000) },
+      /JSON nests deeper than 100 levels \(at character 100\)/,
+    ],
+    [
+      'a review with a deeply nested field in the pod',
+      { payload: deepReview(1_000_000) },
+      /JSON nests deeper than 100 levels.*not an AdmissionReview a kube-apiserver sends/,
+    ],
   ];
-  for (const [name, { payload, headers }, message] of garbage) {
-    test(`garbage → 400 with a message: ${name}`, async () => {
+  for (const [name, { payload, headers, status = 400 }, message] of garbage) {
+    test(`garbage → ${status} with a message: ${name}`, async () => {
       const res = await app.inject({
         method: 'POST',
         url: '/mutate',
         payload,
         headers: headers ?? { 'content-type': 'application/json' },
       });
-      assert.equal(res.statusCode, 400);
+      assert.equal(res.statusCode, status);
       assert.match(res.json().message, message);
     });
   }
+
+  test('a review nested 90 deep inside the pod (under the limit) is answered', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/mutate',
+      payload: deepReview(90),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().response.allowed, true);
+  });
 
   test('the server still answers after garbage', async () => {
     const res = await app.inject({
@@ -229,6 +267,7 @@ describe('POST /mutate via inject()', () => {
       payload: podReview('admission.k8s.io/v1', eciPod),
     });
     assert.equal(res.statusCode, 200);
+    assert.equal((await app.inject('/healthz')).statusCode, 200);
   });
 
   test('/healthz, /readyz follow readiness, /metrics counts admissions by decision, reason and outcome', async () => {
