@@ -14,7 +14,7 @@ const MAX_ERROR_TEXT = 512;
 /**
  * Pure: an error text with no request parameter left in it. A URL keeps its scheme and
  * host (which endpoint failed) and loses userinfo, path and query; anything after a `?`
- * and every `key=value` run is dropped; httpx's glued `ECONNRESETPOST http://...` gets its
+ * and every `key=value` run, plain or percent-encoded, is dropped; httpx's glued `ECONNRESETPOST http://...` gets its
  * space back. The result is bounded.
  */
 export function redactErrorText(text: string): string {
@@ -22,6 +22,8 @@ export function redactErrorText(text: string): string {
     .replace(/(\S)(GET|POST|PUT|DELETE|PATCH|HEAD) (?=[a-z][a-z0-9+.-]*:\/\/|\/)/g, '$1; $2 ')
     .replace(/([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#@]+)\S*/gi, '$1$2')
     .replace(/\?\S+/g, ' [query redacted]')
+    // A percent-encoded parameter run, as in SignatureDoesNotMatch's "string to sign is:POST&%2F&A%3Db%26...".
+    .replace(/\S*%(?:25)*(?:3D|26)\S*/gi, '[redacted]')
     .replace(/[^\s=&]+=[^\s&]*(?:&[^\s=&]*=?[^\s&]*)*/g, '[redacted]')
     .replace(/\s+/g, ' ')
     .trim();

@@ -184,6 +184,22 @@ const FAULTS: Record<string, { fault: Omit<FaultSpec, 'action'>; code: RegExp }>
     fault: { code: 'InvalidParameter', httpStatus: 400, message: 'The specified parameter is not valid.' },
     code: /^InvalidParameter$/,
   },
+  'an HTTP error whose message echoes the request (SignatureDoesNotMatch, string to sign)': {
+    fault: {
+      code: 'SignatureDoesNotMatch',
+      httpStatus: 400,
+      message: `Specified signature is not matched with our calculation. server string to sign is:POST&%2F&Container.1.EnvironmentVar.1.Value%3D${ENV_SECRET}%26Tag.1.Value%3D${TAG_SECRET}`,
+    },
+    code: /^SignatureDoesNotMatch$/,
+  },
+  'an HTTP error whose message echoes a parameter (Key=Value)': {
+    fault: {
+      code: 'InvalidParameter',
+      httpStatus: 400,
+      message: `The specified parameter Container.1.EnvironmentVar.1.Value=${ENV_SECRET} is not valid.`,
+    },
+    code: /^InvalidParameter$/,
+  },
   'throttling (Throttling.User)': {
     fault: { code: 'Throttling.User', httpStatus: 400 },
     code: /^Throttling\.User$/,

@@ -138,6 +138,12 @@ test('redactErrorText keeps the code and host, drops paths, query strings and ke
   );
   assert.equal(redactErrorText('body was A.1=x&B.2=s3cr3t'), 'body was [redacted]');
   assert.equal(
+    redactErrorText(
+      'Specified signature is not matched with our calculation. server string to sign is:POST&%2F&Container.1.EnvironmentVar.1.Value%3Ds3cr3t%26RegionId%3Dcn-hangzhou',
+    ),
+    'Specified signature is not matched with our calculation. server string to sign [redacted]',
+  );
+  assert.equal(
     redactErrorText('The specified parameter "Container.1.Image" is not valid.'),
     'The specified parameter "Container.1.Image" is not valid.',
   );
