@@ -1,65 +1,74 @@
 // The slice of the kubelet API the virtual node serves: container logs, so `kubectl logs`
-// works (the API server proxies it to the node's InternalIP and kubelet port). Exec,
-// attach and port-forward are not served. TLS with a certificate of its own; the API
+// works (the API server proxies it to the node's InternalIP and kubelet port), and /healthz.
+// Exec, attach and port-forward are not served. TLS with a certificate of its own; the API
 // server does not verify kubelet certificates unless --kubelet-certificate-authority is set.
+//
+// Whatever reaches the port, the process survives it: parsing is total (kubelet/request.ts),
+// every handler runs inside one try/catch and one promise chain, request, response and server
+// errors are handled, and the port is bounded (see KubeletApiLimits) so neither a flood nor a
+// slow client (slowloris) can exhaust it. A crash here would stop the node's lease renewal,
+// and after the lease lapses the node lifecycle controller evicts every pod on the node.
 import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
-import { classifyEciError, describeEciError } from '../shared/errors.ts';
+import { answerLogs, type LogSource, type Reply } from './kubelet/logs.ts';
+import { routeRequest } from './kubelet/request.ts';
 
-export interface LogRequest {
-  namespace: string;
-  pod: string;
-  container: string;
-  tail?: number;
-  sinceSeconds?: number;
-  limitBytes?: number;
-  timestamps?: boolean;
-  previous?: boolean;
+export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
+
+export interface KubeletApiLimits {
+  /**
+   * Log requests being answered at once; beyond it the port answers 429 with Retry-After
+   * (429, not 503: the node is healthy, its callers are asking too much). A slot is held
+   * until the response is done AND the ECI call has settled, so an aborted client does not
+   * free memory that an ECI answer still occupies.
+   */
+  maxInFlight: number;
+  /** Bytes of log one request may ask ECI for and hold (limitBytes is clamped to it). */
+  maxLogBytes: number;
+  /** Open connections; the server stops accepting beyond it. */
+  maxConnections: number;
+  /** Request line + headers (node's maxHeaderSize); beyond it 431. */
+  maxHeaderBytes: number;
+  /** TLS handshake, then the request headers, then the whole request must arrive within these. */
+  handshakeTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way (a client that stops reading) is closed after this. */
+  idleTimeoutMs: number;
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** 16 requests × 4 MiB (held two or three times over while the SDK parses) stays well under the pod's memory limit. */
+const DEFAULT_KUBELET_LIMITS: KubeletApiLimits = {
+  maxInFlight: 16,
+  maxLogBytes: 4 * 1024 * 1024,
+  maxConnections: 256,
+  maxHeaderBytes: 16 * 1024,
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 15_000,
+  idleTimeoutMs: 60_000,
+};
 
-function positive(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n > 0 ? n : undefined;
-}
-
-/** Pure: GET /containerLogs/<ns>/<pod>/<container>?tailLines=&sinceSeconds=&limitBytes=&timestamps=&previous= */
-export function parseLogRequest(url: string): LogRequest | undefined {
-  const parsed = new URL(url, 'https://kubelet');
-  const parts = parsed.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length !== 4 || parts[0] !== 'containerLogs') return undefined;
-  const [, namespace, pod, container] = parts as [string, string, string, string];
-  if (![namespace, pod, container].every((p) => NAME.test(p))) return undefined;
-  const q = parsed.searchParams;
-  return {
-    namespace,
-    pod,
-    container,
-    tail: positive(q.get('tailLines')),
-    sinceSeconds: positive(q.get('sinceSeconds')),
-    limitBytes: positive(q.get('limitBytes')),
-    timestamps: q.get('timestamps') === 'true' ? true : undefined,
-    previous: q.get('previous') === 'true' ? true : undefined,
-  };
-}
-
-export interface KubeletApiOptions {
+export interface KubeletApiOptions extends LogSource {
   host: string;
   port: number;
   nodeIp: string;
   log: Logger;
-  /** The container group of a pod bound to this process's nodes. */
-  groupOf(namespace: string, pod: string): string | undefined;
-  readLog(q: LogRequest & { containerGroupId: string }): Promise<string>;
+  limits?: Partial<KubeletApiLimits>;
 }
+
+const THROTTLE_RETRY_AFTER_S = 1;
 
 export async function startKubeletApi(
   o: KubeletApiOptions,
 ): Promise<{ port: number; close(): Promise<void> }> {
+  const limits = { ...DEFAULT_KUBELET_LIMITS, ...o.limits };
   const ca = await createCertificateAuthority('eci-virtual-node-kubelet-ca', 365);
   const serving = await issueCertificate(ca, {
     commonName: o.nodeIp,
@@ -67,31 +76,106 @@ export async function startKubeletApi(
     usage: 'server',
     validityDays: 365,
   });
-  const server: Server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
-    const send = (status: number, body: string) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  let inFlight = 0;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const send = (reply: Reply): void => {
+      if (res.headersSent || res.destroyed) return;
+      const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+      res.writeHead(reply.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': String(body.length),
+        'x-content-type-options': 'nosniff',
+        ...reply.headers,
+      });
       res.end(body);
     };
-    if (req.method !== 'GET') return send(405, 'method not allowed');
-    if (req.url === '/healthz') return send(200, 'ok');
-    const q = parseLogRequest(req.url ?? '/');
-    if (!q) return send(404, 'not supported by the ECI virtual node');
-    const id = o.groupOf(q.namespace, q.pod);
-    if (!id) return send(404, `pod ${q.namespace}/${q.pod} has no container group on this node`);
-    o.readLog({ ...q, containerGroupId: id }).then(
-      (content) => send(200, content),
-      (err: unknown) => {
-        const e = classifyEciError(err);
-        send(e.category === 'not-found' ? 404 : 502, `DescribeContainerLog failed: ${describeEciError(e)}`);
-      },
-    );
-  });
+    if (req.headers['transfer-encoding'] || Number(req.headers['content-length'] ?? 0) !== 0) {
+      // Nothing here takes a body; do not read one.
+      return send({ status: 413, body: 'request bodies are not accepted', headers: { connection: 'close' } });
+    }
+    const route = routeRequest(req.url ?? '');
+    if (route.kind === 'not-found')
+      return send({ status: 404, body: 'not supported by the ECI virtual node' });
+    if (route.kind === 'bad-request') return send({ status: 400, body: route.message });
+    if (req.method !== 'GET') {
+      return send({
+        status: 405,
+        body: `${req.method} is not allowed here; use GET`,
+        headers: { allow: 'GET' },
+      });
+    }
+    if (route.kind === 'healthz') return send({ status: 200, body: 'ok' });
+
+    if (inFlight >= limits.maxInFlight) {
+      return send({
+        status: 429,
+        body: `too many log requests in flight (${limits.maxInFlight}); retry shortly`,
+        headers: { 'retry-after': String(THROTTLE_RETRY_AFTER_S) },
+      });
+    }
+    inFlight++;
+    let settled = false;
+    let closed = false;
+    const release = () => {
+      if (settled && closed) inFlight--;
+    };
+    res.once('close', () => {
+      closed = true;
+      release();
+    });
+    answerLogs(o, route.request, route.empty, limits.maxLogBytes)
+      .then(send, (err: unknown) => {
+        o.log.error({ err }, 'kubelet API: log request failed unexpectedly');
+        send({ status: 500, body: 'internal error while reading the log' });
+      })
+      .finally(() => {
+        settled = true;
+        release();
+      });
+  };
+
+  const server: Server = createServer(
+    {
+      cert: serving.certPem,
+      key: serving.keyPem,
+      maxHeaderSize: limits.maxHeaderBytes,
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      // How often node checks headersTimeout/requestTimeout (default 30 s, too coarse for 10 s).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      req.on('error', (err) => o.log.debug({ err }, 'kubelet API: request error'));
+      res.on('error', (err) => o.log.debug({ err }, 'kubelet API: response error'));
+      try {
+        handle(req, res);
+      } catch (err) {
+        o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: handler threw');
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end('internal error');
+        } else res.destroy();
+      }
+    },
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.timeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = 100;
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // After listening, an accept error (EMFILE …) must not become an uncaught exception.
+  server.on('error', (err) => o.log.error({ err }, 'kubelet API: server error'));
   const port = (server.address() as AddressInfo).port;
-  o.log.info({ port }, 'kubelet API (container logs) listening');
+  o.log.info({ port, limits }, 'kubelet API (container logs) listening');
   return {
     port,
     close: () =>

@@ -1,0 +1,74 @@
+// GET /containerLogs: the answer to one log request, from the pod's container group and ECI's
+// DescribeContainerLog. Returns the reply instead of writing it, so every outcome (including a
+// throwing lookup) is a value the server shell writes once.
+import { classifyEciError, describeEciError } from '../../shared/errors.ts';
+import type { LogRequest } from './request.ts';
+
+export interface LogSource {
+  /** The container group of a pod bound to this process's nodes. */
+  groupOf(namespace: string, pod: string): string | undefined;
+  readLog(q: LogRequest & { containerGroupId: string }): Promise<string>;
+}
+
+export interface Reply {
+  status: number;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** Seconds a client should wait when ECI throttles the log call. */
+const THROTTLED_RETRY_AFTER_S = 5;
+
+/**
+ * The answer to a parsed log request. `maxLogBytes` bounds what one request may ask ECI for
+ * and hold: limitBytes is clamped to it (limitBytes means "at most", so that stays correct)
+ * and passed on to ECI, and the content is cut there again in case ECI returns more.
+ */
+export async function answerLogs(
+  source: LogSource,
+  q: LogRequest,
+  empty: boolean,
+  maxLogBytes: number,
+): Promise<Reply> {
+  const pod = `${q.namespace}/${q.pod}`;
+  const containerGroupId = source.groupOf(q.namespace, q.pod);
+  if (!containerGroupId) {
+    return { status: 404, body: `pod ${pod} has no container group in ECI on this node` };
+  }
+  if (empty) return { status: 200, body: '' };
+  const limitBytes = Math.min(q.limitBytes ?? maxLogBytes, maxLogBytes);
+  let content: string;
+  try {
+    content = await source.readLog({ ...q, limitBytes, containerGroupId });
+  } catch (err) {
+    return logFailure(err, q, containerGroupId);
+  }
+  const bytes = Buffer.from(content, 'utf8');
+  return { status: 200, body: bytes.length > limitBytes ? bytes.subarray(0, limitBytes) : bytes };
+}
+
+/** Pure: the reply for a failed DescribeContainerLog. */
+export function logFailure(err: unknown, q: LogRequest, containerGroupId: string): Reply {
+  const e = classifyEciError(err);
+  const pod = `${q.namespace}/${q.pod}`;
+  if (e.category === 'not-found') {
+    if (e.code === 'InvalidContainer.NotFound') {
+      return {
+        status: 404,
+        body: `container ${q.container} is not in container group ${containerGroupId} of pod ${pod}`,
+      };
+    }
+    // ECI purges finished groups on its own schedule; the logs go with them.
+    return {
+      status: 404,
+      body: `container group ${containerGroupId} of pod ${pod} no longer exists in ECI; its logs are gone`,
+    };
+  }
+  const detail = `DescribeContainerLog for pod ${pod} failed: ${describeEciError(e)}`;
+  if (e.category === 'throttled') {
+    return { status: 503, body: detail, headers: { 'retry-after': String(THROTTLED_RETRY_AFTER_S) } };
+  }
+  if (e.category === 'network') return { status: 504, body: detail };
+  // The request was valid for Kubernetes; whatever ECI objects to is an upstream failure.
+  return { status: 502, body: detail };
+}
