@@ -496,6 +496,83 @@ describe('warnings', () => {
   });
 });
 
+describe('reconciler-owned annotations (issue 10 item 1)', () => {
+  const claim = {
+    'k8s.aliyun.com/eci-instance-id': 'eci-victim',
+    'k8s.aliyun.com/eci-instance-spec': 'ecs.c6.large',
+  };
+
+  test('a pod created with eci-instance-id: eci-victim is stored without it, with a warning', async () => {
+    const namespace = await testNamespace('eci-wh-claim', { eci: 'true' });
+    const res = await core.createNamespacedPodWithHttpInfo({
+      namespace,
+      body: { ...pod('thief'), metadata: { name: 'thief', annotations: { ...claim, team: 'a' } } },
+    });
+    assert.equal(res.httpStatusCode, 201);
+    const stored = await core.readNamespacedPod({ name: 'thief', namespace });
+    assert.equal(stored.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'], undefined);
+    assert.equal(stored.metadata?.annotations?.['k8s.aliyun.com/eci-instance-spec'], undefined);
+    assert.equal(stored.metadata?.annotations?.team, 'a');
+    assert.ok(isMutated(stored));
+    const warning = res.headers.warning ?? res.headers.Warning ?? '';
+    assert.match(warning, /removed k8s\.aliyun\.com\/eci-instance-id, k8s\.aliyun\.com\/eci-instance-spec/);
+  });
+
+  test('pods the webhook does not send to ECI lose the claim too (no label; nodeName set directly)', async () => {
+    const namespace = await testNamespace('eci-wh-claim-plain');
+    for (const [name, spec] of [
+      ['plain', {}],
+      ['bound', { nodeName: 'virtual-node-eci-0' }],
+    ] as const) {
+      await core.createNamespacedPod({
+        namespace,
+        body: { ...pod(name, { spec }), metadata: { name, annotations: { ...claim } } },
+      });
+      const stored = await core.readNamespacedPod({ name, namespace });
+      assert.equal(stored.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'], undefined, name);
+      assert.equal(stored.metadata?.annotations?.['k8s.aliyun.com/eci-instance-spec'], undefined, name);
+    }
+    const plain = await core.readNamespacedPod({ name: 'plain', namespace });
+    assert.equal(isMutated(plain), false);
+    assert.deepEqual(plain.metadata?.annotations ?? {}, {});
+  });
+});
+
+function post(path: string, body: string | Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: webhook.port,
+        path,
+        method: 'POST',
+        ca: caPem,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    // The server may answer 413 and close before reading the whole body.
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('body limits (issue 10 item 6)', () => {
+  test('a body over 3 MiB is a 413, a deeply nested one a 400; the webhook still answers', async () => {
+    const tooLarge = await post('/mutate', Buffer.alloc(3 * 1024 * 1024 + 1024, 0x20));
+    assert.equal(tooLarge.status, 413, tooLarge.body);
+    assert.match(JSON.parse(tooLarge.body).message, /too large/i);
+    const deep = await post('/mutate', '['.repeat(100_000) + ']'.repeat(100_000));
+    assert.equal(deep.status, 400, deep.body);
+    assert.match(JSON.parse(deep.body).message, /JSON nests deeper than 100 levels/);
+    assert.match(await get('/healthz'), /ok/);
+  });
+});
+
 describe('operations', () => {
   test('/readyz is ready and /metrics counts admissions', async () => {
     assert.match(await get('/readyz'), /ready/);
