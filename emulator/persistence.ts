@@ -23,10 +23,18 @@ const fileSchema = z.object({
 export const STATE_FILE_MODE = 0o600;
 export const STATE_DIR_MODE = 0o700;
 
+/** A file left readable by an older version is tightened; one owned by someone else is only read. */
+function tighten(path: string): void {
+  try {
+    chmodSync(path, STATE_FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+}
+
 export function loadState(path: string): EmulatorState {
   if (!existsSync(path)) return emptyState();
-  // A file left readable by an older version is tightened before it is read.
-  chmodSync(path, STATE_FILE_MODE);
+  tighten(path);
   const parsed = fileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
