@@ -8,6 +8,7 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { CLUSTER_ANNOTATIONS, VIRTUAL_NODE } from '../shared/annotations.ts';
 import type { EciProfile } from '../shared/profile.ts';
 import { WEBHOOK_ANNOTATIONS } from './annotations.ts';
+import { ownedAnnotationsOn, removeAnnotationsPatch, withoutAnnotations } from './owned-annotations.ts';
 import type { Decision } from './selection.ts';
 
 export type { Operation };
@@ -185,6 +186,9 @@ export function mutatedPod(
   profile: Pick<EciProfile, 'selectors'>,
   facts: ClusterFacts,
 ): V1Pod {
-  const { patch } = mutate(pod, decision, profile, facts);
-  return fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+  // As admission.ts does: the reconciler-owned annotations go first, then the mutation.
+  const owned = ownedAnnotationsOn(pod);
+  const { patch } = mutate(withoutAnnotations(pod, owned), decision, profile, facts);
+  const ops = [...removeAnnotationsPatch(owned), ...patch];
+  return fastJsonPatch.applyPatch(structuredClone(pod), ops, true, false).newDocument;
 }

@@ -34,7 +34,7 @@ export function removeAnnotationsPatch(names: readonly string[]): Operation[] {
 
 /** The admission warning naming what was removed. */
 export function removedAnnotationsWarning(names: readonly string[]): string {
-  return `metadata.annotations: removed ${names.join(', ')}: only the ECI reconciler writes ${names.length === 1 ? 'this annotation' : 'these annotations'} (they describe the pod's own container group)`;
+  return `metadata.annotations: removed ${names.join(', ')}: only the ECI reconciler writes ${names.length === 1 ? 'it, once the pod has its own container group' : 'them, once the pod has its own container group'}`;
 }
 
 /** The pod as selection and mutation should see it: without the names removed. */

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
 import { review } from '../../../webhook/admission.ts';
+import { mutatedPod } from '../../../webhook/mutate.ts';
+import { selectForEci } from '../../../webhook/selection.ts';
 import { RECONCILER_OWNED_ANNOTATIONS, removeAnnotationsPatch } from '../../../webhook/owned-annotations.ts';
 import { DEFAULT_PROFILE } from '../../../shared/profile.ts';
 import { checkEciAnnotations, INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
@@ -113,4 +115,20 @@ test('a pod without annotations gets no removal and no warning', () => {
   const { outcome, warnings } = reviewPod({ metadata: { name: 'p' }, spec: { containers: [] } });
   assert.deepEqual(outcome.patch, []);
   assert.deepEqual(warnings, []);
+});
+
+test('mutatedPod (explain --translate) shows the pod without the claim, as the apiserver stores it', () => {
+  const pod: V1Pod = {
+    metadata: { name: 'thief', labels: { eci: 'true' }, annotations: { ...victimClaim } },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+  };
+  const decision = selectForEci({ pod, namespaceLabels: {}, profile: DEFAULT_PROFILE });
+  const stored = mutatedPod(pod, decision, DEFAULT_PROFILE, FACTS);
+  for (const name of Object.keys(victimClaim)) assert.equal(stored.metadata?.annotations?.[name], undefined);
+  assert.equal(stored.metadata?.annotations?.['k8s.aliyun.com/cluster-domain'], 'cluster.local');
+  assert.equal(
+    pod.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'],
+    'eci-victim',
+    'input untouched',
+  );
 });
