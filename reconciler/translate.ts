@@ -1,121 +1,92 @@
 // The pure translation pod (+ the objects it references, the ECI Profile and the
-// cluster facts) → the typed CreateContainerGroupRequest, or the errors that make
+// cluster facts) → the CreateContainerGroupRequest to send, or the errors that make
 // it impossible, each naming the pod field or annotation at fault. No I/O.
 // The mapping table is examples/translate/README.md.
 //
-// The reconciler sets ClientToken (= pod UID) and its ownership tags afterwards.
+// Given `owner` (and `attempt`), the request is final: ClientToken, ownership tags,
+// group name and the vSwitch order for this attempt are all set here, in one place.
 import eci from '@alicloud/eci20180808';
 import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { parseEciAnnotations, type ParsedEciAnnotations } from '../shared/annotation-values.ts';
-import { isGpuInstanceType, type EciSpec } from '../shared/eci-specs.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { parseEciAnnotations } from '../shared/annotation-values.ts';
+import { privilegedAnnotationRefusals } from '../shared/privileged-annotations.ts';
+import { withOwnershipTags } from './ownership.ts';
+import { applyEciAnnotations } from './translate/annotations.ts';
 import {
   appContainer,
   CONTAINER_TYPE_ENV,
   initContainer,
   type ContainerInputs,
 } from './translate/containers.ts';
-import { Issues, type Context, type TranslateError, type TranslateInput } from './translate/context.ts';
-import { applyEciAnnotations } from './translate/annotations.ts';
+import {
+  Issues,
+  type Context,
+  type MissingReference,
+  type TranslateError,
+  type TranslateInput,
+} from './translate/context.ts';
 import { applyDns } from './translate/dns.ts';
+import { layout, sizePod, type Placed } from './translate/layout.ts';
 import { logEnv } from './translate/logs.ts';
+import { referenceEvents, type ReferenceEvent } from './translate/missing.ts';
 import { containerGroupName } from './translate/names.ts';
+import { resolvePlacement, placementProblems, rotateVSwitches } from './translate/placement.ts';
 import { applyPodFields, checkPod, droppedPodSecurity } from './translate/pod.ts';
 import { registryCredentials } from './translate/registry.ts';
-import {
-  containerResources,
-  extraEphemeralStorage,
-  GPU_RESOURCE,
-  oversizeMessage,
-  podSpec,
-  RESOURCE_IGNORE_ENV,
-  type SizedContainer,
-} from './translate/resources.ts';
 import type { EciRequestFields } from './translate/request.ts';
+import { extraEphemeralStorage } from './translate/resources.ts';
 import { translateVolumes } from './translate/volumes.ts';
 
-export type { ProfileDefaults, TranslateInput, TranslateError } from './translate/context.ts';
+export type {
+  MissingReference,
+  ProfileDefaults,
+  ReferenceKind,
+  TranslateError,
+  TranslateInput,
+} from './translate/context.ts';
 export { serviceAccountTokenAudiences } from './translate/volumes.ts';
 export { podReferences, type PodReferences } from './translate/references.ts';
 export { containerGroupName } from './translate/names.ts';
+export { MAX_CONTAINERS } from './translate/layout.ts';
+export {
+  configErrorMessage,
+  REFERENCE_EVENT_REASONS,
+  referenceEvents,
+  type ReferenceEvent,
+  type ReferenceEventReason,
+} from './translate/missing.ts';
+export {
+  placementProblems,
+  resolvePlacement,
+  rotateVSwitches,
+  type Placement,
+  type PlacementProblem,
+} from './translate/placement.ts';
+export { instanceAnnotationsFromGroup } from './translate/instance-annotations.ts';
+
+interface ResultCommon {
+  warnings: string[];
+  /** Every ConfigMap, Secret, claim or volume the pod names that was not found, optional ones included. */
+  missing?: MissingReference[];
+  /** The Events to record for missing ConfigMaps/Secrets (Optional…NotFound, Mandatory…NotFound). */
+  events?: ReferenceEvent[];
+}
 
 export type TranslateResult =
-  | { ok: true; request: CreateContainerGroupRequest; warnings: string[] }
-  | { ok: false; errors: TranslateError[]; warnings: string[] };
+  | ({ ok: true; request: CreateContainerGroupRequest } & ResultCommon)
+  | ({ ok: false; errors: TranslateError[] } & ResultCommon);
 
 /** ECI's limit on VSwitchId entries (zones to try). */
 export const MAX_VSWITCHES = 10;
 
-/** ECI's limit on containers per group, and separately on init containers. */
-export const MAX_CONTAINERS = 20;
-
-interface Placed {
-  c: V1Container;
-  path: string;
-  sized: SizedContainer;
-}
-
-/**
- * App containers (native sidecars, i.e. init containers with restartPolicy
- * Always, run beside them in ECI) and the init containers that run first.
- */
-function layout(ctx: Context): { app: Placed[]; init: Placed[]; sidecars: number } {
-  const spec = ctx.pod.spec;
-  const place = (c: V1Container, path: string): Placed => ({
-    c,
-    path,
-    sized: {
-      resources: containerResources(ctx, c, path),
-      ignored: (c.env ?? []).some((e) => e.name === RESOURCE_IGNORE_ENV && e.value?.toUpperCase() === 'TRUE'),
-    },
-  });
-  const containers = (spec?.containers ?? []).map((c, i) => place(c, `spec.containers[${i}]`));
-  const inits = (spec?.initContainers ?? []).map((c, i) => place(c, `spec.initContainers[${i}]`));
-  const sidecars = inits.filter((x) => x.c.restartPolicy === 'Always');
-  const init = inits.filter((x) => x.c.restartPolicy !== 'Always');
-  for (const s of sidecars)
-    ctx.issues.warn(
-      `${s.path} (${s.c.name}) is a native sidecar: ECI starts it with the app containers, not before later init containers`,
-    );
-  const app = [...containers, ...sidecars];
-  if (app.length > MAX_CONTAINERS)
-    ctx.issues.error(
-      'spec.containers',
-      `ECI allows at most ${MAX_CONTAINERS} containers per pod (native sidecars included)`,
-    );
-  if (init.length > MAX_CONTAINERS)
-    ctx.issues.error('spec.initContainers', `ECI allows at most ${MAX_CONTAINERS} init containers per pod`);
-  return { app, init, sidecars: sidecars.length };
-}
-
-/** The pod's ECI spec, or the totals to use when an annotation names the spec instead. */
-function sizePod(ctx: Context, app: Placed[], init: Placed[], values: ParsedEciAnnotations) {
-  const spec = ctx.pod.spec;
-  const podLevel = spec?.resources
-    ? containerResources(ctx, { name: '', resources: spec.resources }, 'spec')
-    : undefined;
-  const { spec: eciSpec, requested } = podSpec(
-    app.map((x) => x.sized),
-    init.map((x) => x.sized),
-    podLevel,
-  );
-  const useSpecs = values['k8s.aliyun.com/eci-use-specs'];
-  const legacyType = values['k8s.aliyun.com/eci-instance-type'];
-  if (!eciSpec && useSpecs === undefined && legacyType === undefined)
-    ctx.issues.error('spec.containers', oversizeMessage(requested));
-
-  const instanceTypes = [
-    ...(useSpecs ?? []).flatMap((s) => ('instanceType' in s ? [s.instanceType] : [])),
-    ...(legacyType ? [legacyType] : []),
-  ];
-  const gpuContainer = app.find((x) => x.sized.resources.gpu);
-  if (gpuContainer && !instanceTypes.some(isGpuInstanceType))
-    ctx.issues.error(
-      `${gpuContainer.path}.resources.limits.${GPU_RESOURCE}`,
-      'GPUs need a GPU instance type (e.g. ecs.gn6i-c4g1.xlarge) in k8s.aliyun.com/eci-use-specs',
-    );
-  const totals: EciSpec = eciSpec ?? { cpu: requested.cpu ?? 0, memory: requested.memory ?? 0 };
-  return { eciSpec, totals };
+function failed(issues: Issues): TranslateResult {
+  return {
+    ok: false,
+    errors: issues.errors,
+    warnings: issues.warnings,
+    missing: issues.references,
+    events: referenceEvents(issues.references),
+  };
 }
 
 export function translatePod(input: TranslateInput): TranslateResult {
@@ -128,12 +99,19 @@ export function translatePod(input: TranslateInput): TranslateResult {
   if (!podName) issues.error('metadata.name', 'the pod has no name');
   if (!spec?.containers?.length) {
     issues.error('spec.containers', 'the pod has no containers');
-    return { ok: false, errors: issues.errors, warnings: issues.warnings };
+    return failed(issues);
   }
 
-  const annotations = parseEciAnnotations(pod.metadata?.annotations ?? {});
+  const raw = pod.metadata?.annotations ?? {};
+  const annotations = parseEciAnnotations(raw);
   for (const e of annotations.errors) issues.error(`metadata.annotations['${e.annotation}']`, e.message);
   for (const w of annotations.warnings) issues.warn(w);
+  for (const r of privilegedAnnotationRefusals(
+    raw,
+    namespace,
+    input.policy ?? input.profile?.privilegedAnnotations,
+  ))
+    issues.error(`metadata.annotations['${r.annotation}']`, r.message);
   checkPod(ctx);
 
   // Resources first: resourceFieldRef env and downward API volumes read the pod's spec.
@@ -174,12 +152,12 @@ export function translatePod(input: TranslateInput): TranslateResult {
     );
 
   // Placement: the profile beats the flag defaults (and the annotations, applied last, beat both).
-  const vSwitchIds = profile.vSwitchIds?.length ? profile.vSwitchIds : input.defaults.vSwitchIds;
+  const { placement } = resolvePlacement(profile, input.defaults);
   const request: EciRequestFields = {
     regionId: input.defaults.regionId,
-    vSwitchId: vSwitchIds.join(','),
-    securityGroupId: profile.securityGroupId || input.defaults.securityGroupId,
-    ...(profile.resourceGroupId ? { resourceGroupId: profile.resourceGroupId } : {}),
+    vSwitchId: placement.vSwitchIds.join(','),
+    securityGroupId: placement.securityGroupId,
+    ...(placement.resourceGroupId ? { resourceGroupId: placement.resourceGroupId } : {}),
     containerGroupName: containerGroupName(namespace, podName),
     restartPolicy: spec.restartPolicy ?? 'Always',
     ...(eciSpec ? { cpu: eciSpec.cpu, memory: eciSpec.memory } : {}),
@@ -199,18 +177,25 @@ export function translatePod(input: TranslateInput): TranslateResult {
 
   applyEciAnnotations(request, annotations.values);
 
-  if ((request.vSwitchId ?? '').split(',').length > MAX_VSWITCHES)
+  const vSwitchIds = (request.vSwitchId ?? '').split(',').filter(Boolean);
+  if (vSwitchIds.length > MAX_VSWITCHES)
     issues.error('vSwitchId', `ECI accepts at most ${MAX_VSWITCHES} vSwitches, got ${request.vSwitchId}`);
-  if (!request.vSwitchId)
-    issues.error('vSwitchId', 'no vSwitch: set the ECI Profile vSwitchIds or the --vswitch-ids flag');
-  if (!request.securityGroupId)
-    issues.error(
-      'securityGroupId',
-      'no security group: set the ECI Profile securityGroupId or the --security-group-id flag',
-    );
+  for (const p of placementProblems({ vSwitchIds, securityGroupId: request.securityGroupId }))
+    issues.error(p.field, p.message);
 
-  if (issues.errors.length) return { ok: false, errors: issues.errors, warnings: issues.warnings };
-  return { ok: true, request: new eci.CreateContainerGroupRequest(request), warnings: issues.warnings };
+  if (issues.errors.length) return failed(issues);
+  if (input.attempt) request.vSwitchId = rotateVSwitches(vSwitchIds, input.attempt).join(',');
+  if (input.owner) {
+    request.clientToken = input.owner.podUid;
+    request.tag = withOwnershipTags(request.tag, input.owner).map((t) => ({ key: t.key, value: t.value }));
+  }
+  return {
+    ok: true,
+    request: new eci.CreateContainerGroupRequest(request),
+    warnings: issues.warnings,
+    missing: issues.references,
+    events: referenceEvents(issues.references),
+  };
 }
 
 /**
@@ -222,6 +207,8 @@ export function podProblems(pod: V1Pod): TranslateError[] {
   const r = translatePod({
     pod,
     defaults: { regionId: 'check', vSwitchIds: ['vsw-check'], securityGroupId: 'sg-check' },
+    // What ECI can run, not what the operator allows: the policy is the cluster's.
+    policy: { allowAll: true, allowedNamespaces: [], byAnnotation: {} },
   });
   return r.ok ? [] : r.errors.filter((e) => !e.missingReference);
 }

@@ -2,6 +2,11 @@
 // with zod. Pure: the watcher that keeps it current lives in profile-watcher.ts.
 import { z } from 'zod';
 import { labelKeySchema, labelSelectorSchema, labelValueSchema } from './label-selector.ts';
+import {
+  DEFAULT_PRIVILEGED_POLICY,
+  PRIVILEGED_ANNOTATION_NAMES,
+  type PrivilegedAnnotationPolicy,
+} from './privileged-annotations.ts';
 
 export const PROFILE_CONFIGMAP = { namespace: 'kube-system', name: 'eci-profile' } as const;
 
@@ -104,6 +109,41 @@ const featureGatesField = z.string().transform((v, ctx) => {
   return gates;
 });
 
+const namespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (a DNS label)');
+
+/**
+ * `privilegedAnnotations`: JSON naming the namespaces whose pods may set the annotations
+ * that grant cloud IAM or networking (shared/privileged-annotations.ts), e.g.
+ * `{"allowedNamespaces":["kube-system"],"byAnnotation":{"k8s.aliyun.com/eci-ram-role-name":["ml"]}}`.
+ * Absent or empty: refused in every namespace. `"allowAll": true` restores the original
+ * add-on's behaviour, where any pod author can use them: unsafe on a shared cluster.
+ */
+const privilegedAnnotationsField = z
+  .string()
+  .transform((v, ctx) => {
+    if (v.trim() === '') return {};
+    try {
+      return JSON.parse(v) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.strictObject({
+      allowAll: z.boolean().optional(),
+      allowedNamespaces: z.array(namespaceName).optional(),
+      byAnnotation: z.partialRecord(z.enum(PRIVILEGED_ANNOTATION_NAMES), z.array(namespaceName)).optional(),
+    }),
+  )
+  .transform((p): PrivilegedAnnotationPolicy => ({
+    allowAll: p.allowAll ?? DEFAULT_PRIVILEGED_POLICY.allowAll,
+    allowedNamespaces: p.allowedNamespaces ?? [],
+    byAnnotation: p.byAnnotation ?? {},
+  }));
+
 /** Parsers for each ConfigMap key, with its default when the key is absent. */
 const FIELDS = {
   vpcId: id('vpc'),
@@ -123,6 +163,7 @@ const FIELDS = {
   enablePrivateZone: bool(false),
   enableReuseSSLKey: bool(false),
   featureGates: featureGatesField,
+  privilegedAnnotations: privilegedAnnotationsField,
 } as const;
 
 /** The profile as a zod schema over the ConfigMap's `data` (absent keys take their defaults). */
@@ -141,6 +182,7 @@ export const eciProfileSchema = z.object({
   enablePrivateZone: FIELDS.enablePrivateZone.prefault(''),
   enableReuseSSLKey: FIELDS.enableReuseSSLKey.prefault(''),
   featureGates: FIELDS.featureGates.prefault(''),
+  privilegedAnnotations: FIELDS.privilegedAnnotations.prefault(''),
 });
 
 export type EciProfile = z.output<typeof eciProfileSchema>;

@@ -7,6 +7,8 @@ import type {
   V1Pod,
   V1Secret,
 } from '@kubernetes/client-node';
+import type { PrivilegedAnnotationPolicy } from '../../shared/privileged-annotations.ts';
+import type { Owner } from '../ownership.ts';
 
 /** The ECI Profile settings the translation uses; the reconciler maps the profile onto it. */
 export interface ProfileDefaults {
@@ -15,6 +17,8 @@ export interface ProfileDefaults {
   resourceGroupId?: string;
   enableLogController?: boolean;
   slsMachineGroup?: string;
+  /** Used when the input has no `policy`. */
+  privilegedAnnotations?: PrivilegedAnnotationPolicy;
 }
 
 export interface TranslateInput {
@@ -30,7 +34,34 @@ export interface TranslateInput {
    */
   serviceAccountTokens?: Record<string, string>;
   profile?: ProfileDefaults;
+  /** The reconciler's flags; the profile's placement wins over them (translate/placement.ts). */
   defaults: { regionId: string; vSwitchIds: string[]; securityGroupId: string; clusterDomain?: string };
+  /**
+   * Who the group is for. When set, the request is final: ClientToken = pod UID and the
+   * ownership tags (reconciler/ownership.ts) are in it.
+   */
+  owner?: Owner;
+  /** Create attempts that failed with NoStock so far: the vSwitch list starts that many zones later. */
+  attempt?: number;
+  /**
+   * Which namespaces may use the annotations that grant cloud IAM or networking
+   * (shared/privileged-annotations.ts), as the reconciler resolved it from the ECI Profile
+   * and its flags. Absent: the profile's `privilegedAnnotations`, else the default
+   * (refused in every namespace).
+   */
+  policy?: PrivilegedAnnotationPolicy;
+}
+
+export type ReferenceKind = 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'PersistentVolume';
+
+/** An object (or a key in it) the pod names that was not found; `optional` as the pod declares it. */
+export interface MissingReference {
+  kind: ReferenceKind;
+  name: string;
+  key?: string;
+  optional: boolean;
+  /** The pod field that names it. */
+  field: string;
 }
 
 export interface TranslateError {
@@ -43,15 +74,23 @@ export interface TranslateError {
   missingReference?: true;
 }
 
+type Reference = Omit<MissingReference, 'optional' | 'field'>;
+
 export class Issues {
   readonly errors: TranslateError[] = [];
   readonly warnings: string[] = [];
+  readonly references: MissingReference[] = [];
   error(field: string, message: string): void {
     this.errors.push({ field, message });
   }
   /** An error caused by a referenced object that is missing or not ready. */
-  missing(field: string, message: string): void {
+  missing(field: string, message: string, reference?: Reference): void {
     this.errors.push({ field, message, missingReference: true });
+    if (reference) this.references.push({ ...reference, optional: false, field });
+  }
+  /** A reference the pod marks optional that is missing: the pod runs without it, as on a kubelet. */
+  optionalMissing(field: string, reference: Reference): void {
+    this.references.push({ ...reference, optional: true, field });
   }
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);

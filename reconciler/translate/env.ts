@@ -150,7 +150,9 @@ export function containerEnv(
       const { name = '', optional } = source.configMapRef;
       const cm = input.configMaps?.[name];
       if (!cm) {
-        if (!optional) issues.missing(`${field}.configMapRef`, `ConfigMap ${name} not found`);
+        const ref = { kind: 'ConfigMap', name } as const;
+        if (optional) issues.optionalMissing(`${field}.configMapRef`, ref);
+        else issues.missing(`${field}.configMapRef`, `ConfigMap ${name} not found`, ref);
         return;
       }
       for (const [k, v] of Object.entries(cm.data ?? {})) addFrom(k, v);
@@ -158,7 +160,9 @@ export function containerEnv(
       const { name = '', optional } = source.secretRef;
       const secret = input.secrets?.[name];
       if (!secret) {
-        if (!optional) issues.missing(`${field}.secretRef`, `Secret ${name} not found`);
+        const ref = { kind: 'Secret', name } as const;
+        if (optional) issues.optionalMissing(`${field}.secretRef`, ref);
+        else issues.missing(`${field}.secretRef`, `Secret ${name} not found`, ref);
         return;
       }
       for (const [k, v] of Object.entries(secret.data ?? {})) addFrom(k, decodeBase64(v));
@@ -201,22 +205,34 @@ export function containerEnv(
       const cm = input.configMaps?.[name];
       const value = cm?.data?.[key];
       if (value !== undefined) set({ key: e.name, value });
-      else if (!optional)
-        issues.missing(
-          `${field}.valueFrom.configMapKeyRef`,
-          cm ? `key ${key} not found in ConfigMap ${name}` : `ConfigMap ${name} not found`,
-        );
+      else {
+        const f = `${field}.valueFrom.configMapKeyRef`;
+        const ref = cm ? ({ kind: 'ConfigMap', name, key } as const) : ({ kind: 'ConfigMap', name } as const);
+        if (optional) issues.optionalMissing(f, ref);
+        else
+          issues.missing(
+            f,
+            cm ? `key ${key} not found in ConfigMap ${name}` : `ConfigMap ${name} not found`,
+            ref,
+          );
+      }
     } else if (from.secretKeyRef) {
       const { name = '', key, optional } = from.secretKeyRef;
       const secret = input.secrets?.[name];
       const raw = secret?.data?.[key];
       const value = raw !== undefined ? decodeBase64(raw) : secret?.stringData?.[key];
       if (value !== undefined) set({ key: e.name, value });
-      else if (!optional)
-        issues.missing(
-          `${field}.valueFrom.secretKeyRef`,
-          secret ? `key ${key} not found in Secret ${name}` : `Secret ${name} not found`,
-        );
+      else {
+        const f = `${field}.valueFrom.secretKeyRef`;
+        const ref = secret ? ({ kind: 'Secret', name, key } as const) : ({ kind: 'Secret', name } as const);
+        if (optional) issues.optionalMissing(f, ref);
+        else
+          issues.missing(
+            f,
+            secret ? `key ${key} not found in Secret ${name}` : `Secret ${name} not found`,
+            ref,
+          );
+      }
     } else {
       issues.error(`${field}.valueFrom`, 'this valueFrom source is not supported');
     }

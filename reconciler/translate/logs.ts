@@ -1,6 +1,6 @@
 // Log collection through container env (eci-reference §2.4): aliyun_logs_<logstore>
-// and its companions are validated, and the ECI Profile's slsMachineGroup fills in a
-// missing _machinegroup.
+// and its companions are validated, and, when the ECI Profile enables the log
+// controller, its slsMachineGroup fills in a missing _machinegroup.
 import type { V1Container } from '@kubernetes/client-node';
 import type { Context } from './context.ts';
 import type { EnvEntry } from './env.ts';
@@ -21,7 +21,9 @@ export function logEnv(
 ): EnvEntry[] {
   const keys = new Set(env.map((e) => e.key ?? ''));
   const extra: EnvEntry[] = [];
-  const group = ctx.input.profile?.slsMachineGroup;
+  // The machine group is the log controller's: injected only when the profile turns it on.
+  const profile = ctx.input.profile;
+  const group = profile?.enableLogController ? profile.slsMachineGroup : undefined;
   for (const { key = '', value: raw } of env) {
     const e = { key, value: raw };
     if (!e.key.startsWith(PREFIX) || e.key.length === PREFIX.length) continue;

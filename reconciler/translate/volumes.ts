@@ -1,13 +1,9 @@
 // Pod volumes → Volume.N. ConfigMap, Secret, projected and downwardAPI volumes
 // become ConfigFileVolumes with their contents inlined (ECI has no API access to
 // the cluster), within ECI's 32 KiB per file / 60 KiB per pod limits.
-import type {
-  V1DownwardAPIVolumeFile,
-  V1KeyToPath,
-  V1PersistentVolumeSpec,
-  V1Volume,
-} from '@kubernetes/client-node';
+import type { V1DownwardAPIVolumeFile, V1KeyToPath, V1Volume } from '@kubernetes/client-node';
 import type { EciRequestFields } from './request.ts';
+import { claimVolume } from './claims.ts';
 import type { Context } from './context.ts';
 import { resolveResourceField, type PodTotals } from './env.ts';
 
@@ -18,8 +14,6 @@ export const CONFIG_FILE_LIMIT = 32 * 1024;
 export const MAX_VOLUMES = 20;
 export const CONFIG_FILES_TOTAL_LIMIT = 60 * 1024;
 
-export const DISK_CSI_DRIVER = 'diskplugin.csi.alibabacloud.com';
-export const NAS_CSI_DRIVER = 'nasplugin.csi.alibabacloud.com';
 /** The ConfigMap every namespace gets; the service-account volume projects its ca.crt. */
 const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
@@ -71,7 +65,10 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
     items.forEach((item, j) => {
       const content = data[item.key];
       if (content === undefined) {
-        if (!optional) issues.missing(`${field}.items[${j}]`, `key ${item.key} not found in ${kind} ${name}`);
+        const f = `${field}.items[${j}]`;
+        const ref = { kind, name, key: item.key };
+        if (optional) issues.optionalMissing(f, ref);
+        else issues.missing(f, `key ${item.key} not found in ${kind} ${name}`, ref);
         return;
       }
       files.push({ path: item.path, content, ...(item.mode !== undefined ? { mode: item.mode } : {}) });
@@ -158,7 +155,9 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
       const { name = '', optional = false, items, defaultMode } = v.configMap;
       const cm = input.configMaps?.[name];
       if (!cm) {
-        if (!optional) issues.missing(`${field}.configMap`, `ConfigMap ${name} not found`);
+        const ref = { kind: 'ConfigMap', name } as const;
+        if (optional) issues.optionalMissing(`${field}.configMap`, ref);
+        else issues.missing(`${field}.configMap`, `ConfigMap ${name} not found`, ref);
         out = { name: v.name, type: 'EmptyDirVolume', emptyDirVolume: {} };
       } else {
         const data: Record<string, string> = { ...(cm.binaryData ?? {}) };
@@ -171,7 +170,9 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
       const { secretName = '', optional = false, items, defaultMode } = v.secret;
       const secret = input.secrets?.[secretName];
       if (!secret) {
-        if (!optional) issues.missing(`${field}.secret`, `Secret ${secretName} not found`);
+        const ref = { kind: 'Secret', name: secretName } as const;
+        if (optional) issues.optionalMissing(`${field}.secret`, ref);
+        else issues.missing(`${field}.secret`, `Secret ${secretName} not found`, ref);
         out = { name: v.name, type: 'EmptyDirVolume', emptyDirVolume: {} };
       } else {
         const data: Record<string, string> = { ...(secret.data ?? {}) };
@@ -196,7 +197,8 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
               issues.warn(
                 `${field}: ConfigMap ${ROOT_CA_CONFIGMAP} was not provided, so ca.crt is not mounted`,
               );
-            else if (!optional) issues.missing(`${f}.configMap`, `ConfigMap ${name} not found`);
+            else if (optional) issues.optionalMissing(`${f}.configMap`, { kind: 'ConfigMap', name });
+            else issues.missing(`${f}.configMap`, `ConfigMap ${name} not found`, { kind: 'ConfigMap', name });
             return;
           }
           const data: Record<string, string> = { ...(cm.binaryData ?? {}) };
@@ -206,7 +208,8 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
           const { name = '', optional = false, items } = s.secret;
           const secret = input.secrets?.[name];
           if (!secret) {
-            if (!optional) issues.missing(`${f}.secret`, `Secret ${name} not found`);
+            if (optional) issues.optionalMissing(`${f}.secret`, { kind: 'Secret', name });
+            else issues.missing(`${f}.secret`, `Secret ${name} not found`, { kind: 'Secret', name });
             return;
           }
           keyed(`${f}.secret`, 'Secret', name, { ...(secret.data ?? {}) }, items, optional, files);
@@ -239,7 +242,7 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
       const claimName = v.persistentVolumeClaim?.claimName ?? `${ctx.podName}-${v.name}`;
       const readOnly = v.persistentVolumeClaim?.readOnly ?? false;
       const f = v.persistentVolumeClaim ? `${field}.persistentVolumeClaim` : `${field}.ephemeral`;
-      out = claimVolume(ctx, f, v.name, claimName, readOnly);
+      out = claimVolume(ctx, f, v.name, claimName, readOnly, v.ephemeral !== undefined);
     } else if (v.flexVolume) {
       if (v.flexVolume.secretRef)
         issues.error(`${field}.flexVolume.secretRef`, 'flexVolume secrets are not supported on ECI');
@@ -274,119 +277,3 @@ export function translateVolumes(ctx: Context, totals: PodTotals): VolumesResult
     );
   return { volumes, skipped };
 }
-
-function claimVolume(
-  ctx: Context,
-  field: string,
-  name: string,
-  claimName: string,
-  readOnly: boolean,
-): Volume | undefined {
-  const { input, issues } = ctx;
-  const pvc = input.persistentVolumeClaims?.[claimName];
-  if (!pvc) {
-    issues.missing(field, `PersistentVolumeClaim ${claimName} not found`);
-    return undefined;
-  }
-  const pvName = pvc.spec?.volumeName;
-  if (!pvName || (pvc.status?.phase !== undefined && pvc.status.phase !== 'Bound')) {
-    issues.missing(field, `PersistentVolumeClaim ${claimName} is not bound to a PersistentVolume yet`);
-    return undefined;
-  }
-  const pv = input.persistentVolumes?.[pvName];
-  if (!pv?.spec) {
-    issues.missing(field, `PersistentVolume ${pvName} (bound to ${claimName}) not found`);
-    return undefined;
-  }
-  return persistentVolume(ctx, field, name, pvName, pv.spec, readOnly);
-}
-
-function persistentVolume(
-  ctx: Context,
-  field: string,
-  name: string,
-  pvName: string,
-  spec: V1PersistentVolumeSpec,
-  readOnly: boolean,
-): Volume | undefined {
-  const ro = readOnly ? { readOnly: true } : {};
-  if (spec.csi?.driver === DISK_CSI_DRIVER) {
-    return {
-      name,
-      type: 'DiskVolume',
-      diskVolume: { diskId: spec.csi.volumeHandle, fsType: spec.csi.fsType ?? 'ext4' },
-    };
-  }
-  if (spec.csi?.driver === NAS_CSI_DRIVER) {
-    const attrs = spec.csi.volumeAttributes ?? {};
-    const server = attrs.server;
-    if (!server) {
-      ctx.issues.error(field, `PersistentVolume ${pvName}: NAS volume has no volumeAttributes.server`);
-      return undefined;
-    }
-    return {
-      name,
-      type: 'NFSVolume',
-      NFSVolume: {
-        server,
-        path: attrs.path ?? '/',
-        ...(readOnly || spec.csi.readOnly ? { readOnly: true } : {}),
-      },
-    };
-  }
-  if (spec.nfs) {
-    return {
-      name,
-      type: 'NFSVolume',
-      NFSVolume: {
-        server: spec.nfs.server,
-        path: spec.nfs.path,
-        ...(readOnly || spec.nfs.readOnly ? { readOnly: true } : ro),
-      },
-    };
-  }
-  if (spec.flexVolume) {
-    const opts = spec.flexVolume.options ?? {};
-    if (spec.flexVolume.driver === 'alicloud/disk' && opts.volumeId)
-      return {
-        name,
-        type: 'DiskVolume',
-        diskVolume: { diskId: opts.volumeId, fsType: spec.flexVolume.fsType ?? 'ext4' },
-      };
-    if (spec.flexVolume.driver === 'alicloud/nas' && opts.server)
-      return {
-        name,
-        type: 'NFSVolume',
-        NFSVolume: { server: opts.server, path: opts.path ?? '/', ...ro },
-      };
-    return {
-      name,
-      type: 'FlexVolume',
-      flexVolume: {
-        driver: spec.flexVolume.driver,
-        ...(spec.flexVolume.fsType ? { fsType: spec.flexVolume.fsType } : {}),
-        options: JSON.stringify(opts),
-      },
-    };
-  }
-  const kind = spec.csi
-    ? `CSI driver ${spec.csi.driver}`
-    : (Object.keys(spec).find((k) => !COMMON_PV_FIELDS.has(k)) ?? 'unknown');
-  ctx.issues.error(
-    field,
-    `PersistentVolume ${pvName}: ${kind} cannot be mounted on ECI (only Alibaba Cloud disk and NAS)`,
-  );
-  return undefined;
-}
-
-const COMMON_PV_FIELDS = new Set([
-  'accessModes',
-  'capacity',
-  'claimRef',
-  'mountOptions',
-  'nodeAffinity',
-  'persistentVolumeReclaimPolicy',
-  'storageClassName',
-  'volumeMode',
-  'volumeAttributesClassName',
-]);

@@ -136,6 +136,11 @@ test('annotation beats profile for vSwitch, security group and resource group', 
       },
     },
     profile: { vSwitchIds: ['vsw-p1'], securityGroupId: 'sg-p', resourceGroupId: 'rg-p' },
+    policy: {
+      allowAll: false,
+      allowedNamespaces: [minimal.metadata?.namespace ?? 'default'],
+      byAnnotation: {},
+    },
   });
   assert.equal(map.VSwitchId, 'vsw-a1,vsw-a2');
   assert.equal(map.SecurityGroupId, 'sg-a');

@@ -20,7 +20,9 @@ const boundClaim = (pv: object): Partial<Input> => ({
   persistentVolumeClaims: {
     c: { metadata: { name: 'c' }, spec: { volumeName: 'pv1' }, status: { phase: 'Bound' } },
   },
-  persistentVolumes: { pv1: { metadata: { name: 'pv1' }, spec: pv } },
+  persistentVolumes: {
+    pv1: { metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'ns', name: 'c' }, ...pv } },
+  },
 });
 const claimVolume: V1Volume = { name: 'data', persistentVolumeClaim: { claimName: 'c' } };
 

@@ -207,6 +207,15 @@ test('volumes: NAS, NFS and FlexVolume PersistentVolumes and a generic ephemeral
     spec: { volumeName: pv },
     status: { phase: 'Bound' },
   });
+  const boundTo = (name: string) => ({ claimRef: { namespace: 'ns', name } });
+  // The ephemeral volume controller creates `<pod>-<volume>` controlled by the pod.
+  const ephemeral = {
+    ...claim('p-scratch', 'd-scratch'),
+    metadata: {
+      name: 'p-scratch',
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'u', controller: true }],
+    },
+  };
   const { map } = wire({
     pod: pod(
       {},
@@ -223,11 +232,12 @@ test('volumes: NAS, NFS and FlexVolume PersistentVolumes and a generic ephemeral
       nas: claim('nas', 'pv-nas'),
       nfs: claim('nfs', 'pv-nfs'),
       flex: claim('flex', 'pv-flex'),
-      'p-scratch': claim('p-scratch', 'd-scratch'),
+      'p-scratch': ephemeral,
     },
     persistentVolumes: {
       'pv-nas': {
         spec: {
+          ...boundTo('nas'),
           csi: {
             driver: 'nasplugin.csi.alibabacloud.com',
             volumeHandle: 'pv-nas',
@@ -235,12 +245,18 @@ test('volumes: NAS, NFS and FlexVolume PersistentVolumes and a generic ephemeral
           },
         },
       },
-      'pv-nfs': { spec: { nfs: { server: '10.0.0.9', path: '/data' } } },
+      'pv-nfs': { spec: { ...boundTo('nfs'), nfs: { server: '10.0.0.9', path: '/data' } } },
       'pv-flex': {
-        spec: { flexVolume: { driver: 'alicloud/disk', fsType: 'xfs', options: { volumeId: 'd-flex' } } },
+        spec: {
+          ...boundTo('flex'),
+          flexVolume: { driver: 'alicloud/disk', fsType: 'xfs', options: { volumeId: 'd-flex' } },
+        },
       },
       'd-scratch': {
-        spec: { csi: { driver: 'diskplugin.csi.alibabacloud.com', volumeHandle: 'd-scratch' } },
+        spec: {
+          ...boundTo('p-scratch'),
+          csi: { driver: 'diskplugin.csi.alibabacloud.com', volumeHandle: 'd-scratch' },
+        },
       },
     },
   });

@@ -101,6 +101,11 @@ export function loadExample(file: string): Omit<TranslateInput, 'defaults'> {
     if (!pv) throw new Error(`${file}: no PersistentVolume for claim ${claim.metadata?.name}`);
     claim.spec = { ...claim.spec, volumeName: pv };
     claim.status = { phase: 'Bound' };
+    const volume = persistentVolumes[pv]!;
+    volume.spec = {
+      ...volume.spec,
+      claimRef: { kind: 'PersistentVolumeClaim', namespace: NAMESPACE, name: claim.metadata?.name },
+    };
   }
   // What the webhook stamps and the scheduler sets.
   pod.metadata = {
@@ -119,6 +124,9 @@ export function loadExample(file: string): Omit<TranslateInput, 'defaults'> {
     secrets,
     persistentVolumeClaims,
     persistentVolumes,
+    // The examples' operator lets their namespace use the privileged annotations
+    // (every-annotation.yaml sets them all).
+    policy: { allowAll: false, allowedNamespaces: [NAMESPACE], byAnnotation: {} },
   };
 }
 

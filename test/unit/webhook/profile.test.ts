@@ -174,3 +174,27 @@ test('every malformed key is reported at once', () => {
     'vpcId',
   ]);
 });
+
+test('privilegedAnnotations: absent refuses everywhere; JSON lists namespaces; bad entries name the key', () => {
+  assert.deepEqual(ok({}).profile.privilegedAnnotations, {
+    allowAll: false,
+    allowedNamespaces: [],
+    byAnnotation: {},
+  });
+  assert.deepEqual(ok({ privilegedAnnotations: '{"allowAll": true}' }).profile.privilegedAnnotations, {
+    allowAll: true,
+    allowedNamespaces: [],
+    byAnnotation: {},
+  });
+  assert.deepEqual(errorKeys({ privilegedAnnotations: '{"allowedNamespaces": ["Team_A"]}' }), [
+    'privilegedAnnotations.allowedNamespaces[0]',
+  ]);
+  assert.deepEqual(errorKeys({ privilegedAnnotations: '{"allowedNamespace": ["a"]}' }), [
+    'privilegedAnnotations',
+  ]);
+  assert.deepEqual(
+    errorKeys({ privilegedAnnotations: '{"byAnnotation": {"k8s.aliyun.com/eci-use-specs": ["a"]}}' }),
+    ['privilegedAnnotations.byAnnotation'],
+  );
+  assert.deepEqual(errorKeys({ privilegedAnnotations: 'yes' }), ['privilegedAnnotations']);
+});
