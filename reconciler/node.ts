@@ -1,142 +1,43 @@
-// The virtual node: a kubelet-less Node object (eci-reference §4) kept Ready the way a
-// kubelet keeps itself Ready — a Lease in kube-node-lease renewed every 10 s (the node
-// lifecycle controller's heartbeat) and a periodic status heartbeat. Re-created when
-// someone deletes it. On shutdown it is left as a stopped kubelet leaves its node.
+// The virtual node: a kubelet-less Node object kept Ready the way a kubelet keeps itself
+// Ready — a Lease in kube-node-lease renewed every 10 s (the node lifecycle controller's
+// heartbeat) and a periodic status heartbeat. Re-created when someone deletes it. On
+// shutdown it is left as a stopped kubelet leaves its node.
+//
+// ECI's own health shows as a separate ProviderReady condition with Events on each change
+// (node/provider-health.ts), never as Ready=False. virtual-kubelet renews its lease only
+// while the provider answers a ping; we deliberately differ. ECI pods keep running in the
+// cloud while ECI's control API is unreachable or rejects our credentials, and a NotReady
+// node is tainted and, after the eviction timeout (5 min by default), has every pod evicted
+// by the node lifecycle controller: that would destroy healthy workloads over a control-plane
+// blip. So Ready stays True as long as this process renews the Lease and reaches the API
+// server; pods that need ECI meanwhile wait with their own Events.
 import {
   CoordinationV1Api,
   CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
-  V1MicroTime,
   type KubeConfig,
-  type V1Lease,
-  type V1Node,
   type V1NodeCondition,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { VIRTUAL_NODE } from '../shared/annotations.ts';
 import { isAlreadyExists, isNotFound } from '../shared/kube.ts';
-
-export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-export const PROVIDER_VERSION = '0.1.0';
-
-export interface NodeSpecOptions {
-  name: string;
-  regionId: string;
-  /** Set when all of the node's vSwitches are in one zone. */
-  zoneId?: string;
-  cpu: string;
-  memory: string;
-  pods: number;
-  nodeIp: string;
-  kubeletPort: number;
-  /** Kubernetes version of the control plane, reported as the kubelet version. */
-  kubeletVersion: string;
-}
-
-/** Pure: the node's labels (eci-reference §4.1–4.3). */
-export function nodeLabels(o: Pick<NodeSpecOptions, 'name' | 'regionId' | 'zoneId'>): Record<string, string> {
-  const labels: Record<string, string> = {
-    [VIRTUAL_NODE.typeLabel]: VIRTUAL_NODE.typeValue,
-    'kubernetes.io/role': 'agent',
-    'kubernetes.io/hostname': o.name,
-    'kubernetes.io/os': 'linux',
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'topology.kubernetes.io/region': o.regionId,
-    'failure-domain.beta.kubernetes.io/region': o.regionId,
-    'alpha.service-controller.kubernetes.io/exclude-balancer': 'true',
-    'node.kubernetes.io/exclude-from-external-load-balancers': 'true',
-  };
-  if (o.zoneId) {
-    labels['topology.kubernetes.io/zone'] = o.zoneId;
-    labels['failure-domain.beta.kubernetes.io/zone'] = o.zoneId;
-  }
-  return labels;
-}
-
-/** Pure: the healthy conditions a working kubelet reports. */
-export function readyConditions(now: Date): V1NodeCondition[] {
-  const c = (type: string, status: string, reason: string, message: string): V1NodeCondition => ({
-    type,
-    status,
-    reason,
-    message,
-    lastHeartbeatTime: now,
-    lastTransitionTime: now,
-  });
-  return [
-    c('Ready', 'True', 'KubeletReady', 'virtual node is ready to run pods on ECI'),
-    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'ECI provides memory per pod'),
-    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'ECI provides storage per pod'),
-    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'ECI provides PIDs per pod'),
-    c('NetworkUnavailable', 'False', 'RouteCreated', 'ECI pods get VPC addresses'),
-  ];
-}
-
-/** Pure: the Node object to create. */
-export function buildNode(o: NodeSpecOptions, now: Date): V1Node {
-  const resources = { cpu: o.cpu, memory: o.memory, pods: String(o.pods) };
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: o.name, labels: nodeLabels(o) },
-    spec: {
-      taints: [{ key: VIRTUAL_NODE.taintKey, value: VIRTUAL_NODE.taintValue, effect: 'NoSchedule' }],
-    },
-    status: {
-      capacity: resources,
-      allocatable: resources,
-      conditions: readyConditions(now),
-      // No Hostname address: the API server prefers it for kubelet calls, and the node name does not resolve.
-      addresses: [{ type: 'InternalIP', address: o.nodeIp }],
-      daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort } },
-      nodeInfo: {
-        operatingSystem: 'linux',
-        architecture: 'amd64',
-        kubeletVersion: o.kubeletVersion,
-        kubeProxyVersion: '',
-        containerRuntimeVersion: `eci://${PROVIDER_VERSION}`,
-        kernelVersion: '',
-        osImage: 'Alibaba Cloud ECI',
-        machineID: '',
-        systemUUID: '',
-        bootID: '',
-      },
-    },
-  };
-}
-
-/** Pure: the node Lease, owned by the Node so it goes away with it (as the kubelet's does). */
-export function buildLease(
-  nodeName: string,
-  nodeUid: string | undefined,
-  durationSeconds: number,
-  now: Date,
-): V1Lease {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name: nodeName,
-      namespace: NODE_LEASE_NAMESPACE,
-      ownerReferences: nodeUid
-        ? [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }]
-        : undefined,
-    },
-    spec: {
-      holderIdentity: nodeName,
-      leaseDurationSeconds: durationSeconds,
-      renewTime: new V1MicroTime(now.getTime()),
-    },
-  };
-}
+import { NodeEvents } from './node/node-events.ts';
+import {
+  healthEvent,
+  providerCondition,
+  type HealthEvent,
+  type ProviderHealth,
+} from './node/provider-health.ts';
+import { buildLease, buildNode, NODE_LEASE_NAMESPACE, type NodeSpecOptions } from './node/spec.ts';
 
 export interface NodeControllerOptions extends NodeSpecOptions {
   leaseDurationSeconds: number;
   renewIntervalMs: number;
   /** How often the Ready condition's heartbeat is refreshed (the Lease is the main heartbeat). */
   statusIntervalMs: number;
+  /** The ECI provider's health, read every renew interval; shown as the ProviderReady condition. */
+  providerHealth?: () => ProviderHealth;
 }
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -150,6 +51,11 @@ export class NodeController {
   private lastStatus = 0;
   private nodeUid: string | undefined;
   private ticking: Promise<void> = Promise.resolve();
+  private readonly events: NodeEvents;
+  /** The last health report and when its ok/not-ok status began. */
+  private health: { report: ProviderHealth; since: Date } | undefined;
+  /** A transition not yet written to the Node's status (written on the next tick, not in a minute). */
+  private statusDirty = false;
   /** Lease renewals that succeeded (for metrics and tests). */
   renewals = 0;
   recreations = 0;
@@ -159,6 +65,7 @@ export class NodeController {
     this.coordination = kc.makeApiClient(CoordinationV1Api);
     this.o = options;
     this.log = log.child({ node: options.name });
+    this.events = new NodeEvents(kc, this.log);
   }
 
   get name(): string {
@@ -167,7 +74,9 @@ export class NodeController {
 
   /** Registers the node and its lease, then keeps both fresh until stop(). */
   async start(): Promise<void> {
+    const event = this.observeProvider();
     await this.ensureNode();
+    if (event) this.announce(event);
     await this.renewLease();
     this.timer = setInterval(() => {
       this.ticking = this.tick();
@@ -179,21 +88,56 @@ export class NodeController {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await this.events.flush();
   }
 
   private async tick(): Promise<void> {
     try {
       await this.renewLease();
-      if (Date.now() - this.lastStatus >= this.o.statusIntervalMs) await this.heartbeat();
+      const event = this.observeProvider();
+      if (event) this.announce(event);
+      if (this.statusDirty || Date.now() - this.lastStatus >= this.o.statusIntervalMs) await this.heartbeat();
       else await this.checkExists();
     } catch (err) {
       this.log.warn({ err }, 'node heartbeat failed; retrying next tick');
     }
   }
 
+  /** Reads the provider's health; returns the Event a transition calls for. */
+  private observeProvider(): HealthEvent | undefined {
+    if (!this.o.providerHealth) return undefined;
+    let report: ProviderHealth;
+    try {
+      report = this.o.providerHealth();
+    } catch (err) {
+      this.log.warn({ err }, 'provider health could not be read; keeping the last report');
+      return undefined;
+    }
+    const previous = this.health?.report;
+    const since = previous?.ok === report.ok ? this.health!.since : (report.since ?? new Date());
+    this.health = { report, since };
+    return healthEvent(previous, report);
+  }
+
+  /** Logs and records a health transition (the caller writes the condition at once). */
+  private announce(event: HealthEvent): void {
+    this.log[event.type === 'Warning' ? 'warn' : 'info'](
+      { reason: event.reason, message: event.message },
+      'ECI provider health changed',
+    );
+    this.events.post({ name: this.o.name, uid: this.nodeUid }, event);
+    this.statusDirty = true;
+  }
+
+  /** The ProviderReady condition to write, if a health source is wired. */
+  private providerConditions(now: Date): V1NodeCondition[] {
+    return this.health ? [providerCondition(this.health.report, now, this.health.since)] : [];
+  }
+
   /** Creates the Node, or brings an existing one (from an earlier run) back to Ready. */
   async ensureNode(): Promise<void> {
-    const node = buildNode(this.o, new Date());
+    const now = new Date();
+    const node = buildNode(this.o, now, this.providerConditions(now));
     try {
       const created = await this.core.createNode({ body: node });
       this.nodeUid = created.metadata?.uid;
@@ -221,10 +165,12 @@ export class NodeController {
 
   /** Refreshes conditions, capacity and addresses through nodes/status; re-creates a deleted node. */
   async heartbeat(): Promise<void> {
-    const node = buildNode(this.o, new Date());
+    const now = new Date();
+    const node = buildNode(this.o, now, this.providerConditions(now));
     try {
       await this.core.patchNodeStatus({ name: this.o.name, body: { status: node.status } }, MERGE);
       this.lastStatus = Date.now();
+      this.statusDirty = false;
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.log.warn('virtual node was deleted; re-creating it');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLease, buildNode, nodeLabels, readyConditions } from '../../../reconciler/node.ts';
+import { buildLease, buildNode, nodeLabels, readyConditions } from '../../../reconciler/node/spec.ts';
+import { healthEvent, providerCondition } from '../../../reconciler/node/provider-health.ts';
 
 const opts = {
   name: 'virtual-node-eci-0',
@@ -94,4 +95,70 @@ test('kubelet API: container log requests are parsed, anything else is refused',
   ]) {
     assert.equal(parseLogRequest(bad), undefined, bad);
   }
+});
+
+const UNREACHABLE = {
+  ok: false,
+  reason: 'ProviderUnreachable',
+  message: 'DescribeContainerGroups failed: ECONNREFUSED',
+};
+const REJECTED = { ok: false, reason: 'CredentialsRejected', message: 'InvalidAccessKeyId.NotFound' };
+const HEALTHY = { ok: true, reason: 'ProviderReady', message: 'ECI answers' };
+
+test('ProviderReady condition: False with the reason and message while ECI is unhealthy, True after', () => {
+  const since = new Date('2025-12-31T23:59:00Z');
+  assert.deepEqual(providerCondition(UNREACHABLE, NOW, since), {
+    type: 'ProviderReady',
+    status: 'False',
+    reason: 'ProviderUnreachable',
+    message: 'DescribeContainerGroups failed: ECONNREFUSED',
+    lastHeartbeatTime: NOW,
+    lastTransitionTime: since,
+  });
+  const ok = providerCondition(HEALTHY, NOW, NOW);
+  assert.deepEqual([ok.status, ok.reason, ok.message], ['True', 'ProviderReady', 'ECI answers']);
+  // A reason Kubernetes would not take, or none, falls back; a long message is cut.
+  const odd = providerCondition(
+    { ok: false, reason: 'no such reason!', message: 'x'.repeat(5000) },
+    NOW,
+    NOW,
+  );
+  assert.equal(odd.reason, 'ProviderUnreachable');
+  assert.equal(odd.message?.length, 1024);
+  assert.equal(providerCondition({ ok: true, reason: '', message: '' }, NOW, NOW).reason, 'ProviderReady');
+});
+
+test('the provider condition never touches Ready: an unhealthy ECI leaves every kubelet condition as is', () => {
+  const node = buildNode(opts, NOW, [providerCondition(REJECTED, NOW, NOW)]);
+  assert.deepEqual(
+    node.status?.conditions?.map((c) => [c.type, c.status]),
+    [
+      ['Ready', 'True'],
+      ['MemoryPressure', 'False'],
+      ['DiskPressure', 'False'],
+      ['PIDPressure', 'False'],
+      ['NetworkUnavailable', 'False'],
+      ['ProviderReady', 'False'],
+    ],
+  );
+});
+
+test('health Events: Warning on going unhealthy or on a new reason, Normal on recovery, none otherwise', () => {
+  const kinds = (prev: Parameters<typeof healthEvent>[0], h: Parameters<typeof healthEvent>[1]) => {
+    const e = healthEvent(prev, h);
+    return e && [e.type, e.reason];
+  };
+  assert.equal(kinds(undefined, HEALTHY), undefined);
+  assert.deepEqual(kinds(undefined, UNREACHABLE), ['Warning', 'ProviderUnreachable']);
+  assert.deepEqual(kinds(HEALTHY, UNREACHABLE), ['Warning', 'ProviderUnreachable']);
+  assert.equal(kinds(UNREACHABLE, { ...UNREACHABLE, message: 'ETIMEDOUT' }), undefined);
+  assert.deepEqual(kinds(UNREACHABLE, REJECTED), ['Warning', 'CredentialsRejected']);
+  assert.deepEqual(kinds(REJECTED, HEALTHY), ['Normal', 'ProviderReady']);
+  assert.equal(kinds(HEALTHY, { ...HEALTHY, message: 'still fine' }), undefined);
+  const warning = healthEvent(HEALTHY, { ...REJECTED, message: 'InvalidAccessKeyId.NotFound.' });
+  assert.equal(
+    warning?.message,
+    'InvalidAccessKeyId.NotFound. Pods already on ECI keep running and the node stays Ready; new pods wait until ECI answers',
+  );
+  assert.equal(healthEvent(REJECTED, HEALTHY)?.message, 'ECI answers again: ECI answers');
 });
