@@ -260,6 +260,72 @@ describe('POST /mutate via inject()', () => {
     assert.equal(res.json().response.allowed, true);
   });
 
+  test('fuzz: malformed paths, queries, methods and content types are answered below 500', async () => {
+    // A small seeded generator: the same cases on every run.
+    let seed = 42;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pieces = [
+      '/mutate',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/',
+      '%',
+      '%E0%A4%A',
+      '%ZZ',
+      '%00',
+      '..',
+      '//',
+      '?',
+      '&',
+      '=',
+      '#',
+      ';',
+      '%2F',
+      '\u00e9',
+      'a'.repeat(300),
+      '%C0%AF',
+      '%FF',
+      '?a=%E0%A4%A',
+      '?%=%',
+    ];
+    const methods = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD'] as const;
+    const types = [
+      'application/json',
+      'application/json; charset=latin1',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      '',
+    ];
+    const bodies = [
+      '{}',
+      '',
+      '[',
+      '{"a":"\\',
+      '\u0000',
+      JSON.stringify(podReview('admission.k8s.io/v1', eciPod)),
+    ];
+    for (let i = 0; i < 400; i++) {
+      let url = '/';
+      for (let k = 1 + next(4); k > 0; k--) url += pieces[next(pieces.length)];
+      const method = methods[next(methods.length)]!;
+      const type = types[next(types.length)]!;
+      const res = await app.inject({
+        method,
+        url,
+        ...(method === 'GET' || method === 'HEAD' ? {} : { payload: bodies[next(bodies.length)] }),
+        headers: type ? { 'content-type': type } : {},
+      });
+      assert.ok(
+        res.statusCode < 500,
+        `${method} ${url} (${type}) → ${res.statusCode} ${res.body.slice(0, 200)}`,
+      );
+    }
+  });
+
   test('the server still answers after garbage', async () => {
     const res = await app.inject({
       method: 'POST',
