@@ -10,22 +10,44 @@
 
 /** Longest error text kept (Events and pod messages are bounded anyway). */
 const MAX_ERROR_TEXT = 512;
+/** Longest text looked at: a request URL can be megabytes; what follows the cut is dropped unread. */
+const MAX_INPUT = 4096;
+
+/** httpx glues the method and URL onto the Node message: `read ECONNRESETPOST http://...`. */
+const GLUED_METHOD = /(\S)(GET|POST|PUT|DELETE|PATCH|HEAD) (?=[a-z][a-z0-9+.-]{0,15}:\/\/|\/)/g;
+const SCHEME = /[a-z][a-z0-9+.-]{0,15}:\/\//i;
+/** `=` or `&` percent-encoded (once or more), as in SignatureDoesNotMatch's "string to sign is:POST&%2F&A%3Db". */
+const ENCODED_PARAM = /%(?:25)*(?:3D|26)/i;
+
+/** One whitespace-free token with any request parameter removed. */
+function redactToken(token: string): string {
+  const scheme = SCHEME.exec(token);
+  if (scheme) {
+    // A URL keeps its scheme and host (which endpoint failed): no userinfo, path or query.
+    const rest = token.slice(scheme.index + scheme[0].length);
+    const authority = rest.slice(0, rest.search(/[/?#]|$/));
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    return `${token.slice(0, scheme.index)}${scheme[0]}${host}`;
+  }
+  const query = token.indexOf('?');
+  if (query >= 0 && query < token.length - 1) return `${token.slice(0, query)} [query redacted]`;
+  if (token.includes('=') || ENCODED_PARAM.test(token)) return '[redacted]';
+  return token;
+}
 
 /**
  * Pure: an error text with no request parameter left in it. A URL keeps its scheme and
- * host (which endpoint failed) and loses userinfo, path and query; anything after a `?`
- * and every `key=value` run, plain or percent-encoded, is dropped; httpx's glued `ECONNRESETPOST http://...` gets its
- * space back. The result is bounded.
+ * host and loses userinfo, path and query; what follows a `?` is dropped; a token holding
+ * a `key=value` pair, plain or percent-encoded, is dropped whole. Linear in the (bounded)
+ * input, and the result is bounded.
  */
 export function redactErrorText(text: string): string {
   const redacted = text
-    .replace(/(\S)(GET|POST|PUT|DELETE|PATCH|HEAD) (?=[a-z][a-z0-9+.-]*:\/\/|\/)/g, '$1; $2 ')
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#@]+)\S*/gi, '$1$2')
-    .replace(/\?\S+/g, ' [query redacted]')
-    // A percent-encoded parameter run, as in SignatureDoesNotMatch's "string to sign is:POST&%2F&A%3Db%26...".
-    .replace(/\S*%(?:25)*(?:3D|26)\S*/gi, '[redacted]')
-    .replace(/[^\s=&]+=[^\s&]*(?:&[^\s=&]*=?[^\s&]*)*/g, '[redacted]')
-    .replace(/\s+/g, ' ')
+    .slice(0, MAX_INPUT)
+    .replace(GLUED_METHOD, '$1; $2 ')
+    .split(/\s+/)
+    .map(redactToken)
+    .join(' ')
     .trim();
   return redacted.length > MAX_ERROR_TEXT ? `${redacted.slice(0, MAX_ERROR_TEXT - 1)}…` : redacted;
 }

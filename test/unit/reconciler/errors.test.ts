@@ -148,6 +148,10 @@ test('redactErrorText keeps the code and host, drops paths, query strings and ke
     'The specified parameter "Container.1.Image" is not valid.',
   );
   assert.ok(redactErrorText('x'.repeat(5000)).length <= 512, 'bounded');
+  // A megabyte-long URL or token (a big request) is cut before it is looked at.
+  const huge = redactErrorText(`read ECONNRESETPOST http://h/?${'A.1=x&'.repeat(200_000)} failed.`);
+  assert.equal(huge, 'read ECONNRESET; POST http://h');
+  assert.ok(redactErrorText('a'.repeat(2_000_000) + '://x').length <= 512);
 });
 
 test('classifyEciError redacts a raw network error, its code and its RequestId', () => {
