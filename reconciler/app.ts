@@ -1,74 +1,43 @@
-// Wires the reconciler together: credentials, ECI Profile, virtual nodes, the pod
-// reconciler, the status poller and the health/metrics server. main.ts parses flags and
-// calls startReconciler; integration tests and the demo call it in-process.
+// Wires the reconciler together: credentials, ECI Profile, virtual nodes, the pod tracker,
+// the ECI provider and its status poller, the pod controller and the health/metrics server.
+// Everything is built in dependency order, so no part holds a late-bound reference: the
+// poller and the informers write into the tracker, the tracker wakes the controller's
+// queue, the kubelet API reads the tracker. main.ts parses flags and calls
+// startReconciler; integration tests and the demo call it in-process.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CoreV1Api,
-  ListWatch,
-  VersionApi,
-  Watch,
-  type KubeConfig,
-  type V1Secret,
-} from '@kubernetes/client-node';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
-import {
-  credentialsFromSecretData,
-  eciEndpointOf,
-  nodeNamesOf,
-  type Credentials,
-  type ReconcilerConfig,
-} from '../shared/config.ts';
+import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from '../shared/config.ts';
 import { Eci } from '../shared/eci-client.ts';
-import { copyKubeConfig, isNotFound, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
-import { runInformer, watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
-import { TokenBucket } from '../shared/workqueue.ts';
+import { copyKubeConfig, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
+import { watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
+import { TokenBucket, WorkQueue } from '../shared/workqueue.ts';
+import { PodController } from './controller/pod-controller.ts';
+import { KubePodWriter } from './controller/pod-kube.ts';
 import { startKubeletApi } from './kubelet-api.ts';
 import { NodeController } from './node.ts';
-import { PodReconciler } from './pods.ts';
-import { StatusPoller } from './sync.ts';
+import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
+import { EciProvider } from './provider/eci-provider.ts';
+import { StatusPoller } from './provider/status-poller.ts';
+import { PodTracker } from './tracker.ts';
+
+export { StartupError };
 
 export interface ReconcilerHandle {
   nodeNames: string[];
   nodes: NodeController[];
-  pods: PodReconciler;
+  controller: PodController;
+  tracker: PodTracker;
+  provider: EciProvider;
   poller: StatusPoller;
   eci: Eci;
   /** http://host:port of /healthz, /readyz, /metrics. */
   healthUrl: string;
   stop(): Promise<void>;
-}
-
-/** A start-up problem the operator must fix; main.ts prints its message as one line. */
-export class StartupError extends Error {}
-
-async function resolveCredentials(
-  core: CoreV1Api,
-  config: ReconcilerConfig,
-): Promise<{ credentials: Credentials; fromSecret: boolean }> {
-  const [namespace, name] = config.credentialsSecret.split('/') as [string, string];
-  try {
-    const secret = await core.readNamespacedSecret({ name, namespace });
-    const parsed = credentialsFromSecretData(secret.data, config.credentialsSecret);
-    if (!parsed.ok) throw new StartupError(parsed.error);
-    return { credentials: parsed.credentials, fromSecret: true };
-  } catch (err) {
-    if (err instanceof StartupError) throw err;
-    if (!isNotFound(err)) throw err;
-  }
-  if (config.accessKeyId && config.accessKeySecret) {
-    return {
-      credentials: { accessKeyId: config.accessKeyId, accessKeySecret: config.accessKeySecret },
-      fromSecret: false,
-    };
-  }
-  throw new StartupError(
-    `no ECI credentials: create Secret ${config.credentialsSecret} with keys access-key-id and access-key-secret, ` +
-      'or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET',
-  );
 }
 
 export async function startReconciler(
@@ -134,27 +103,7 @@ export async function startReconciler(
       );
     }
 
-    // Metrics.
-    const calls = new Counter({
-      name: 'eci_api_calls_total',
-      help: 'ECI API calls by action and outcome (ok or the error code)',
-      labelNames: ['action', 'outcome'],
-      registers: [registry],
-    });
-    const latency = new Histogram({
-      name: 'eci_api_duration_seconds',
-      help: 'ECI API call latency',
-      labelNames: ['action'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    });
-    const events = new Counter({
-      name: 'reconciler_operations_total',
-      help: 'Reconciler operations: created, create_error, status_write, deleted, orphan_deleted',
-      labelNames: ['operation', 'code'],
-      registers: [registry],
-    });
-
+    const metrics = reconcilerMetrics(registry);
     const { host, protocol } = eciEndpointOf(config);
     const eci = new Eci({
       endpoint: host,
@@ -162,44 +111,13 @@ export async function startReconciler(
       regionId: config.regionId,
       credentials,
       timeoutMs: config.eciTimeoutMs,
-      onCall: (action, outcome, ms) => {
-        calls.inc({ action, outcome });
-        latency.observe({ action }, ms / 1000);
-      },
+      onCall: metrics.onCall,
     });
 
     if (fromSecret) {
       // Rotated credentials take effect without a restart.
-      const [namespace, name] = config.credentialsSecret.split('/') as [string, string];
-      const secrets = new ListWatch<V1Secret>(
-        `/api/v1/namespaces/${namespace}/secrets`,
-        new Watch(kc),
-        () => core.listNamespacedSecret({ namespace, fieldSelector: `metadata.name=${name}` }),
-        false,
-        undefined,
-        `metadata.name=${name}`,
-      );
-      let stopped = false;
-      secrets.on('update', (s) => {
-        const parsed = credentialsFromSecretData(s.data, config.credentialsSecret);
-        if (parsed.ok) {
-          eci.setCredentials(parsed.credentials);
-          log.info('ECI credentials reloaded from the Secret');
-        } else {
-          log.warn(parsed.error + '; keeping the previous credentials');
-        }
-      });
-      runInformer(
-        secrets,
-        log,
-        'credentials secret',
-        () => stopped,
-        () => {},
-      );
-      cleanups.push(async () => {
-        stopped = true;
-        await secrets.stop();
-      });
+      const secret = watchCredentials(kc, config, (c) => eci.setCredentials(c), log);
+      cleanups.push(() => secret.stop());
     }
 
     let kubeletVersion = 'v0.0.0';
@@ -208,24 +126,25 @@ export async function startReconciler(
     } catch (err) {
       log.warn({ err }, 'could not read the API server version');
     }
-    // The late-bound reconciler: the kubelet API must listen before the nodes advertise its port.
-    const lateRef: { pods?: PodReconciler } = {};
+    const queue = new WorkQueue<string>();
+    const wake = (uid: string) => queue.add(uid);
+    const tracker = new PodTracker({ clusterId: config.clusterId, nodes: new Set(nodeNames), wake });
+    const provider = new EciProvider({
+      eci,
+      clusterId: config.clusterId,
+      createBucket: new TokenBucket(config.createQps, config.createBurst),
+      createConcurrency: config.createWorkers,
+      wake,
+      log,
+    });
+    // The kubelet API must listen before the nodes advertise its port.
     const kubelet = await startKubeletApi({
       host: config.kubeletAddress,
       port: config.kubeletPort,
       nodeIp: config.nodeIp,
       log,
-      groupOf: (namespace, pod) => lateRef.pods?.groupOf(namespace, pod),
-      readLog: (q) =>
-        eci.containerLog({
-          containerGroupId: q.containerGroupId,
-          containerName: q.container,
-          tail: q.tail,
-          sinceSeconds: q.sinceSeconds,
-          limitBytes: q.limitBytes,
-          timestamps: q.timestamps,
-          previous: q.previous,
-        }),
+      groupOf: (namespace, pod) => tracker.groupOf(namespace, pod),
+      readLog: (q) => provider.readLog(q),
     });
     cleanups.push(() => kubelet.close());
     const nodes = nodeNames.map(
@@ -253,34 +172,31 @@ export async function startReconciler(
       cleanups.push(() => node.stop());
     }
 
-    const late: { poller?: StatusPoller } = {};
-    const pods = new PodReconciler({
-      kc,
-      eci,
+    const controller = new PodController({
       clusterId: config.clusterId,
       nodeNames,
       regionId: config.regionId,
       placement,
-      workers: config.workers,
-      createWorkers: config.createWorkers,
-      createBucket: new TokenBucket(config.createQps, config.createBurst),
+      provider,
+      kube: new KubePodWriter(kc, log),
+      tracker,
+      queue,
+      // Status passes always have `workers` of their own beside the creates in flight.
+      workers: config.workers + config.createWorkers,
       log,
-      onCreated: (id) => late.poller?.markDirty(id),
-      onMetric: (operation, code) => events.inc({ operation, code: code ?? '' }),
+      onMetric: (operation, code) => metrics.operations.inc({ operation, code: code ?? '' }),
     });
-    lateRef.pods = pods;
-    cleanups.push(() => pods.stop());
-    await pods.start();
+    cleanups.push(() => controller.stop());
+    await controller.start(kc);
     const poller = new StatusPoller({
-      eci,
-      clusterId: config.clusterId,
-      target: pods,
+      provider,
+      target: tracker,
+      onFullList: (groups) => controller.sweepOrphans(groups),
       intervalMs: config.statusIntervalMs,
       resyncIntervalMs: config.resyncIntervalMs,
       gcIntervalMs: config.gcIntervalMs,
       log,
     });
-    late.poller = poller;
     poller.start();
     cleanups.push(() => poller.stop());
 
@@ -289,7 +205,7 @@ export async function startReconciler(
       help: 'Pods waiting in the work queue (not counting delayed retries)',
       registers: [registry],
       collect() {
-        this.set(pods.queue.length);
+        this.set(queue.length);
       },
     });
     new Gauge({
@@ -297,7 +213,15 @@ export async function startReconciler(
       help: 'Container groups this process tracks',
       registers: [registry],
       collect() {
-        this.set(pods.trackedIds().size);
+        this.set(tracker.trackedIds().size);
+      },
+    });
+    new Gauge({
+      name: 'eci_provider_healthy',
+      help: '1 while the last ECI call that could tell (auth, network, server) succeeded, else 0',
+      registers: [registry],
+      collect() {
+        this.set(provider.health().ok ? 1 : 0);
       },
     });
     new Gauge({
@@ -312,7 +236,7 @@ export async function startReconciler(
     const server = await listen(config.healthAddress, async (path) => {
       if (path === '/healthz') return { status: 200, body: 'ok' };
       if (path === '/readyz')
-        return pods.synced ? { status: 200, body: 'ok' } : { status: 503, body: 'syncing' };
+        return controller.synced ? { status: 200, body: 'ok' } : { status: 503, body: 'syncing' };
       if (path === '/metrics')
         return { status: 200, body: await registry.metrics(), type: registry.contentType };
       return { status: 404, body: 'not found' };
@@ -324,7 +248,9 @@ export async function startReconciler(
     return {
       nodeNames,
       nodes,
-      pods,
+      controller,
+      tracker,
+      provider,
       poller,
       eci,
       healthUrl: `http://127.0.0.1:${addr.port}`,
@@ -334,6 +260,36 @@ export async function startReconciler(
     await stopAll();
     throw err;
   }
+}
+
+/** The ECI call and operation counters (the gauges read live state and are made beside it). */
+function reconcilerMetrics(registry: Registry) {
+  const calls = new Counter({
+    name: 'eci_api_calls_total',
+    help: 'ECI API calls by action and outcome (ok or the error code)',
+    labelNames: ['action', 'outcome'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'eci_api_duration_seconds',
+    help: 'ECI API call latency',
+    labelNames: ['action'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const operations = new Counter({
+    name: 'reconciler_operations_total',
+    help: 'Reconciler operations: created, create_error, status_write, deleted, orphan_deleted',
+    labelNames: ['operation', 'code'],
+    registers: [registry],
+  });
+  return {
+    operations,
+    onCall: (action: string, outcome: string, ms: number) => {
+      calls.inc({ action, outcome });
+      latency.observe({ action }, ms / 1000);
+    },
+  };
 }
 
 function listen(

@@ -1,6 +1,6 @@
 // Pure: which container groups are orphans. A group is a candidate when this cluster and
 // one of this process's nodes own it and no pod with its UID is known; the shell then
-// re-checks the UID against the API server right before deleting (DESIGN §5).
+// re-checks the UID against the API server right before deleting (controller/orphans.ts).
 import { parseOwner, type Owner, type Tag } from './ownership.ts';
 
 export interface GroupSummary {

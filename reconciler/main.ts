@@ -2,7 +2,7 @@
 // container groups. A configuration problem stops start-up with one clear line.
 import { parseReconcilerConfig, USAGE, wantsHelp } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
-import { startReconciler, StartupError } from './app.ts';
+import { startReconciler } from './app.ts';
 
 const argv = process.argv.slice(2);
 if (wantsHelp(argv)) {
@@ -19,7 +19,8 @@ let handle: Awaited<ReturnType<typeof startReconciler>>;
 try {
   handle = await startReconciler(parsed.config, { log });
 } catch (err) {
-  console.error(`eci-reconciler: ${err instanceof StartupError ? err.message : (err as Error).message}`);
+  // A StartupError's message is the one line for the operator; any other error's message too.
+  console.error(`eci-reconciler: ${(err as Error).message}`);
   process.exit(1);
 }
 let stopping = false;

@@ -1,5 +1,5 @@
 // Pure: the tags that tie a container group to its pod, so ownership survives a
-// restart of the reconciler (DESIGN §5). The pod UID is the identity; the other
+// restart of the reconciler. The pod UID is the identity; the other
 // tags make groups readable in the console and filterable by cluster and node.
 
 export const TAG_KEYS = {
@@ -64,17 +64,19 @@ export function parseOwner(tags: Tag[] | undefined): Owner | undefined {
   return { ...owner, namespace: owner.namespace ?? '', podName: owner.podName ?? '' } as Owner;
 }
 
-/** True when the tags say this cluster (and, if given, one of `nodes`) owns the group. */
-export function isOwnedBy(tags: Tag[] | undefined, clusterId: string, nodes?: ReadonlySet<string>): boolean {
+/**
+ * True when the tags say this cluster made the group for this very pod (by UID). The only
+ * test for adopting a group a pod names by id: ids are public, ownership tags are not forged
+ * by pod authors.
+ */
+export function ownedByPod(tags: Tag[] | undefined, clusterId: string, podUid: string): boolean {
   const owner = parseOwner(tags);
-  return (
-    owner !== undefined && owner.clusterId === clusterId && (nodes === undefined || nodes.has(owner.nodeName))
-  );
+  return owner !== undefined && owner.clusterId === clusterId && owner.podUid === podUid;
 }
 
 /**
  * A valid ContainerGroupName for the pod: `<namespace>-<name>`, lower case, only [a-z0-9-],
- * 2–128 characters, no leading or trailing hyphen (eci-reference §3.1).
+ * 2–128 characters, no leading or trailing hyphen (ECI's ContainerGroupName rule).
  */
 export function containerGroupName(namespace: string, name: string): string {
   let out = `${namespace}-${name}`

@@ -1,7 +1,15 @@
 // Keeps the ECI Profile current: an informer on the one ConfigMap, hot reload on every
 // change, the last good profile kept when an update is malformed (with a Warning Event
 // on the ConfigMap saying which key is at fault), built-in defaults when it is deleted.
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 import {
@@ -78,6 +86,52 @@ export function runInformer(
   void start();
 }
 
+export interface WatchOptions<T extends KubernetesObject> {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** The collection's path, e.g. `/api/v1/pods` or `/api/v1/namespaces/ns/secrets`. */
+  path: string;
+  /** The list call for the same collection and selector. */
+  list: () => Promise<KubernetesListObject<T>>;
+  fieldSelector?: string;
+  /** For log lines: what is being watched. */
+  what: string;
+  onAdd?: (obj: T) => void;
+  onUpdate?: (obj: T) => void;
+  onDelete?: (obj: T) => void;
+}
+
+/**
+ * The one informer helper: a ListWatch on a collection kept running by runInformer.
+ * `synced` resolves after the first successful list; `stop` ends the watch.
+ */
+export function watchObjects<T extends KubernetesObject>(
+  o: WatchOptions<T>,
+): { synced: Promise<void>; stop(): Promise<void> } {
+  let stopped = false;
+  const informer = new ListWatch<T>(
+    o.path,
+    new Watch(o.kubeConfig),
+    o.list,
+    false,
+    undefined,
+    o.fieldSelector,
+  );
+  if (o.onAdd) informer.on('add', o.onAdd);
+  if (o.onUpdate) informer.on('update', o.onUpdate);
+  if (o.onDelete) informer.on('delete', o.onDelete);
+  const synced = new Promise<void>((resolve) =>
+    runInformer(informer, o.logger, o.what, () => stopped, resolve),
+  );
+  return {
+    synced,
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+}
+
 export function watchEciProfile(options: ProfileWatcherOptions): ProfileWatcher {
   const namespace = options.namespace ?? PROFILE_CONFIGMAP.namespace;
   const name = options.name ?? PROFILE_CONFIGMAP.name;
@@ -99,18 +153,8 @@ export function watchEciProfile(options: ProfileWatcherOptions): ProfileWatcher 
   let profile: EciProfile = DEFAULT_PROFILE;
   let errors: ProfileError[] | undefined;
   let isSynced = false;
-  let stopped = false;
   let lastSeenVersion: string | undefined;
   const syncWaiters: Array<() => void> = [];
-
-  const informer = new ListWatch<V1ConfigMap>(
-    `/api/v1/namespaces/${namespace}/configmaps`,
-    new Watch(options.kubeConfig),
-    () => core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` }),
-    false,
-    undefined,
-    `metadata.name=${name}`,
-  );
 
   const apply = (cm: V1ConfigMap) => {
     const version = cm.metadata?.resourceVersion;
@@ -168,27 +212,29 @@ export function watchEciProfile(options: ProfileWatcherOptions): ProfileWatcher 
     }
   };
 
-  informer.on('add', apply);
-  informer.on('update', apply);
-  informer.on('delete', () => {
-    lastSeenVersion = undefined;
-    profile = DEFAULT_PROFILE;
-    errors = undefined;
-    valid.set(1);
-    reloads.inc({ result: 'deleted' });
-    logger.info({ configMap: `${namespace}/${name}` }, 'ECI profile deleted; built-in rules only');
-    options.onChange?.(profile);
-  });
-  runInformer(
-    informer,
+  const informer = watchObjects<V1ConfigMap>({
+    kubeConfig: options.kubeConfig,
     logger,
-    `configmap ${namespace}/${name}`,
-    () => stopped,
-    () => {
-      isSynced = true;
-      for (const resolve of syncWaiters.splice(0)) resolve();
+    path: `/api/v1/namespaces/${namespace}/configmaps`,
+    list: () => core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` }),
+    fieldSelector: `metadata.name=${name}`,
+    what: `configmap ${namespace}/${name}`,
+    onAdd: apply,
+    onUpdate: apply,
+    onDelete: () => {
+      lastSeenVersion = undefined;
+      profile = DEFAULT_PROFILE;
+      errors = undefined;
+      valid.set(1);
+      reloads.inc({ result: 'deleted' });
+      logger.info({ configMap: `${namespace}/${name}` }, 'ECI profile deleted; built-in rules only');
+      options.onChange?.(profile);
     },
-  );
+  });
+  void informer.synced.then(() => {
+    isSynced = true;
+    for (const resolve of syncWaiters.splice(0)) resolve();
+  });
 
   return {
     current: () => profile,
@@ -207,9 +253,6 @@ export function watchEciProfile(options: ProfileWatcherOptions): ProfileWatcher 
               resolve();
             });
           }),
-    stop: async () => {
-      stopped = true;
-      await informer.stop();
-    },
+    stop: () => informer.stop(),
   };
 }

@@ -39,43 +39,12 @@ export class TokenBucket {
     }
   }
 
-  /** Takes a token now if one is there. */
-  tryTake(): boolean {
-    this.refill();
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
-  }
-
   /** Reserves a token (possibly in the future) and returns how long to wait for it, in ms. */
   reserve(): number {
     this.refill();
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSec) * 1000);
   }
-
-  /** Waits until a reserved token is due. */
-  async take(signal?: AbortSignal): Promise<void> {
-    const wait = this.reserve();
-    if (wait > 0) await sleep(wait, signal);
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export interface WorkQueueOptions {
@@ -205,19 +174,24 @@ export class WorkQueue<K> {
   }
 }
 
-/** What a handler asks for after processing a key. */
-export type WorkResult = { requeueAfterMs?: number; retry?: boolean } | void;
+/** A failure that no retry can fix: the key is dropped, never re-queued with backoff. */
+export class TerminalError extends Error {
+  override readonly name = 'TerminalError';
+}
+
+/** What a pass asks for: nothing more (done), or another pass after a delay. A throw is an error. */
+export type WorkResult = { requeueAfterMs: number } | void;
 
 /**
- * Runs `concurrency` workers until the queue shuts down. A throw or `{retry:true}` re-adds
- * the key rate-limited; success forgets its failures; `requeueAfterMs` schedules a re-check.
- * Resolves when every worker has stopped.
+ * Runs `concurrency` workers until the queue shuts down. The one result switch: a throw
+ * re-adds the key with backoff (a TerminalError drops it), `requeueAfterMs` schedules another
+ * pass and forgets the failures, nothing means done. Resolves when every worker has stopped.
  */
 export async function runWorkers<K>(
   queue: WorkQueue<K>,
   concurrency: number,
   handler: (key: K) => Promise<WorkResult>,
-  onError: (key: K, err: unknown) => void = () => {},
+  onError: (key: K, err: unknown, terminal: boolean) => void = () => {},
 ): Promise<void> {
   const worker = async () => {
     for (;;) {
@@ -225,15 +199,13 @@ export async function runWorkers<K>(
       if (key === undefined) return;
       try {
         const result = await handler(key);
-        if (result?.retry) {
-          queue.addRateLimited(key);
-        } else {
-          queue.forget(key);
-          if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
-        }
+        queue.forget(key);
+        if (result) queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
-        onError(key, err);
-        queue.addRateLimited(key);
+        const terminal = err instanceof TerminalError;
+        onError(key, err, terminal);
+        if (terminal) queue.forget(key);
+        else queue.addRateLimited(key);
       } finally {
         queue.done(key);
       }

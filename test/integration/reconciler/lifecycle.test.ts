@@ -98,11 +98,12 @@ describe('pod lifecycle on the virtual node', () => {
       return p.status?.phase === 'Failed' ? p : undefined;
     });
     assert.equal(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 1);
-    // The finished pod keeps its status; its group is deleted.
-    await eventually('group of the failed pod deleted', async () => {
-      const groups = await groupsFor('fails');
-      return groups.every((g) => g.status === 'Terminating') || groups.length === 0;
-    });
+    // The finished pod keeps its status and its group (issue 9 fix 1: logs stay readable);
+    // the group goes with the pod (lifecycle-fixes.test.ts).
+    await new Promise((r) => setTimeout(r, 1500));
+    const groups = await groupsFor('fails');
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]?.status, 'Failed');
     assert.equal((await readPod('fails')).status?.phase, 'Failed');
   });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   containerGroupName,
-  isOwnedBy,
+  ownedByPod,
   ownershipFilter,
   ownershipTags,
   parseOwner,
@@ -51,13 +51,13 @@ test('groups without cluster, node or UID tags are not ours', () => {
   assert.equal(parseOwner(noUid), undefined);
 });
 
-test('isOwnedBy checks cluster and node set', () => {
+test('ownedByPod checks cluster and pod UID', () => {
   const tags = ownershipTags(owner);
-  assert.equal(isOwnedBy(tags, 'c1'), true);
-  assert.equal(isOwnedBy(tags, 'c2'), false);
-  assert.equal(isOwnedBy(tags, 'c1', new Set(['virtual-node-eci-0'])), true);
-  assert.equal(isOwnedBy(tags, 'c1', new Set(['virtual-node-eci-1'])), false);
-  assert.equal(isOwnedBy([], 'c1'), false);
+  assert.equal(ownedByPod(tags, owner.clusterId, owner.podUid), true);
+  assert.equal(ownedByPod(tags, 'c2', owner.podUid), false);
+  assert.equal(ownedByPod(tags, owner.clusterId, 'another-uid'), false);
+  assert.equal(ownedByPod([], owner.clusterId, owner.podUid), false);
+  assert.equal(ownedByPod(undefined, owner.clusterId, owner.podUid), false);
 });
 
 test('ownershipFilter selects a cluster, optionally one node', () => {

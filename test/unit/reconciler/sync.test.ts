@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batches, IDS_PER_DESCRIBE, sinceSeconds } from '../../../reconciler/sync.ts';
+import { batches, IDS_PER_DESCRIBE, sinceSeconds } from '../../../reconciler/provider/status-poller.ts';
 import { eciEventKey, unseenEvents } from '../../../reconciler/events.ts';
 
 test('ids are described 20 at a time, never one call per group', () => {

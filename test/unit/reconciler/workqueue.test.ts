@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, runWorkers, TokenBucket, WorkQueue } from '../../../shared/workqueue.ts';
+import {
+  backoffDelay,
+  runWorkers,
+  TerminalError,
+  TokenBucket,
+  WorkQueue,
+} from '../../../shared/workqueue.ts';
 
 test('backoff doubles from 5 ms and caps at 5 min', () => {
   const delays = [0, 1, 2, 3, 10, 15, 16, 17, 100, 5000].map((n) => backoffDelay(n, 5, 300_000));
@@ -12,17 +18,18 @@ test('backoff doubles from 5 ms and caps at 5 min', () => {
 test('token bucket: burst then refill at the rate', () => {
   let now = 0;
   const bucket = new TokenBucket(20, 100, () => now);
-  let taken = 0;
-  while (bucket.tryTake()) taken++;
-  assert.equal(taken, 100);
-  now += 500; // 10 tokens
-  taken = 0;
-  while (bucket.tryTake()) taken++;
-  assert.equal(taken, 10);
+  const takeAll = () => {
+    let taken = 0;
+    while (bucket.reserve() === 0) taken++;
+    return taken;
+  };
+  // Each round ends with one reservation 50 ms (1/20 s) ahead, paid from the next refill.
+  assert.equal(takeAll(), 100);
+  now += 500; // 10 tokens, one of them already reserved
+  assert.equal(takeAll(), 9);
   now += 100_000; // never above burst
-  taken = 0;
-  while (bucket.tryTake()) taken++;
-  assert.equal(taken, 100);
+  assert.equal(takeAll(), 100);
+  assert.equal(bucket.reserve(), 100, 'a second reservation ahead waits two refill periods');
 });
 
 test('token bucket reserve reports the wait for a future token', () => {
@@ -156,19 +163,23 @@ test('runWorkers: at most one worker per key, retries on throw until success', a
   assert.ok(calls.get('x')! < 20, 'adds during processing collapse');
 });
 
-test('runWorkers: requeueAfterMs schedules another pass, retry:true backs off', async () => {
+test('runWorkers: requeueAfterMs schedules another pass, a throw backs off, a TerminalError is dropped', async () => {
   const q = new WorkQueue<string>({ baseDelayMs: 1, bucket: new TokenBucket(1000, 1000) });
   const seen: string[] = [];
   const run = runWorkers(q, 1, async (key) => {
     seen.push(key);
     if (key === 'again' && seen.filter((k) => k === 'again').length < 2) return { requeueAfterMs: 5 };
-    if (key === 'retry' && seen.filter((k) => k === 'retry').length < 2) return { retry: true };
+    if (key === 'retry' && seen.filter((k) => k === 'retry').length < 2) throw new Error('transient');
+    if (key === 'terminal') throw new TerminalError('never retried');
   });
   q.add('again');
   q.add('retry');
+  q.add('terminal');
   await sleep(60);
   q.shutdown();
   await run;
   assert.equal(seen.filter((k) => k === 'again').length, 2);
   assert.equal(seen.filter((k) => k === 'retry').length, 2);
+  assert.equal(seen.filter((k) => k === 'terminal').length, 1);
+  assert.equal(q.retries('terminal'), 0);
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { decide, failurePhase, pendingDeadline, recheckAfter } from '../../../reconciler/decide.ts';
+import { nextAction as decide, recheckAfter } from '../../../../reconciler/controller/next-action.ts';
+import { failurePhase, pendingDeadline } from '../../../../reconciler/controller/policy.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -40,9 +41,24 @@ test('a pod with an instance id but no known group is looked up, never created a
   assert.deepEqual(decide(p, undefined, T0), { kind: 'lookup', id: 'eci-1' });
 });
 
-test('a pod that already failed in the provider is not retried; a Running pod is not created', () => {
-  assert.deepEqual(decide(pod({ reason: 'ProviderFailed' }), undefined, T0), { kind: 'none' });
+test('a pod that failed in the provider is retried (fail-back) once its backoff is over; a Running pod is not created', () => {
+  const failed = pod({ reason: 'ProviderFailed' });
+  assert.deepEqual(decide(failed, undefined, T0), { kind: 'create' });
+  assert.deepEqual(decide(failed, undefined, T0, { retryCreateAt: T0 + 4000 }), {
+    kind: 'wait',
+    afterMs: 4000,
+  });
+  assert.deepEqual(decide(failed, undefined, T0 + 4000, { retryCreateAt: T0 + 4000 }), { kind: 'create' });
   assert.deepEqual(decide(pod({ phase: 'Running' }), undefined, T0), { kind: 'none' });
+});
+
+test('an instance id the pod does not own is not looked up again: the pod gets its own group', () => {
+  const p = pod({ annotations: { 'k8s.aliyun.com/eci-instance-id': 'eci-victim' } });
+  assert.deepEqual(decide(p, undefined, T0, { refusedInstanceId: 'eci-victim' }), { kind: 'create' });
+  assert.deepEqual(decide(p, undefined, T0, { refusedInstanceId: 'eci-other' }), {
+    kind: 'lookup',
+    id: 'eci-victim',
+  });
 });
 
 test('a known group with a description syncs status; without one, waits for the poller', () => {
@@ -77,12 +93,16 @@ test('deleting: delete the group, wait while it terminates (bounded by grace), t
   assert.deepEqual(decide(deleting, undefined, T0), { kind: 'finalize-pod' });
 });
 
-test('a finished pod keeps its status and its group is deleted once', () => {
+test('a finished pod keeps its status and its group (for its logs) until the pod is deleted', () => {
   for (const phase of ['Succeeded', 'Failed']) {
-    assert.deepEqual(decide(pod({ phase }), { id: 'g', group: { status: phase } }, T0), {
-      kind: 'delete-group',
-      then: 'keep-pod',
-    });
+    assert.deepEqual(decide(pod({ phase }), { id: 'g', group: { status: phase } }, T0), { kind: 'none' });
+    assert.deepEqual(
+      decide(pod({ phase, deleting: new Date(T0) }), { id: 'g', group: { status: phase } }, T0),
+      {
+        kind: 'delete-group',
+        then: 'finalize-pod',
+      },
+    );
     assert.deepEqual(decide(pod({ phase }), { id: 'g', deleteRequested: true }, T0), { kind: 'none' });
     assert.deepEqual(decide(pod({ phase }), undefined, T0), { kind: 'none' });
   }
@@ -94,7 +114,20 @@ test('a pod gone from the API takes its group with it', () => {
   assert.deepEqual(decide(undefined, undefined, T0), { kind: 'forget' });
 });
 
-test('failure phase: Never or fail-fast fail the pod, otherwise it stays Pending', () => {
+test('failure phase: Never, fail-fast or pod-fail-on-create-err fail the pod, otherwise it stays Pending', () => {
+  assert.equal(
+    failurePhase(pod({ annotations: { 'k8s.aliyun.com/pod-fail-on-create-err': 'true' } })),
+    'Failed',
+  );
+  assert.equal(
+    failurePhase(pod({ annotations: { 'k8s.aliyun.com/pod-fail-on-create-err': 'false' } })),
+    'Pending',
+  );
+  assert.equal(
+    failurePhase(pod({ annotations: { 'k8s.aliyun.com/eci-fail-strategy': 'fail-sometimes' } })),
+    'Pending',
+    'an invalid value counts as unset',
+  );
   assert.equal(failurePhase(pod()), 'Pending');
   assert.equal(failurePhase(pod({ restartPolicy: 'Always' })), 'Pending');
   assert.equal(failurePhase(pod({ restartPolicy: 'Never' })), 'Failed');
@@ -109,21 +142,25 @@ test('failure phase: Never or fail-fast fail the pod, otherwise it stays Pending
 });
 
 test('eci-max-pending-minute fails a pod pending too long, and asks for a recheck before that', () => {
-  const p = pod({ annotations: { 'k8s.aliyun.com/eci-max-pending-minute': '5' } });
-  assert.equal(pendingDeadline(p), T0 + 300_000);
-  assert.equal(recheckAfter(p, T0 + 60_000), 240_000);
+  const p = pod({ annotations: { 'k8s.aliyun.com/eci-max-pending-minute': '10' } });
+  assert.equal(pendingDeadline(p), T0 + 600_000);
+  assert.equal(recheckAfter(p, T0 + 60_000), 540_000);
   assert.deepEqual(decide(p, undefined, T0 + 60_000), { kind: 'create' });
-  const late = decide(p, { id: 'g', group: { status: 'Pending' } }, T0 + 300_000);
+  const late = decide(p, { id: 'g', group: { status: 'Pending' } }, T0 + 600_000);
   assert.equal(late.kind, 'fail');
   if (late.kind === 'fail') {
     assert.equal(late.reason, 'PendingTimeout');
     assert.equal(late.deleteGroup, true);
   }
   // A group that already runs is not failed even if the pod status lags.
-  assert.deepEqual(decide(p, { id: 'g', group: { status: 'Running' } }, T0 + 300_000), {
+  assert.deepEqual(decide(p, { id: 'g', group: { status: 'Running' } }, T0 + 600_000), {
     kind: 'sync-status',
   });
-  for (const bad of ['', 'x', '-1', '0']) {
+  // A pod failing its create under fail-back is bounded too.
+  const retrying = decide(p, undefined, T0 + 600_000, { retryCreateAt: T0 + 700_000 });
+  assert.equal(retrying.kind, 'fail');
+  // Parsed with the annotation table's bounds (10-1440), as the webhook validated it.
+  for (const bad of ['', 'x', '-1', '0', '5', '1441']) {
     assert.equal(
       pendingDeadline(pod({ annotations: { 'k8s.aliyun.com/eci-max-pending-minute': bad } })),
       undefined,

@@ -1,13 +1,14 @@
-// Batched, incremental status polling. Each tick asks ECI which of this cluster's groups
-// changed recently (one DescribeContainerGroupStatus call per page of up to 500), then
-// fetches those — and any group the reconciler flagged — by id lists of 20 with
-// DescribeContainerGroups. A full listing by tag runs at a longer interval, catches
-// anything missed, and feeds the orphan sweep. Never one call per pod per tick.
+// The status poller: batched, incremental. Each tick asks ECI which of this cluster's
+// groups changed recently (one DescribeContainerGroupStatus call per page of up to 500),
+// then fetches those — and any group the tracker flagged — by id lists of 20 with
+// DescribeContainerGroups, and writes what it learnt into the tracker (which wakes the
+// pods). A full listing by tag runs at a longer interval, catches anything missed, and
+// feeds the orphan sweep. Never one call per pod per tick.
 import type { Logger } from 'pino';
-import { classifyEciError, describeEciError } from '../shared/errors.ts';
-import type { Eci, EciGroup } from '../shared/eci-client.ts';
-import { ownershipFilter } from './ownership.ts';
-
+import { classifyEciError, describeEciError } from '../../shared/errors.ts';
+import type { EciGroup } from '../../shared/eci-client.ts';
+import { backoffDelay } from '../../shared/workqueue.ts';
+import type { EciProvider } from './eci-provider.ts';
 /** ECI's limit of ids per DescribeContainerGroups call. */
 export const IDS_PER_DESCRIBE = 20;
 const DESCRIBE_CONCURRENCY = 4;
@@ -24,20 +25,24 @@ export function sinceSeconds(lastPollMs: number, nowMs: number): number {
   return Math.max(1, Math.ceil((nowMs - lastPollMs) / 1000) + 1);
 }
 
+/** Where the poller writes (the pod tracker). */
 export interface PollerTarget {
   /** Group id → pod UID of every group being tracked. */
   trackedIds(): Map<string, string>;
   /** Groups to fetch on every tick whatever ECI reports as changed (being deleted: to see them go). */
   watchedIds(): string[];
+  /** Groups to fetch on the next tick (just created); cleared only once a tick got through. */
+  dirtyIds(): string[];
+  clearDirty(ids: Iterable<string>): void;
   applyGroups(groups: EciGroup[]): void;
   markGone(ids: string[]): void;
-  sweepOrphans(groups: EciGroup[]): Promise<number>;
 }
 
 export interface StatusPollerOptions {
-  eci: Eci;
-  clusterId: string;
+  provider: Pick<EciProvider, 'listOwned' | 'changedSince' | 'describeMany'>;
   target: PollerTarget;
+  /** After each full listing due for it (every gcIntervalMs): the orphan sweep. */
+  onFullList?: (groups: EciGroup[]) => Promise<unknown>;
   intervalMs: number;
   resyncIntervalMs: number;
   gcIntervalMs: number;
@@ -53,16 +58,10 @@ export class StatusPoller {
   private lastGc = 0;
   private incremental = true;
   private stopped = false;
-  /** Ids to fetch on the next tick whatever ECI says changed (just created, being deleted). */
-  private readonly dirty = new Set<string>();
   ticks = 0;
 
   constructor(options: StatusPollerOptions) {
     this.o = options;
-  }
-
-  markDirty(id: string): void {
-    this.dirty.add(id);
   }
 
   start(): void {
@@ -82,7 +81,7 @@ export class StatusPoller {
       await this.running;
       if (!this.stopped) {
         // Back off while ECI fails (bad credentials, outage) instead of hammering it.
-        const delay = Math.min(this.o.intervalMs * 2 ** Math.min(failures, 10), 30_000);
+        const delay = backoffDelay(failures, this.o.intervalMs, Math.max(this.o.intervalMs, 30_000));
         this.timer = setTimeout(() => void loop(), delay);
         this.timer.unref?.();
       }
@@ -100,32 +99,31 @@ export class StatusPoller {
   async tick(): Promise<void> {
     this.ticks++;
     const now = Date.now();
-    const tags = ownershipFilter(this.o.clusterId);
+    // Taken before any call: ids flagged during this tick stay for the next one, and a
+    // failed tick clears nothing.
+    const dirty = this.o.target.dirtyIds();
     if (this.lastFull === 0 || now - this.lastFull >= this.o.resyncIntervalMs) {
       // Only groups tracked before the listing started can be missing from it.
       const before = [...this.o.target.trackedIds().keys()];
-      const all = await this.o.eci.listContainerGroups(tags, IDS_PER_DESCRIBE);
+      const all = await this.o.provider.listOwned();
       this.lastFull = now;
       this.lastPoll = now;
       const present = new Set(all.map((g) => g.containerGroupId));
       this.o.target.applyGroups(all);
       this.o.target.markGone(before.filter((id) => !present.has(id)));
-      this.dirty.clear();
+      this.o.target.clearDirty(dirty);
       if (now - this.lastGc >= this.o.gcIntervalMs) {
         this.lastGc = now;
-        await this.o.target.sweepOrphans(all);
+        await this.o.onFullList?.(all);
       }
       return;
     }
 
     const tracked = this.o.target.trackedIds();
-    const wanted = new Set<string>(
-      [...this.dirty, ...this.o.target.watchedIds()].filter((id) => tracked.has(id)),
-    );
-    this.dirty.clear();
+    const wanted = new Set<string>([...dirty, ...this.o.target.watchedIds()].filter((id) => tracked.has(id)));
     if (this.incremental) {
       try {
-        const changed = await this.o.eci.changedSince(sinceSeconds(this.lastPoll, now), tags, 500);
+        const changed = await this.o.provider.changedSince(sinceSeconds(this.lastPoll, now));
         for (const c of changed) if (tracked.has(c.id)) wanted.add(c.id);
       } catch (err) {
         const e = classifyEciError(err);
@@ -136,23 +134,24 @@ export class StatusPoller {
       }
     }
     if (!this.incremental) for (const id of tracked.keys()) wanted.add(id);
-    this.lastPoll = now;
-    if (wanted.size === 0) return;
+    if (wanted.size === 0) {
+      this.lastPoll = now;
+      this.o.target.clearDirty(dirty);
+      return;
+    }
     const found: EciGroup[] = [];
     // A few batches in flight at once: after a burst hundreds of groups change in one tick.
     const pending = batches([...wanted]);
     const worker = async () => {
       for (let ids = pending.shift(); ids; ids = pending.shift()) {
-        const page = await this.o.eci.describeContainerGroups({
-          ids,
-          withEvent: true,
-          limit: IDS_PER_DESCRIBE,
-        });
-        found.push(...page.groups);
+        found.push(...(await this.o.provider.describeMany(ids)));
       }
     };
     await Promise.all(Array.from({ length: DESCRIBE_CONCURRENCY }, worker));
     const present = new Set(found.map((g) => g.containerGroupId));
+    // Only now: a failed describe leaves the window and the dirty ids for the next tick.
+    this.lastPoll = now;
+    this.o.target.clearDirty(dirty);
     this.o.target.applyGroups(found);
     this.o.target.markGone([...wanted].filter((id) => !present.has(id)));
   }

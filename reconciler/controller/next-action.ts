@@ -1,0 +1,115 @@
+// Pure: what the pod controller does next for one pod, given the pod as the API server has
+// it and what the tracker knows of its container group. The controller carries the action
+// out; keeping the choice here makes every path unit-testable with tables.
+import type { V1Pod } from '@kubernetes/client-node';
+import { BEHAVIOUR_ANNOTATIONS, INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
+import { isTerminalStatus, type EciGroupView } from '../status.ts';
+import type { GroupRecord } from '../tracker.ts';
+import { REASONS } from './event-reasons.ts';
+import { maxPendingMinutes, pendingDeadline } from './policy.ts';
+
+export type Action =
+  | { kind: 'create' }
+  | { kind: 'lookup'; id: string }
+  | { kind: 'sync-status' }
+  | { kind: 'delete-group'; then: 'finalize-pod' | 'forget' }
+  | { kind: 'finalize-pod' }
+  | { kind: 'wait'; afterMs: number }
+  | { kind: 'fail'; reason: string; message: string; deleteGroup: boolean }
+  | { kind: 'forget' }
+  | { kind: 'none' };
+
+/** What the controller remembers of past create attempts (beside the group record). */
+export interface CreateState {
+  /** No create before this time (ms): the backoff after a failed create. */
+  retryCreateAt?: number;
+  /** An `eci-instance-id` this pod does not own: ignored, the pod gets its own group. */
+  refusedInstanceId?: string;
+}
+
+/** How often a pod being deleted is re-checked while its group terminates. */
+export const DELETE_POLL_MS = 1000;
+
+function podPhase(pod: V1Pod): string {
+  return pod.status?.phase ?? 'Pending';
+}
+
+export function isPodTerminal(pod: V1Pod): boolean {
+  const phase = podPhase(pod);
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** The grace deadline of a pod being deleted (its deletionTimestamp). */
+function deletionDeadline(pod: V1Pod): number {
+  const ts = pod.metadata?.deletionTimestamp;
+  return ts ? new Date(ts).getTime() : 0;
+}
+
+function isPending(group: EciGroupView): boolean {
+  return ['Scheduling', 'Pending', undefined].includes(group.status);
+}
+
+export function nextAction(
+  pod: V1Pod | undefined,
+  record: GroupRecord | undefined,
+  now: number,
+  create: CreateState = {},
+): Action {
+  // The pod is gone from the API: its group must go too.
+  if (!pod) {
+    if (record && !record.deleteRequested && !record.gone) return { kind: 'delete-group', then: 'forget' };
+    return { kind: 'forget' };
+  }
+
+  if (pod.metadata?.deletionTimestamp) {
+    if (!record || record.gone) return { kind: 'finalize-pod' };
+    if (!record.deleteRequested) return { kind: 'delete-group', then: 'finalize-pod' };
+    // Deleting: wait for ECI to finish (preStop, grace) but never past the pod's grace deadline.
+    if (isTerminalStatus(record.group?.status) || now >= deletionDeadline(pod))
+      return { kind: 'finalize-pod' };
+    return { kind: 'wait', afterMs: Math.min(DELETE_POLL_MS, Math.max(1, deletionDeadline(pod) - now)) };
+  }
+
+  // A finished pod keeps its group (ECI bills neither Succeeded nor Failed groups) so its logs
+  // stay readable; the group goes when the pod object is deleted.
+  if (isPodTerminal(pod)) return { kind: 'none' };
+
+  const deadline = pendingDeadline(pod);
+  const stillPending = podPhase(pod) === 'Pending' && !(record?.group && !isPending(record.group));
+  if (deadline !== undefined && stillPending && now >= deadline) {
+    return {
+      kind: 'fail',
+      reason: REASONS.pendingTimeout,
+      message: `pod stayed Pending longer than ${maxPendingMinutes(pod)} minutes (${BEHAVIOUR_ANNOTATIONS.maxPendingMinute})`,
+      deleteGroup: record !== undefined && !record.gone,
+    };
+  }
+
+  if (record) {
+    if (record.gone && !record.deleteRequested) {
+      return {
+        kind: 'fail',
+        reason: REASONS.providerFailed,
+        message: `container group ${record.id} no longer exists in ECI`,
+        deleteGroup: false,
+      };
+    }
+    if (record.group) return { kind: 'sync-status' };
+    return { kind: 'none' };
+  }
+
+  const instanceId = pod.metadata?.annotations?.[INSTANCE_ANNOTATIONS.instanceId];
+  if (instanceId && instanceId !== create.refusedInstanceId) return { kind: 'lookup', id: instanceId };
+  if (podPhase(pod) !== 'Pending') return { kind: 'none' };
+  // After a failed create (fail-back): the next attempt waits out its backoff.
+  if (create.retryCreateAt !== undefined && now < create.retryCreateAt)
+    return { kind: 'wait', afterMs: create.retryCreateAt - now };
+  return { kind: 'create' };
+}
+
+/** When a Pending pod with a max-pending annotation must be looked at again; undefined if not needed. */
+export function recheckAfter(pod: V1Pod | undefined, now: number): number | undefined {
+  if (!pod || podPhase(pod) !== 'Pending' || pod.metadata?.deletionTimestamp) return undefined;
+  const deadline = pendingDeadline(pod);
+  return deadline === undefined ? undefined : Math.max(0, deadline - now);
+}

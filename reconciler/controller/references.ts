@@ -1,0 +1,177 @@
+// The Kubernetes objects a pod's translation reads: ConfigMaps, Secrets, PVCs/PVs and
+// service-account tokens (podReferences in reconciler/translate says which). ConfigMaps,
+// kube-root-ca.crt above all (every pod mounts it), are cached briefly in an LRU bounded
+// by bytes, so a flood of large ConfigMaps cannot grow the process without limit.
+import type {
+  CoreV1Api,
+  V1ConfigMap,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1Secret,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { isNotFound } from '../../shared/kube.ts';
+import { podReferences } from '../translate.ts';
+
+export const CONFIGMAP_TTL_MS = 10_000;
+/** Bytes of ConfigMap data the cache holds at most (a ConfigMap is at most 1 MiB). */
+export const CONFIGMAP_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** An LRU of values with a size each, bounded by the sum of sizes; entries expire after `ttlMs`. */
+export class ByteLru<V> {
+  private readonly entries = new Map<string, { value: V; bytes: number; at: number }>();
+  private total = 0;
+  private readonly maxBytes: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(maxBytes: number, ttlMs: number, now: () => number = Date.now) {
+    this.maxBytes = maxBytes;
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
+
+  get(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    if (this.now() - hit.at >= this.ttlMs) {
+      this.total -= hit.bytes;
+      return undefined;
+    }
+    this.entries.set(key, hit); // most recently used last
+    return hit.value;
+  }
+
+  set(key: string, value: V, bytes: number): void {
+    this.delete(key);
+    if (bytes > this.maxBytes) return; // never cached: it would evict everything else
+    this.entries.set(key, { value, bytes, at: this.now() });
+    this.total += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.total <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.total -= entry.bytes;
+    }
+  }
+
+  delete(key: string): void {
+    const hit = this.entries.get(key);
+    if (!hit) return;
+    this.entries.delete(key);
+    this.total -= hit.bytes;
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Pure: the bytes a ConfigMap's payload holds (keys and values), the part that can be large. */
+export function configMapBytes(cm: V1ConfigMap): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(cm.data ?? {})) n += k.length + v.length;
+  for (const [k, v] of Object.entries(cm.binaryData ?? {})) n += k.length + v.length;
+  return n + 512; // metadata
+}
+
+export interface PodReferenceObjects {
+  configMaps: Record<string, V1ConfigMap>;
+  secrets: Record<string, V1Secret>;
+  persistentVolumeClaims: Record<string, V1PersistentVolumeClaim>;
+  persistentVolumes: Record<string, V1PersistentVolume>;
+  serviceAccountTokens: Record<string, string>;
+}
+
+export class ReferenceReader {
+  private readonly configMaps: ByteLru<V1ConfigMap>;
+  private readonly core: CoreV1Api;
+  private readonly log: Logger;
+
+  constructor(core: CoreV1Api, log: Logger, cacheBytes = CONFIGMAP_CACHE_BYTES) {
+    this.core = core;
+    this.log = log;
+    this.configMaps = new ByteLru(cacheBytes, CONFIGMAP_TTL_MS);
+  }
+
+  /** The objects the pod refers to; a missing one is absent from its record (the translation says so). */
+  async read(pod: V1Pod): Promise<PodReferenceObjects> {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const refs = podReferences(pod);
+    const configMaps = await fetchAll(refs.configMaps, (name) => this.readConfigMap(namespace, name));
+    const secrets = await fetchAll(refs.secrets, (name) =>
+      this.core.readNamespacedSecret({ name, namespace }),
+    );
+    const persistentVolumeClaims = await fetchAll(refs.persistentVolumeClaims, (name) =>
+      this.core.readNamespacedPersistentVolumeClaim({ name, namespace }),
+    );
+    const pvNames = Object.values(persistentVolumeClaims)
+      .map((c) => c.spec?.volumeName)
+      .filter((n): n is string => !!n);
+    const persistentVolumes = await fetchAll(new Set(pvNames), (name) =>
+      this.core.readPersistentVolume({ name }),
+    );
+    const serviceAccountTokens: Record<string, string> = {};
+    for (const audience of refs.serviceAccountTokenAudiences) {
+      const token = await this.token(pod, namespace, audience);
+      if (token) serviceAccountTokens[audience] = token;
+    }
+    return { configMaps, secrets, persistentVolumeClaims, persistentVolumes, serviceAccountTokens };
+  }
+
+  private async token(pod: V1Pod, namespace: string, audience: string): Promise<string | undefined> {
+    try {
+      const res = await this.core.createNamespacedServiceAccountToken({
+        name: pod.spec?.serviceAccountName ?? 'default',
+        namespace,
+        body: {
+          spec: {
+            audiences: audience ? [audience] : [],
+            expirationSeconds: 3607,
+            boundObjectRef: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              name: pod.metadata?.name,
+              uid: pod.metadata?.uid,
+            },
+          },
+        },
+      });
+      return res.status?.token;
+    } catch (err) {
+      this.log.debug({ err }, 'TokenRequest failed; the translation reports the token as missing');
+      return undefined;
+    }
+  }
+
+  private async readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
+    const key = `${namespace}/${name}`;
+    const hit = this.configMaps.get(key);
+    if (hit) return hit;
+    const value = await this.core.readNamespacedConfigMap({ name, namespace });
+    this.configMaps.set(key, value, configMapBytes(value));
+    return value;
+  }
+}
+
+async function fetchAll<T>(
+  names: Iterable<string>,
+  read: (name: string) => Promise<T>,
+): Promise<Record<string, T>> {
+  const out: Record<string, T> = {};
+  await Promise.all(
+    [...names].map(async (name) => {
+      try {
+        out[name] = await read(name);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,51 @@
+// Mirrors a container group onto its pod: the status (only what changed), the instance
+// annotations when the pod lacks them (adopted after a restart between create and the
+// annotation write), and ECI's events, each relayed once.
+import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
+import { unseenEvents } from '../events.ts';
+import { podStatusFromGroup, rfc3339, statusDiff } from '../status.ts';
+import type { TrackedPod } from '../tracker.ts';
+import type { CreateContext } from './create-pass.ts';
+import { CONTAINER_INSTANCE_CREATED, REASONS } from './event-reasons.ts';
+
+export async function syncStatus(ctx: CreateContext, entry: TrackedPod): Promise<void> {
+  const pod = entry.pod!;
+  const record = entry.record!;
+  const group = record.group!;
+  if (pod.metadata?.annotations?.[INSTANCE_ANNOTATIONS.instanceId] !== record.id) {
+    await ctx.kube.annotate(pod, {
+      [INSTANCE_ANNOTATIONS.instanceId]: record.id,
+      [INSTANCE_ANNOTATIONS.clientToken]: entry.uid,
+    });
+  }
+  const phase = pod.status?.phase;
+  if (phase !== 'Succeeded' && phase !== 'Failed') {
+    const now = new Date();
+    const desired = podStatusFromGroup(pod, group, now);
+    // Folded into the first status write rather than a patch of its own.
+    const created = desired.conditions.find((c) => c.type === CONTAINER_INSTANCE_CREATED);
+    if (created?.status !== 'True') {
+      desired.conditions = [
+        ...desired.conditions.filter((c) => c.type !== CONTAINER_INSTANCE_CREATED),
+        {
+          type: CONTAINER_INSTANCE_CREATED,
+          status: 'True',
+          reason: 'Created',
+          message: `container group ${record.id}`,
+          lastTransitionTime: rfc3339(now),
+        },
+      ];
+    }
+    const diff = statusDiff(pod.status, desired);
+    if (Object.keys(diff).length > 0) {
+      await ctx.kube.patchStatus(pod, diff);
+      ctx.onMetric?.('status_write');
+    }
+  }
+  const { fresh, seen } = unseenEvents(group.events, entry.seenEvents);
+  entry.seenEvents = seen;
+  for (const e of fresh) {
+    const type = e.type === 'Warning' ? 'Warning' : 'Normal';
+    ctx.kube.event(pod, type, e.reason || REASONS.eciEvent, e.message ?? '');
+  }
+}

@@ -1,0 +1,143 @@
+// Lifecycle and ownership rules of the reconciler core (issue 9 fixes 1-3, issue 10 item 1)
+// against the real control plane and the emulator.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
+import { eciPod, startStack, type Stack } from './stack.ts';
+import { TAG_KEYS } from '../../../reconciler/ownership.ts';
+
+let stack: Stack;
+let ns: string;
+
+before(async () => {
+  stack = await startStack();
+  await stack.startReconciler();
+  ns = await createNamespace(stack.cp.kubeConfig, 'eci-fixes');
+});
+
+after(async () => {
+  if (ns) await deleteNamespace(stack.cp.kubeConfig, ns);
+  await stack?.stop();
+});
+
+const readPod = (name: string) => stack.core.readNamespacedPod({ name, namespace: ns });
+
+async function groupsFor(podName: string) {
+  return (await stack.admin.containerGroups()).filter(
+    (g) =>
+      g.tags.some((t) => t.Key === TAG_KEYS.podName && t.Value === podName) &&
+      g.tags.some((t) => t.Key === TAG_KEYS.namespace && t.Value === ns),
+  );
+}
+
+async function events(name: string): Promise<CoreV1Event[]> {
+  const list = await stack.core.listNamespacedEvent({
+    namespace: ns,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items;
+}
+
+async function gone(name: string): Promise<boolean> {
+  try {
+    await readPod(name);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe('reconciler core lifecycle', () => {
+  test('a finished pod keeps its group and its logs; deleting the pod deletes the group', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'done', {
+        restartPolicy: 'Never',
+        command: ['sh', '-c', 'echo finished-output; exit 0'],
+      }),
+    });
+    await eventually('pod Succeeded', async () => (await readPod('done')).status?.phase === 'Succeeded');
+    // Several poll intervals later the group is still there, and `kubectl logs` still answers.
+    await new Promise((r) => setTimeout(r, 1500));
+    const [group] = await groupsFor('done');
+    assert.equal(group?.status, 'Succeeded');
+    const log = await stack.core.readNamespacedPodLog({ name: 'done', namespace: ns, container: 'main' });
+    assert.match(log, /finished-output/);
+    await stack.core.deleteNamespacedPod({ name: 'done', namespace: ns });
+    await eventually('pod removed', () => gone('done'));
+    await eventually('group deleted with its pod', async () => {
+      const left = await groupsFor('done');
+      return left.length === 0 || left.every((g) => g.status === 'Terminating');
+    });
+  });
+
+  test('pod-fail-on-create-err: a create error fails the pod at once', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'strict', {
+        annotations: {
+          'k8s.aliyun.com/pod-fail-on-create-err': 'true',
+          'k8s.aliyun.com/eci-security-group': 'sg-does-not-exist',
+        },
+      }),
+    });
+    const pod = await eventually('pod Failed', async () => {
+      const p = await readPod('strict');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    assert.equal(pod.status?.reason, 'ProviderFailed');
+    assert.match(pod.status?.message ?? '', /InvalidSecurityGroupId\.NotFound/);
+  });
+
+  test('fail-back: a refused create is retried with a growing delay the Event states', async () => {
+    const before = await stack.admin.callCount('CreateContainerGroup');
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'patient', {
+        annotations: { 'k8s.aliyun.com/eci-security-group': 'sg-does-not-exist' },
+      }),
+    });
+    // 1 s, then 2 s: at least three attempts within a few seconds, not one and Pending for ever.
+    await eventually('create retried', async () =>
+      (await stack.admin.callCount('CreateContainerGroup')) >= before + 3 ? true : undefined,
+    );
+    const pod = await readPod('patient');
+    assert.equal(pod.status?.phase, 'Pending');
+    assert.equal(pod.status?.reason, 'ProviderFailed');
+    assert.match(pod.status?.message ?? '', /retrying in about \d+ s/);
+    const failed = (await events('patient')).filter((e) => e.reason === 'ProviderFailed');
+    assert.equal(failed.length, 1, 'one Event, its count bumped');
+    assert.ok((failed[0]?.count ?? 0) >= 2);
+  });
+});
+
+describe('container-group ownership (issue 10 item 1)', () => {
+  test("a pod annotated with another pod's group id gets its own group; deleting it spares the victim", async () => {
+    await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'victim') });
+    const victim = await eventually('victim Running', async () => {
+      const p = await readPod('victim');
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    const victimGroup = victim.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'];
+    assert.ok(victimGroup);
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'thief', { annotations: { 'k8s.aliyun.com/eci-instance-id': victimGroup } }),
+    });
+    const thief = await eventually('thief Running on a group of its own', async () => {
+      const p = await readPod('thief');
+      const id = p.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'];
+      return p.status?.phase === 'Running' && id !== victimGroup ? p : undefined;
+    });
+    const ignored = (await events('thief')).find((e) => e.reason === 'InstanceIdIgnored');
+    assert.match(ignored?.message ?? '', new RegExp(`${victimGroup}.*does not own`));
+    assert.equal((await groupsFor('thief')).length, 1);
+    assert.notEqual(thief.status?.podIP, victim.status?.podIP);
+    await stack.core.deleteNamespacedPod({ name: 'thief', namespace: ns, gracePeriodSeconds: 1 });
+    await eventually('thief removed', () => gone('thief'));
+    const [v] = (await stack.admin.containerGroups()).filter((g) => g.containerGroupId === victimGroup);
+    assert.equal(v?.status, 'Running', "the victim's group survives");
+    assert.equal((await readPod('victim')).status?.phase, 'Running');
+  });
+});

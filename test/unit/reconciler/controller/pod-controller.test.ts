@@ -1,0 +1,258 @@
+// The pod controller against an in-memory provider and a recording Kubernetes side:
+// create, retry, terminal, wait-for-reference, delete, adopt, orphan, and the lifecycle
+// and ownership rules of issues 9 and 10.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { controllerUnderTest, FakeProvider, ownedGroup, pod, T0 } from './fakes.ts';
+
+const FAIL_FAST = { 'k8s.aliyun.com/eci-fail-strategy': 'fail-fast' };
+
+test('create: one request with the pod UID as ClientToken, the group tracked, the annotations written', async () => {
+  const { controller, tracker, kube, provider } = controllerUnderTest();
+  const p = pod('web');
+  tracker.setPod(p);
+  assert.equal(await controller.handle('uid-web'), undefined);
+  const fake = provider as FakeProvider;
+  assert.equal(fake.requests.length, 1);
+  assert.equal(tracker.groupOf('ns', 'web'), 'eci-1');
+  assert.deepEqual(tracker.dirtyIds(), ['eci-1'], 'the poller fetches a new group on its next tick');
+  const [annotate] = kube.of('annotate') as { annotations: Record<string, string> }[];
+  assert.equal(annotate?.annotations['k8s.aliyun.com/eci-instance-id'], 'eci-1');
+  assert.equal(annotate?.annotations['k8s.aliyun.com/eci-client-token'], 'uid-web');
+  // The next pass waits for the poller; it never creates again.
+  assert.equal(await controller.handle('uid-web'), undefined);
+  assert.equal(fake.requests.length, 1);
+});
+
+test('retry: a retryable error comes back after the delay the provider named, and the Event says so', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube, clock } = controllerUnderTest(provider);
+  provider.nextCreate = () => ({
+    kind: 'retryAfter',
+    ms: 8000,
+    reason: 'throttled',
+    error: { category: 'throttled', retryable: true, code: 'Throttling.User', message: 'slow down' },
+  });
+  tracker.setPod(pod('busy'));
+  assert.deepEqual(await controller.handle('uid-busy'), { requeueAfterMs: 8000 });
+  const [event] = kube.events('Throttling');
+  assert.match(event?.message ?? '', /Throttling\.User: slow down; retrying in about 8 s/);
+  // A wake-up before the delay (an informer update) does not create early.
+  clock.now = T0 + 3000;
+  assert.deepEqual(await controller.handle('uid-busy'), { requeueAfterMs: 5000 });
+  assert.equal(provider.requests.length, 1);
+  provider.nextCreate = undefined;
+  clock.now = T0 + 8000;
+  await controller.handle('uid-busy');
+  assert.equal(provider.requests.length, 2);
+  assert.equal(tracker.groupOf('ns', 'busy'), 'eci-1');
+});
+
+test('terminal under fail-back: Pending with ProviderFailed, retried after a capped backoff', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube, clock } = controllerUnderTest(provider);
+  provider.nextCreate = () => ({
+    kind: 'terminal',
+    code: 'InvalidSecurityGroupId.NotFound',
+    message: 'InvalidSecurityGroupId.NotFound: no such group (RequestId: r1)',
+    retryInMs: 4000,
+  });
+  tracker.setPod(pod('invalid'));
+  assert.deepEqual(await controller.handle('uid-invalid'), { requeueAfterMs: 4000 });
+  const status = kube.statuses()[0]?.status as { phase?: string; reason?: string; message?: string };
+  assert.equal(status.phase, 'Pending');
+  assert.equal(status.reason, 'ProviderFailed');
+  assert.match(status.message ?? '', /InvalidSecurityGroupId\.NotFound.*retrying in about 4 s/);
+  assert.equal(kube.events('ProviderFailed').length, 1);
+  // The status write comes back as an informer update: the pod is still not created again early...
+  tracker.setPod({ ...pod('invalid'), status: { phase: 'Pending', reason: 'ProviderFailed' } });
+  assert.deepEqual(await controller.handle('uid-invalid'), { requeueAfterMs: 4000 });
+  assert.equal(provider.requests.length, 1);
+  // ...but it is once the backoff is over (today's behaviour was Pending for ever).
+  clock.now = T0 + 4000;
+  provider.nextCreate = undefined;
+  await controller.handle('uid-invalid');
+  assert.equal(provider.requests.length, 2);
+  assert.equal(tracker.groupOf('ns', 'invalid'), 'eci-1');
+});
+
+test('terminal under fail-fast or restartPolicy Never: the pod fails at once', async () => {
+  for (const p of [pod('ff', { annotations: FAIL_FAST }), pod('never', { restartPolicy: 'Never' })]) {
+    const provider = new FakeProvider();
+    const { controller, tracker, kube } = controllerUnderTest(provider);
+    provider.nextCreate = () => ({
+      kind: 'terminal',
+      code: 'InvalidParameter',
+      message: 'bad',
+      retryInMs: 1000,
+    });
+    tracker.setPod(p);
+    assert.equal(await controller.handle(p.metadata!.uid!), undefined);
+    const status = kube.statuses()[0]?.status as { phase?: string; reason?: string };
+    assert.equal(status.phase, 'Failed', p.metadata?.name);
+    assert.equal(status.reason, 'ProviderFailed');
+  }
+});
+
+test('pod-fail-on-create-err: "true" fails the pod on any create error, even a retryable one', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  provider.nextCreate = () => ({
+    kind: 'retryAfter',
+    ms: 1000,
+    reason: 'no-stock',
+    error: { category: 'no-stock', retryable: true, code: 'NoStock', message: 'no stock' },
+  });
+  const p = pod('strict', { annotations: { 'k8s.aliyun.com/pod-fail-on-create-err': 'true' } });
+  tracker.setPod(p);
+  assert.equal(await controller.handle('uid-strict'), undefined);
+  const status = kube.statuses()[0]?.status as { phase?: string; message?: string };
+  assert.equal(status.phase, 'Failed');
+  assert.match(status.message ?? '', /NoStock/);
+  assert.equal(kube.events('ProviderCreateFailed').length, 0, 'no "retrying" Event for a pod that failed');
+});
+
+test('a pod the translation rejects fails under fail-fast and is retried under fail-back', async () => {
+  const args = Array.from({ length: 11 }, (_, i) => `a${i}`);
+  for (const [annotations, phase] of [
+    [FAIL_FAST, 'Failed'],
+    [{}, 'Pending'],
+  ] as const) {
+    const provider = new FakeProvider();
+    const { controller, tracker, kube } = controllerUnderTest(provider);
+    const p = pod('untranslatable', { annotations });
+    p.spec!.containers[0]!.args = args;
+    tracker.setPod(p);
+    const result = await controller.handle('uid-untranslatable');
+    const status = kube.statuses()[0]?.status as { phase?: string; message?: string };
+    assert.equal(status.phase, phase);
+    assert.match(status.message ?? '', /spec\.containers\[0\]\.args/);
+    assert.equal(provider.requests.length, 0, 'ECI never called');
+    assert.deepEqual(result, phase === 'Pending' ? { requeueAfterMs: 1000 } : undefined);
+  }
+});
+
+test('wait-for-reference: a missing ConfigMap is waited for with an Event, then the pod is created', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube, clock } = controllerUnderTest(provider);
+  const p = pod('needs-config');
+  p.spec!.containers[0]!.env = [
+    { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'late', key: 'mode' } } },
+  ];
+  tracker.setPod(p);
+  assert.deepEqual(await controller.handle('uid-needs-config'), { requeueAfterMs: 1000 });
+  assert.match(kube.events('WaitingForReference')[0]?.message ?? '', /late/);
+  assert.equal(provider.requests.length, 0);
+  assert.equal(kube.statuses().length, 0, 'the pod stays as it is');
+  clock.now = T0 + 1000;
+  assert.deepEqual(
+    await controller.handle('uid-needs-config'),
+    { requeueAfterMs: 2000 },
+    'the re-check backs off',
+  );
+  kube.refs = { configMaps: { late: { metadata: { name: 'late' }, data: { mode: 'prod' } } } };
+  clock.now = T0 + 3000;
+  await controller.handle('uid-needs-config');
+  assert.equal(provider.requests.length, 1);
+});
+
+test('delete: the group is deleted, waited for, then the pod is finalized (its own UID only)', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  const p = pod('doomed', { phase: 'Running' });
+  provider.groups.set('eci-9', ownedGroup(p, 'eci-9'));
+  tracker.setPod(p);
+  await controller.adopt();
+  tracker.setPod(pod('doomed', { phase: 'Running', deleting: new Date(T0 + 30_000) }));
+  assert.deepEqual(await controller.handle('uid-doomed'), { requeueAfterMs: 0 });
+  assert.deepEqual(provider.deleted, ['eci-9']);
+  assert.deepEqual(
+    await controller.handle('uid-doomed'),
+    { requeueAfterMs: 1000 },
+    'waits while it terminates',
+  );
+  tracker.applyGroups([ownedGroup(p, 'eci-9', 'Succeeded')]);
+  await controller.handle('uid-doomed');
+  assert.deepEqual(kube.of('finalize'), [{ op: 'finalize', uid: 'uid-doomed' }]);
+  tracker.deletePod('uid-doomed');
+  await controller.handle('uid-doomed');
+  assert.equal(tracker.get('uid-doomed'), undefined, 'forgotten once the pod is gone');
+  assert.equal(tracker.groupOf('ns', 'doomed'), undefined);
+  assert.equal(provider.deleted.length, 1, 'deleted once');
+});
+
+test('a finished pod keeps its group while the pod exists; deleting the pod deletes it', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker } = controllerUnderTest(provider);
+  const p = pod('job', { phase: 'Succeeded' });
+  provider.groups.set('eci-7', ownedGroup(p, 'eci-7', 'Succeeded'));
+  tracker.setPod(p);
+  await controller.adopt();
+  await controller.handle('uid-job');
+  assert.deepEqual(provider.deleted, [], 'kept for kubectl logs');
+  assert.equal(await controller.sweepOrphans([...provider.groups.values()]), 0, 'not an orphan either');
+  assert.equal(tracker.groupOf('ns', 'job'), 'eci-7');
+  tracker.deletePod('uid-job');
+  await controller.handle('uid-job');
+  assert.deepEqual(provider.deleted, ['eci-7']);
+});
+
+test('adopt: an existing group tagged with the pod UID is adopted, its status synced, nothing created', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  const p = pod('survivor');
+  provider.groups.set('eci-5', ownedGroup(p, 'eci-5', 'Running'));
+  tracker.setPod(p);
+  await controller.adopt();
+  await controller.handle('uid-survivor');
+  assert.equal(provider.requests.length, 0);
+  const status = kube.statuses()[0]?.status as { phase?: string };
+  assert.equal(status.phase, 'Running');
+  const annotate = kube.of('annotate')[0] as { annotations: Record<string, string> } | undefined;
+  assert.equal(annotate?.annotations['k8s.aliyun.com/eci-instance-id'], 'eci-5');
+});
+
+test("an eci-instance-id naming another pod's group is ignored with an Event; the pod gets its own group", async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  const victim = pod('victim', { phase: 'Running' });
+  provider.groups.set('eci-victim', ownedGroup(victim, 'eci-victim'));
+  const attacker = pod('attacker', { annotations: { 'k8s.aliyun.com/eci-instance-id': 'eci-victim' } });
+  tracker.setPod(attacker);
+  assert.deepEqual(await controller.handle('uid-attacker'), { requeueAfterMs: 0 });
+  assert.match(kube.events('InstanceIdIgnored')[0]?.message ?? '', /eci-victim.*does not own/);
+  await controller.handle('uid-attacker');
+  assert.equal(provider.requests.length, 1);
+  assert.equal(tracker.groupOf('ns', 'attacker'), 'eci-1');
+  // Deleting the attacker deletes only its own group.
+  tracker.deletePod('uid-attacker');
+  await controller.handle('uid-attacker');
+  assert.deepEqual(provider.deleted, ['eci-1']);
+  assert.ok(provider.groups.has('eci-victim'));
+});
+
+test("an eci-instance-id naming the pod's own group (created before a restart) is adopted", async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker } = controllerUnderTest(provider);
+  const p = pod('own', { annotations: { 'k8s.aliyun.com/eci-instance-id': 'eci-own' } });
+  provider.groups.set('eci-own', ownedGroup(p, 'eci-own'));
+  tracker.setPod(p);
+  await controller.handle('uid-own');
+  assert.equal(tracker.groupOf('ns', 'own'), 'eci-own');
+  assert.equal(provider.requests.length, 0);
+});
+
+test('orphan: a group whose pod is gone from the API is deleted; one whose pod exists is kept', async () => {
+  const provider = new FakeProvider();
+  const { controller, kube } = controllerUnderTest(provider);
+  const gone = pod('gone');
+  const racing = pod('racing');
+  provider.groups.set('eci-gone', ownedGroup(gone, 'eci-gone'));
+  provider.groups.set('eci-racing', ownedGroup(racing, 'eci-racing'));
+  // The informers have not seen `racing` yet, but the API server has it.
+  kube.live.set('ns/racing', 'uid-racing');
+  await controller.adopt().catch(() => undefined);
+  (controller as unknown as { synced: boolean }).synced = true;
+  assert.equal(await controller.sweepOrphans([...provider.groups.values()]), 1);
+  assert.deepEqual(provider.deleted, ['eci-gone']);
+});
