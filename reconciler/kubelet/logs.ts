@@ -1,6 +1,15 @@
 // GET /containerLogs: the answer to one log request, from the pod's container group and ECI's
 // DescribeContainerLog. Returns the reply instead of writing it, so every outcome (including a
 // throwing lookup) is a value the server shell writes once.
+//
+// Status codes are chosen for what reaches `kubectl logs`: the API server keeps the node's
+// body only for some codes (GenericHttpResponseChecker in k8s.io/apiserver
+// pkg/registry/generic/rest/response_checker.go with NewGenericServerResponse in
+// k8s.io/apimachinery pkg/api/errors/errors.go): a 404 becomes a bare "the server could not
+// find the requested resource", a 503 or 504 a bare sentence too, while a 400 and a 5xx keep
+// the text. So, as the kubelet does for "container is waiting to start" and "previous
+// terminated container not found", logs that cannot be served are a 400 with the reason, and
+// ECI failures a 502 carrying ECI's error.
 import { classifyEciError, describeEciError } from '../../shared/errors.ts';
 import type { LogRequest } from './request.ts';
 
@@ -16,7 +25,7 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-/** Seconds a client should wait when ECI throttles the log call. */
+/** Seconds a direct client should wait when ECI throttles the log call. */
 const THROTTLED_RETRY_AFTER_S = 5;
 
 /**
@@ -33,7 +42,10 @@ export async function answerLogs(
   const pod = `${q.namespace}/${q.pod}`;
   const containerGroupId = source.groupOf(q.namespace, q.pod);
   if (!containerGroupId) {
-    return { status: 404, body: `pod ${pod} has no container group in ECI on this node` };
+    return {
+      status: 400,
+      body: `pod ${pod} has no container group in ECI on this node (not created yet, or already deleted)`,
+    };
   }
   if (empty) return { status: 200, body: '' };
   const limitBytes = Math.min(q.limitBytes ?? maxLogBytes, maxLogBytes);
@@ -54,21 +66,18 @@ export function logFailure(err: unknown, q: LogRequest, containerGroupId: string
   if (e.category === 'not-found') {
     if (e.code === 'InvalidContainer.NotFound') {
       return {
-        status: 404,
+        status: 400,
         body: `container ${q.container} is not in container group ${containerGroupId} of pod ${pod}`,
       };
     }
     // ECI purges finished groups on its own schedule; the logs go with them.
     return {
-      status: 404,
+      status: 400,
       body: `container group ${containerGroupId} of pod ${pod} no longer exists in ECI; its logs are gone`,
     };
   }
-  const detail = `DescribeContainerLog for pod ${pod} failed: ${describeEciError(e)}`;
-  if (e.category === 'throttled') {
-    return { status: 503, body: detail, headers: { 'retry-after': String(THROTTLED_RETRY_AFTER_S) } };
-  }
-  if (e.category === 'network') return { status: 504, body: detail };
   // The request was valid for Kubernetes; whatever ECI objects to is an upstream failure.
-  return { status: 502, body: detail };
+  const body = `DescribeContainerLog for pod ${pod} failed: ${describeEciError(e)}`;
+  const retry = e.category === 'throttled' ? { 'retry-after': String(THROTTLED_RETRY_AFTER_S) } : undefined;
+  return { status: 502, body, headers: retry };
 }

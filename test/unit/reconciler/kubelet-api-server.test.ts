@@ -229,7 +229,7 @@ describe('kubelet API under hostile input', () => {
         'GET /containerLogs/ns/p/c?limitBytes=999999999999999999999 HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n',
         (s) => s === 400,
       ],
-      ['GET /containerLogs/ns/p/nope HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n', (s) => s === 404],
+      ['GET /containerLogs/ns/p/nope HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n', (s) => s === 400],
       ['GET /containerLogs/ns/p/../c HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n', (s) => s === 400],
       ['GET /containerLogs/ns/p/%2e%2e HTTP/1.1\r\nHost: n\r\nConnection: close\r\n\r\n', (s) => s === 400],
     ];

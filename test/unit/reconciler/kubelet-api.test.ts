@@ -133,32 +133,38 @@ function source(
 }
 const Q: LogRequest = { namespace: 'ns', pod: 'done', container: 'main' };
 
-test('a group ECI has already purged: a 404 that says the logs are gone', async () => {
+test('a group ECI has already purged: a 400 (its text reaches kubectl) that says the logs are gone', async () => {
   const reply = await answerLogs(source(SDK_ERROR('InvalidContainerGroup.NotFound', 404)), Q, false, 1024);
-  assert.equal(reply.status, 404);
+  assert.equal(reply.status, 400);
   assert.equal(
     reply.body,
     'container group eci-2ze0abc of pod ns/done no longer exists in ECI; its logs are gone',
   );
 });
 
-test('other log failures: unknown container, no group, throttling, network, anything else', async () => {
+test('other log failures: unknown container, no group (400 with the reason); ECI errors (502 with its text)', async () => {
   const container = logFailure(SDK_ERROR('InvalidContainer.NotFound', 404), Q, 'eci-1');
   assert.deepEqual(container, {
-    status: 404,
+    status: 400,
     body: 'container main is not in container group eci-1 of pod ns/done',
   });
   const none = await answerLogs(source('x'), { ...Q, pod: 'other' }, false, 1024);
-  assert.deepEqual(none, { status: 404, body: 'pod ns/other has no container group in ECI on this node' });
+  assert.deepEqual(none, {
+    status: 400,
+    body: 'pod ns/other has no container group in ECI on this node (not created yet, or already deleted)',
+  });
   const throttled = logFailure(SDK_ERROR('Throttling.User', 400), Q, 'eci-1');
-  assert.equal(throttled.status, 503);
+  assert.equal(throttled.status, 502);
   assert.equal(throttled.headers?.['retry-after'], '5');
-  assert.match(String(throttled.body), /Throttling\.User.*RequestId: req-1/);
+  assert.match(
+    String(throttled.body),
+    /^DescribeContainerLog for pod ns\/done failed: Throttling\.User.*RequestId: req-1/,
+  );
   const network = logFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), Q, 'eci-1');
-  assert.equal(network.status, 504);
+  assert.deepEqual([network.status, network.headers], [502, undefined]);
+  assert.match(String(network.body), /ECONNRESET/);
   assert.equal(logFailure(SDK_ERROR('InvalidParameter', 400), Q, 'eci-1').status, 502);
 });
-
 test('tailLines=0 answers nothing without asking ECI; limitBytes is clamped and passed on', async () => {
   const calls: (LogRequest & { containerGroupId: string })[] = [];
   const empty = await answerLogs(source('a\nb\n', calls), { ...Q, tail: 0 }, true, 1024);
