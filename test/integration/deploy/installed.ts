@@ -2,7 +2,11 @@
 // applies them (kubectl apply), removed again afterwards, and a kubectl to probe them with.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
@@ -33,6 +37,8 @@ export interface Installed {
   canI(user: string, request: string): Promise<boolean>;
   /** Asserts every request gets the same answer, listing the ones that do not. */
   assertAll(user: string, requests: string[], expected: boolean): Promise<void>;
+  /** A kubeconfig that authenticates as the service account (a fresh TokenRequest), and its file. */
+  serviceAccountKubeConfig(name: 'eci-reconciler' | 'eci-webhook'): Promise<{ kc: KubeConfig; path: string }>;
   uninstall(): Promise<void>;
 }
 
@@ -74,6 +80,20 @@ export async function installDeployRbac(): Promise<Installed> {
     mustKubectl,
     canI,
     assertAll,
+    async serviceAccountKubeConfig(name) {
+      const token = (await mustKubectl(['create', 'token', name, '-n', NAMESPACE, '--duration=1h'])).trim();
+      const cluster = cp.kubeConfig.getCurrentCluster()!;
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ ...cluster, caData: Buffer.from(cp.caPem).toString('base64'), caFile: undefined }],
+        users: [{ name, token }],
+        contexts: [{ name, cluster: cluster.name, user: name }],
+        currentContext: name,
+      });
+      const path = join(mkdtempSync(join(tmpdir(), 'eci-vn-sa-')), 'kubeconfig');
+      writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+      return { kc, path };
+    },
     async uninstall() {
       await kubectl(['delete', '--ignore-not-found', '--wait=false', ...MANIFESTS.flatMap((f) => ['-f', f])]);
       // Waits, so a next file's install does not meet a terminating namespace.

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
@@ -15,7 +15,7 @@ import { INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
 import { parseReconcilerConfig } from '../../../shared/config.ts';
 import { createNamespace, deleteNamespace, eventually, uniqueName } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING } from '../reconciler/stack.ts';
-import { installDeployRbac, NAMESPACE, VIRTUAL_NODE, type Installed } from './installed.ts';
+import { installDeployRbac, VIRTUAL_NODE, type Installed } from './installed.ts';
 
 describe('the reconciler under these permissions', () => {
   let emu: EmulatorHandle;
@@ -89,17 +89,7 @@ describe('the reconciler under these permissions', () => {
       body: { metadata: { name: 'app' }, data: { mode: 'm' } },
     });
 
-    const token = (
-      await installed.mustKubectl(['create', 'token', 'eci-reconciler', '-n', NAMESPACE, '--duration=1h'])
-    ).trim();
-    const cluster = cp.kubeConfig.getCurrentCluster()!;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: 'eci-reconciler', token }],
-      contexts: [{ name: 'eci-reconciler', cluster: cluster.name, user: 'eci-reconciler' }],
-      currentContext: 'eci-reconciler',
-    });
+    const { kc } = await installed.serviceAccountKubeConfig('eci-reconciler');
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
         logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
