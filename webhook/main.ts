@@ -115,6 +115,15 @@ async function run(): Promise<void> {
     () => facts.stop(),
   );
 
+  const checkAnnotations = memoizeChecker(checkEciAnnotations);
+  new Gauge({
+    name: 'eci_webhook_annotation_cache_bytes',
+    help: 'Accounted bytes held by the annotation-check cache (bounded, see webhook/annotation-check.ts)',
+    registers: [registry],
+    collect() {
+      this.set(checkAnnotations.cacheStats().bytes);
+    },
+  });
   const app = buildServer({
     logger,
     registry,
@@ -124,7 +133,7 @@ async function run(): Promise<void> {
       profile: () => profile.current(),
       facts: () => facts.facts(),
       ready: () => !shuttingDown && profile.synced() && namespaces.synced(),
-      checkAnnotations: memoizeChecker(checkEciAnnotations),
+      checkAnnotations,
     },
   });
   const certExpiry = new Gauge({

@@ -585,6 +585,8 @@ describe('operations', () => {
       metrics,
       /eci_webhook_admissions_total\{decision="skip",reason="none",outcome="unchanged"[^}]*\} [1-9]/,
     );
+    const cacheBytes = /^eci_webhook_annotation_cache_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics);
+    assert.ok(Number(cacheBytes?.[1]) > 0 && Number(cacheBytes?.[1]) <= 8 * 1024 * 1024, cacheBytes?.[0]);
     const expiry = /eci_webhook_certificate_expiry_timestamp_seconds\{[^}]*\} (\S+)/.exec(metrics);
     assert.ok(Number(expiry?.[1]) * 1000 > Date.now() + 300 * 24 * 3600 * 1000, 'a fresh 1-year certificate');
   });
