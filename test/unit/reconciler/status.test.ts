@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  boundedMessage,
   canonical,
   containerId,
+  MAX_MESSAGE_BYTES,
+  podStatusForMissingReferences,
   isTerminalStatus,
   mapContainerState,
   phaseOf,
@@ -378,4 +381,148 @@ test('rfc3339 and canonical', () => {
   assert.equal(rfc3339(undefined), undefined);
   assert.equal(canonical({ b: 1, a: { d: null, c: '' } }), canonical({ a: {}, b: 1 }));
   assert.notEqual(canonical({ a: [1, 2] }), canonical({ a: [2, 1] }));
+});
+
+// Kubelet parity (issue 18 findings, issue 9).
+test('app containers wait with PodInitializing while the init containers run, as on a kubelet', () => {
+  const p = pod({ initContainers: [{ name: 'init', image: 'busybox' }] });
+  const s = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [{ name: 'init', currentState: { state: 'Running' } }],
+    },
+    NOW,
+  );
+  assert.deepEqual(s.containerStatuses[0]?.state, { waiting: { reason: 'PodInitializing' } });
+  // Without init containers a container being created says so.
+  const plain = podStatusFromGroup(pod(), { containerGroupId: 'g', status: 'Pending' }, NOW);
+  assert.deepEqual(plain.containerStatuses[0]?.state, { waiting: { reason: 'ContainerCreating' } });
+});
+
+test('a Ready condition turned True loses its stale reason and message in the patch', () => {
+  const p = pod(
+    {},
+    {
+      phase: 'Pending',
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ContainersNotReady',
+          message: 'containers with unready status: [app]',
+          lastTransitionTime: new Date('2026-01-01T00:00:00Z'),
+        },
+      ],
+    },
+  );
+  const desired = podStatusFromGroup(
+    p,
+    { containerGroupId: 'g', status: 'Running', containers: [running('app')] },
+    NOW,
+  );
+  const ready = desired.conditions.find((c) => c.type === 'Ready');
+  assert.deepEqual(ready, { type: 'Ready', status: 'True', lastTransitionTime: rfc3339(NOW) });
+  const diff = statusDiff(p.status, desired) as { conditions: Array<Record<string, unknown>> };
+  const patched = diff.conditions.find((c) => c.type === 'Ready');
+  assert.deepEqual(patched, {
+    type: 'Ready',
+    status: 'True',
+    reason: null,
+    message: null,
+    lastTransitionTime: rfc3339(NOW),
+  });
+  // Once written, Ready stays as desired and is not patched again.
+  const after = {
+    ...p.status,
+    conditions: desired.conditions.map((c) => ({ ...c, lastTransitionTime: NOW })),
+  };
+  assert.equal(statusDiff(after, desired).conditions, undefined);
+});
+
+test('readiness gate messages name the gate, as generate.go does', () => {
+  const group: EciGroupView = { containerGroupId: 'g', status: 'Running', containers: [running('app')] };
+  const gated = pod({ readinessGates: [{ conditionType: 'example.com/lb' }] });
+  const absent = podStatusFromGroup(gated, group, NOW).conditions.find((c) => c.type === 'Ready');
+  assert.equal(
+    absent?.message,
+    'corresponding condition of pod readiness gate "example.com/lb" does not exist.',
+  );
+  gated.status = { conditions: [{ type: 'example.com/lb', status: 'False' }] };
+  const off = podStatusFromGroup(gated, group, NOW).conditions.find((c) => c.type === 'Ready');
+  assert.equal(off?.message, 'the status of pod readiness gate "example.com/lb" is not "True", but False');
+});
+
+test('status and condition messages are cut at 1024 bytes like Event notes, never inside a character', () => {
+  const long = 'é'.repeat(2000);
+  const s = podStatusFromGroup(
+    pod(),
+    { containerGroupId: 'g', status: 'ScheduleFailed', events: [{ type: 'Warning', message: long }] },
+    NOW,
+  );
+  assert.ok(
+    Buffer.byteLength(s.message ?? '') <= MAX_MESSAGE_BYTES,
+    String(Buffer.byteLength(s.message ?? '')),
+  );
+  assert.match(s.message ?? '', /^ECI could not schedule the container group: é+ \.\.\.$/);
+  const waiting = mapContainerState({ state: 'Waiting', reason: 'ErrImagePull', message: long }, undefined);
+  assert.ok(Buffer.byteLength(waiting.waiting?.message ?? '') <= MAX_MESSAGE_BYTES);
+  const terminated = mapContainerState({ state: 'Terminated', exitCode: 1, message: long }, 'id');
+  assert.ok(Buffer.byteLength(terminated.terminated?.message ?? '') <= MAX_MESSAGE_BYTES);
+  assert.equal(boundedMessage('short'), 'short');
+  assert.equal(boundedMessage('x'.repeat(MAX_MESSAGE_BYTES)), 'x'.repeat(MAX_MESSAGE_BYTES));
+});
+
+test('a pod waiting for a mandatory ConfigMap: its container waits with CreateContainerConfigError, as on a kubelet', () => {
+  const p = pod({
+    initContainers: [{ name: 'init', image: 'busybox' }],
+    containers: [
+      { name: 'app', image: 'nginx', envFrom: [{ configMapRef: { name: 'settings' } }] },
+      { name: 'side', image: 'envoy' },
+    ],
+  });
+  const missing = [
+    {
+      kind: 'ConfigMap' as const,
+      name: 'settings',
+      optional: false,
+      field: 'spec.containers[0].envFrom[0].configMapRef',
+    },
+    {
+      kind: 'Secret' as const,
+      name: 'opt',
+      optional: true,
+      field: 'spec.containers[1].envFrom[0].secretRef',
+    },
+  ];
+  const s = podStatusForMissingReferences(p, missing, NOW);
+  assert.equal(s.phase, 'Pending');
+  assert.deepEqual(
+    s.containerStatuses.map((c) => c.state.waiting),
+    [
+      { reason: 'CreateContainerConfigError', message: 'configmap "settings" not found' },
+      { reason: 'PodInitializing' },
+    ],
+  );
+  assert.deepEqual(
+    s.initContainerStatuses?.map((c) => c.state.waiting),
+    [{ reason: 'PodInitializing' }],
+  );
+  assert.deepEqual(
+    s.conditions.map((c) => [c.type, c.status]),
+    [
+      ['PodScheduled', 'True'],
+      ['Initialized', 'False'],
+      ['ContainersReady', 'False'],
+      ['Ready', 'False'],
+    ],
+  );
+  // A missing volume source holds every container in ContainerCreating (the kubelet's FailedMount).
+  const volume = podStatusForMissingReferences(
+    pod(),
+    [{ kind: 'Secret', name: 'tls', optional: false, field: 'spec.volumes[0].secret' }],
+    NOW,
+  );
+  assert.deepEqual(volume.containerStatuses[0]?.state, { waiting: { reason: 'ContainerCreating' } });
 });
