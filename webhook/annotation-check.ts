@@ -1,7 +1,7 @@
 // The ECI annotation check as the webhook runs it: messages bounded in length and answers
 // remembered per annotation set, within a byte budget. Annotation values are the pod
 // author's input: a 1 MB value must neither be echoed whole into a warning nor pin
-// megabytes in a cache (issue 10 item 6).
+// megabytes in a cache.
 
 /** A check of ECI annotation values (provided by the translation's annotation parsers). */
 export type AnnotationChecker = (annotations: Record<string, string>) => {

@@ -1,4 +1,4 @@
-// The patch that sends an eligible pod to the virtual node (DESIGN "Mutation").
+// The patch that sends an eligible pod to the virtual node (webhook/README.md "The patch").
 // Pure: (pod, decision, profile, cluster facts) → RFC 6902 operations, built directly
 // (a handful of targeted ops: no clone and diff of the whole pod on the hot path), with
 // keys escaped by fast-json-patch. The tests check every patch by applying it with
@@ -99,7 +99,7 @@ export function mutate(
     }
   };
 
-  // ECI selection wins over other node constraints (eci-reference §1.1 precedence). A pod
+  // ECI selection wins over other node constraints, as in the original add-on. A pod
   // that chose the virtual node itself (nodeSelector, nodeName) keeps its own constraints.
   if (decision.rule !== 'node-selector' && decision.rule !== 'node-name') {
     const original: OriginalConstraints = {};

@@ -1,6 +1,6 @@
 // Status annotations belong to the reconciler: it writes them once the pod's own container
 // group exists. A pod that arrives with one (say `eci-instance-id` naming another pod's
-// group) is trying to claim a group that is not its own (issue 10 item 1), so the webhook
+// group) is trying to claim a group that is not its own, so the webhook
 // removes them from every pod it sees on CREATE, selected for ECI or not: a pod bound to a
 // virtual node by `spec.nodeName` passes here too. Pure: pod → names present → patch.
 import type { V1Pod } from '@kubernetes/client-node';

@@ -1,4 +1,4 @@
-// Which pods go to ECI, and why (DESIGN "Selection"; eci-reference §1.1, §1.3).
+// Which pods go to ECI, and why (webhook/README.md "Selection, in order").
 // Pure: a function of the pod, its namespace's labels and the ECI Profile selectors.
 import type { V1Pod } from '@kubernetes/client-node';
 import { SELECTION_LABELS, VIRTUAL_NODE } from '../shared/annotations.ts';
