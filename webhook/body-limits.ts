@@ -1,6 +1,6 @@
 // Limits on an AdmissionReview body, enforced before it is parsed: a 4 MiB body of nested
-// brackets kept the event loop busy for over a second in JSON.parse and the collector
-// and every review waits behind it.
+// brackets kept the event loop busy for over a second in JSON.parse and the collector,
+// and every other review waited behind it.
 //
 // Size: the apiserver refuses request bodies over 3 MiB (its MaxRequestBodyBytes) and etcd
 // objects over 1.5 MiB (--max-request-bytes), and on CREATE a review carries the pod once
