@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 
-export const FAULT_KINDS = ['error', 'reset', 'hang'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+const FAULT_KINDS = ['error', 'reset', 'hang'] as const;
+type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultSchema = z.object({
   action: z.string().min(1),

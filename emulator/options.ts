@@ -98,7 +98,7 @@ export const EMULATOR_DEFAULTS: EmulatorOptions = {
 const nonNegative = z.number().int().nonnegative();
 
 /** 127.0.0.0/8, ::1 or localhost: only this machine can connect. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return (
     h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h)

@@ -20,8 +20,8 @@ const fileSchema = z.object({
   }),
 });
 
-export const STATE_FILE_MODE = 0o600;
-export const STATE_DIR_MODE = 0o700;
+const STATE_FILE_MODE = 0o600;
+const STATE_DIR_MODE = 0o700;
 
 /** A file left readable by an older version is tightened; one owned by someone else is only read. */
 function tighten(path: string): void {
