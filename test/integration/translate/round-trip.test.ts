@@ -258,7 +258,7 @@ describe('examples/translate round trip: webhook → scheduler → reconciler �
         500,
       );
       const groups = await eventually('a group per pod', async () => {
-        const all = await stack.admin.containerGroups();
+        const all = await stack.admin.containerGroups({ reveal: 'secrets' });
         return pods.every((p) => groupOf(all, p)) ? all : undefined;
       });
       for (const pod of pods) {
