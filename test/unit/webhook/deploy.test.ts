@@ -2,7 +2,9 @@
 // program uses by default, and the RBAC those names need.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { webhookConfiguration, webhookConfigurationYaml } from '../../../webhook/webhook-config.ts';
 import { parseWebhookConfig } from '../../../webhook/config.ts';
@@ -57,4 +59,20 @@ test('the Deployment, Service and RBAC use the names the program and the configu
   assert.ok(profileRole?.rules.some((r: { resources: string[] }) => r.resources.includes('events')));
   const sa = rbac.find((r) => r.kind === 'ServiceAccount');
   assert.equal(deployment?.spec.template.spec.serviceAccountName, sa?.metadata.name);
+});
+
+test('`node webhook/render-config.ts` prints that file; a bad flag exits 2 naming it', () => {
+  const script = fileURLToPath(new URL('../../../webhook/render-config.ts', import.meta.url));
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 20_000 });
+  const out = run([]);
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout, readFileSync(new URL('mutatingwebhookconfiguration.yaml', dir), 'utf8'));
+  const bad = run(['--failure-policy', 'Maybe']);
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim(), 'render-config: --failure-policy: must be Ignore or Fail');
+  const typo = run(['--urll', 'https://x']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /Unknown option '--urll'; did you mean --url\?/);
+  assert.match(run(['--help']).stdout, /^ {2}--failure-policy default "Ignore"$/m);
 });
