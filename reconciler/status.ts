@@ -13,23 +13,15 @@ import { drop, phaseOf, rfc3339, type EciGroupView, type PodStatusJson } from '.
 export {
   containerId,
   isTerminalStatus,
-  PHASE_BY_STATUS,
   phaseOf,
   rfc3339,
-  type ConditionJson,
-  type ContainerStateJson,
-  type ContainerStatusJson,
-  type EciContainerStateView,
-  type EciContainerView,
   type EciGroupView,
-  type PodPhase,
   type PodStatusJson,
 } from './status/model.ts';
-export { defaultWaitingReason, mapContainerState } from './status/containers.ts';
-export { MANAGED_CONDITIONS } from './status/conditions.ts';
-export { canonical, normalizeStatus, statusDiff } from './status/diff.ts';
+export { mapContainerState } from './status/containers.ts';
+export { canonical, statusDiff } from './status/diff.ts';
 export { boundedMessage, MAX_MESSAGE_BYTES } from './status/messages.ts';
-export { CONFIG_ERROR_REASON, podStatusForMissingReferences } from './status/references.ts';
+export { podStatusForMissingReferences } from './status/references.ts';
 
 /**
  * The pod status for `group`. Conditions the reconciler does not manage (ContainerInstanceCreated,

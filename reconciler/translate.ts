@@ -40,28 +40,14 @@ import { translateVolumes } from './translate/volumes.ts';
 export type {
   MissingReference,
   ProfileDefaults,
-  ReferenceKind,
   TranslateError,
   TranslateInput,
 } from './translate/context.ts';
 export { serviceAccountTokenAudiences } from './translate/volumes.ts';
-export { podReferences, type PodReferences } from './translate/references.ts';
-export { containerGroupName } from './translate/names.ts';
-export { MAX_CONTAINERS } from './translate/layout.ts';
-export {
-  configErrorMessage,
-  REFERENCE_EVENT_REASONS,
-  referenceEvents,
-  type ReferenceEvent,
-  type ReferenceEventReason,
-} from './translate/missing.ts';
-export {
-  placementProblems,
-  resolvePlacement,
-  rotateVSwitches,
-  type Placement,
-  type PlacementProblem,
-} from './translate/placement.ts';
+export { podReferences } from './translate/references.ts';
+
+export { configErrorMessage, REFERENCE_EVENT_REASONS, type ReferenceEvent } from './translate/missing.ts';
+export { placementProblems, resolvePlacement, rotateVSwitches } from './translate/placement.ts';
 export { instanceAnnotationsFromGroup } from './translate/instance-annotations.ts';
 
 interface ResultCommon {
@@ -77,7 +63,7 @@ export type TranslateResult =
   | ({ ok: false; errors: TranslateError[] } & ResultCommon);
 
 /** ECI's limit on VSwitchId entries (zones to try). */
-export const MAX_VSWITCHES = 10;
+const MAX_VSWITCHES = 10;
 
 function failed(issues: Issues): TranslateResult {
   return {

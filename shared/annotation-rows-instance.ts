@@ -18,7 +18,7 @@ import { NO_FIELD, ignored, spec, unsupported, unsupportedValue } from './annota
 import { BEHAVIOUR_ANNOTATIONS } from './annotation-names.ts';
 
 /** Upper bound for eci-spot-price-limit, per hour: far above any instance price. */
-export const MAX_SPOT_PRICE = 10_000;
+const MAX_SPOT_PRICE = 10_000;
 
 export const INSTANCE_ROWS = {
   // §2.1 placement, specs, billing

@@ -46,7 +46,7 @@ export const ipv4 = z
   .string()
   .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'must be an IPv4 address');
 
-export const json = <T>(schema: z.ZodType<T>) =>
+const json = <T>(schema: z.ZodType<T>) =>
   str
     .transform((v, ctx) => {
       try {
@@ -62,8 +62,8 @@ export const json = <T>(schema: z.ZodType<T>) =>
 export type UseSpec = { cpu: number; memory: number } | { instanceType: string };
 
 /** The largest ECI specification (eci-reference §3.3: 64 vCPU, 512 GiB), with headroom for new ones. */
-export const MAX_SPEC_CPU = 256;
-export const MAX_SPEC_MEMORY_GIB = 2048;
+const MAX_SPEC_CPU = 256;
+const MAX_SPEC_MEMORY_GIB = 2048;
 
 export const useSpecEntry = z.string().transform((v, ctx): UseSpec => {
   const pair = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)Gi$/.exec(v);
@@ -102,7 +102,7 @@ const BANDWIDTH_FACTOR: Readonly<Record<string, number>> = {
 };
 
 /** Upper bound for a bandwidth limit, 1 TB/s: far above any ECI instance, far below Number's limits. */
-export const MAX_BANDWIDTH = 1e12;
+const MAX_BANDWIDTH = 1e12;
 
 /** `40M` style bandwidth: bytes per second with an optional unit (ECI doc "limit the bandwidth"). */
 export const bandwidth = str.transform((v, ctx) => {

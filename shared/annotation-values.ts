@@ -5,12 +5,9 @@
 // typed so that every `request` row here has exactly one apply there.
 import type { z } from 'zod';
 import { ECI_ANNOTATION_PREFIX } from './annotation-names.ts';
-import { INSTANCE_ROWS, MAX_SPOT_PRICE } from './annotation-rows-instance.ts';
+import { INSTANCE_ROWS } from './annotation-rows-instance.ts';
 import { NETWORK_ROWS } from './annotation-rows-network.ts';
 import type { AnnotationSpec, AnnotationUse } from './annotation-schemas.ts';
-
-export type { AnnotationSpec, AnnotationUse, UseSpec } from './annotation-schemas.ts';
-export { MAX_SPOT_PRICE };
 
 /** Every annotation of eci-reference §2, applied in this order (later entries win on the same field). */
 export const ECI_ANNOTATIONS = { ...INSTANCE_ROWS, ...NETWORK_ROWS } as const;
@@ -25,7 +22,7 @@ export interface AnnotationIssue {
 }
 
 /** Raw values are quoted in messages only this far: an annotation can be megabytes long. */
-export const MAX_QUOTED_VALUE = 100;
+const MAX_QUOTED_VALUE = 100;
 
 function clip(raw: string): string {
   return raw.length > MAX_QUOTED_VALUE

@@ -7,7 +7,7 @@
 // only on the roles pods may name (docs/security.md).
 
 /** Each privileged annotation and what it grants a pod. */
-export const PRIVILEGED_ANNOTATIONS = {
+const PRIVILEGED_ANNOTATIONS = {
   // Cloud IAM
   'k8s.aliyun.com/eci-ram-role-name': 'assumes a RAM role: the pod gets its cloud permissions',
   'k8s.aliyun.com/acr-instance-ids':
@@ -47,7 +47,7 @@ export const DEFAULT_PRIVILEGED_POLICY: PrivilegedAnnotationPolicy = {
   byAnnotation: {},
 };
 
-export const PROFILE_POLICY_SOURCE = "the ECI Profile's privilegedAnnotations policy";
+const PROFILE_POLICY_SOURCE = "the ECI Profile's privilegedAnnotations policy";
 
 export interface PrivilegedRefusal {
   annotation: PrivilegedAnnotation;

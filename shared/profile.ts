@@ -13,7 +13,7 @@ export const PROFILE_CONFIGMAP = { namespace: 'kube-system', name: 'eci-profile'
 const annotationKeySchema = labelKeySchema;
 
 /** One element of the `selectors` JSON array. */
-export const profileSelectorSchema = z.strictObject({
+const profileSelectorSchema = z.strictObject({
   name: z.string().min(1, 'name is required'),
   namespaceSelector: labelSelectorSchema.optional(),
   objectSelector: labelSelectorSchema.optional(),
@@ -26,7 +26,7 @@ export const profileSelectorSchema = z.strictObject({
 });
 export type ProfileSelector = z.infer<typeof profileSelectorSchema>;
 
-export const profileSelectorsSchema = z.array(profileSelectorSchema).superRefine((selectors, ctx) => {
+const profileSelectorsSchema = z.array(profileSelectorSchema).superRefine((selectors, ctx) => {
   const seen = new Set<string>();
   selectors.forEach((s, i) => {
     if (seen.has(s.name))
@@ -167,7 +167,7 @@ const FIELDS = {
 } as const;
 
 /** The profile as a zod schema over the ConfigMap's `data` (absent keys take their defaults). */
-export const eciProfileSchema = z.object({
+const eciProfileSchema = z.object({
   vpcId: FIELDS.vpcId.prefault(''),
   vSwitchIds: FIELDS.vSwitchIds.prefault(''),
   securityGroupId: FIELDS.securityGroupId.prefault(''),

@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { boundedMessage } from './messages.ts';
 import { drop, type ConditionJson, type ContainerStatusJson, type PodPhase } from './model.ts';
 
-export const MANAGED_CONDITIONS: ReadonlySet<string> = new Set([
+const MANAGED_CONDITIONS: ReadonlySet<string> = new Set([
   'PodScheduled',
   'Initialized',
   'ContainersReady',
@@ -13,7 +13,7 @@ export const MANAGED_CONDITIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** One condition; its transition time is kept when its status did not change. */
-export function condition(
+function condition(
   type: string,
   ok: boolean,
   now: string,
@@ -35,7 +35,7 @@ export function condition(
 }
 
 /** Why the readiness gates hold Ready false, as generate.go says it; undefined when they are all True. */
-export function readinessGatesMessage(pod: V1Pod, previous: readonly ConditionJson[]): string | undefined {
+function readinessGatesMessage(pod: V1Pod, previous: readonly ConditionJson[]): string | undefined {
   const messages: string[] = [];
   for (const gate of pod.spec?.readinessGates ?? []) {
     const c = previous.find((x) => x.type === gate.conditionType);

@@ -40,7 +40,7 @@ export interface EciGroupView {
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
 /** ECI group status → pod phase (eci-reference §3.5, Alibaba's table). */
-export const PHASE_BY_STATUS: Readonly<Record<string, PodPhase>> = {
+const PHASE_BY_STATUS: Readonly<Record<string, PodPhase>> = {
   Scheduling: 'Pending',
   Pending: 'Pending',
   Running: 'Running',

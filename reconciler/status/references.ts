@@ -12,7 +12,7 @@ import { defaultWaitingReason } from './containers.ts';
 import { normalizeStatus } from './diff.ts';
 import { drop, rfc3339, type ContainerStatusJson, type PodStatusJson } from './model.ts';
 
-export const CONFIG_ERROR_REASON = 'CreateContainerConfigError';
+const CONFIG_ERROR_REASON = 'CreateContainerConfigError';
 
 function waiting(
   specs: ReadonlyArray<{ name: string; image?: string }>,

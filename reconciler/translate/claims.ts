@@ -7,8 +7,8 @@ import type { EciRequestFields } from './request.ts';
 
 type Volume = NonNullable<EciRequestFields['volume']>[number];
 
-export const DISK_CSI_DRIVER = 'diskplugin.csi.alibabacloud.com';
-export const NAS_CSI_DRIVER = 'nasplugin.csi.alibabacloud.com';
+const DISK_CSI_DRIVER = 'diskplugin.csi.alibabacloud.com';
+const NAS_CSI_DRIVER = 'nasplugin.csi.alibabacloud.com';
 
 export function claimVolume(
   ctx: Context,

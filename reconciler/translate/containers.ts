@@ -21,7 +21,7 @@ type ProbeFields = NonNullable<ContainerFields['livenessProbe']>;
 /** Env ECI reads to treat a container as a sidecar that must not keep the group alive. */
 export const CONTAINER_TYPE_ENV = 'ECI_CONTAINER_TYPE';
 /** ECI's limit on Arg.N per container. */
-export const MAX_ARGS = 10;
+const MAX_ARGS = 10;
 
 interface Common {
   name?: string;

@@ -52,7 +52,7 @@ export interface TranslateInput {
   policy?: PrivilegedAnnotationPolicy;
 }
 
-export type ReferenceKind = 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'PersistentVolume';
+type ReferenceKind = 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'PersistentVolume';
 
 /** An object (or a key in it) the pod names that was not found; `optional` as the pod declares it. */
 export interface MissingReference {

@@ -4,7 +4,7 @@ import { CLUSTER_ANNOTATIONS } from '../../shared/annotation-names.ts';
 import { mergeDnsConfig, type EciRequestFields } from './request.ts';
 import type { Context } from './context.ts';
 
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
 export function clusterDomain(ctx: Context): string {
   return (

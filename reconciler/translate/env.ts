@@ -81,7 +81,7 @@ function staticField(ctx: Context, fieldPath: string): string | undefined {
 /** In ECI the host is the instance itself, so hostIP is the pod IP; both are resolved by ECI at run time. */
 const RUNTIME_FIELDS = new Set(['status.podIP', 'status.podIPs', 'status.hostIP', 'status.hostIPs']);
 
-export function resolveFieldRef(
+function resolveFieldRef(
   ctx: Context,
   fieldPath: string,
   field: string,

@@ -14,7 +14,7 @@ import {
 } from './resources.ts';
 
 /** ECI's limit on containers per group, and separately on init containers. */
-export const MAX_CONTAINERS = 20;
+const MAX_CONTAINERS = 20;
 
 export interface Placed {
   c: V1Container;

@@ -15,7 +15,7 @@ export const REFERENCE_EVENT_REASONS = {
   mandatorySecretKey: 'MandatorySecretKeyNotFound',
 } as const;
 
-export type ReferenceEventReason = (typeof REFERENCE_EVENT_REASONS)[keyof typeof REFERENCE_EVENT_REASONS];
+type ReferenceEventReason = (typeof REFERENCE_EVENT_REASONS)[keyof typeof REFERENCE_EVENT_REASONS];
 
 export interface ReferenceEvent {
   type: 'Warning';

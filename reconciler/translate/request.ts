@@ -4,7 +4,7 @@ import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
 
 type Scalar = string | number | boolean;
 /** The data fields of an SDK model class, nested models included, without its methods or index signature. */
-export type ModelFields<T> = T extends Scalar
+type ModelFields<T> = T extends Scalar
   ? T
   : T extends ReadonlyArray<infer U>
     ? ModelFields<U>[]

@@ -20,7 +20,7 @@ export interface ContainerResources {
 }
 
 /** Every ECI instance comes with this much ephemeral storage; more is bought with EphemeralStorage. */
-export const BASE_EPHEMERAL_STORAGE_GIB = 30;
+const BASE_EPHEMERAL_STORAGE_GIB = 30;
 
 const KNOWN = new Set(['cpu', 'memory', 'ephemeral-storage', GPU_RESOURCE]);
 

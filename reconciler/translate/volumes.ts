@@ -10,9 +10,9 @@ import { resolveResourceField, type PodTotals } from './env.ts';
 type Volume = NonNullable<EciRequestFields['volume']>[number];
 type ConfigFile = { path: string; content: string; mode?: number };
 
-export const CONFIG_FILE_LIMIT = 32 * 1024;
-export const MAX_VOLUMES = 20;
-export const CONFIG_FILES_TOTAL_LIMIT = 60 * 1024;
+const CONFIG_FILE_LIMIT = 32 * 1024;
+const MAX_VOLUMES = 20;
+const CONFIG_FILES_TOTAL_LIMIT = 60 * 1024;
 
 /** The ConfigMap every namespace gets; the service-account volume projects its ca.crt. */
 const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
