@@ -191,7 +191,7 @@ const FLAGS = {
   },
 } as const satisfies FlagTable;
 
-export const reconcilerConfigSchema = flagSchema(FLAGS).extend({
+const reconcilerConfigSchema = flagSchema(FLAGS).extend({
   accessKeyId: z.string().min(1).optional(),
   accessKeySecret: z.string().min(1).optional(),
 });

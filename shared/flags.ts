@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export interface FlagSpec<S extends z.ZodType = z.ZodType> {
+interface FlagSpec<S extends z.ZodType = z.ZodType> {
   /** The command-line name, without the leading `--`. */
   flag: string;
   env?: string;
@@ -28,7 +28,7 @@ export function flagSchema<const T extends FlagTable>(table: T): FlagSchema<T> {
 }
 
 /** How an error names the value at fault. */
-export type ErrorNaming =
+type ErrorNaming =
   /** Where the value came from: `--port`, or `WEBHOOK_PORT (--port)` for a variable. */
   | 'origin'
   /** The flag and its variable whatever the origin: `--nodes (env ECI_NODES)`. */

@@ -29,7 +29,7 @@ export const labelValueSchema = z.string().refine(isLabelValue, {
   message: 'must be at most 63 characters: alphanumerics, "-", "_" or "." and start and end alphanumeric',
 });
 
-export const labelSelectorRequirementSchema = z
+const labelSelectorRequirementSchema = z
   .strictObject({
     key: labelKeySchema,
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
@@ -51,7 +51,7 @@ export const labelSelectorSchema = z.strictObject({
 });
 
 export type LabelSelector = z.infer<typeof labelSelectorSchema>;
-export type LabelSelectorRequirement = z.infer<typeof labelSelectorRequirementSchema>;
+type LabelSelectorRequirement = z.infer<typeof labelSelectorRequirementSchema>;
 
 function matchesRequirement(
   req: LabelSelectorRequirement,

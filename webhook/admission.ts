@@ -15,10 +15,10 @@ import {
 } from './owned-annotations.ts';
 import { unsupportedFeatureWarnings } from './warnings.ts';
 
-export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
-export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
+const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
+type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
 
-export const admissionReviewSchema = z.object({
+const admissionReviewSchema = z.object({
   apiVersion: z.enum(ADMISSION_VERSIONS, {
     error: (issue) =>
       `apiVersion must be one of ${ADMISSION_VERSIONS.join(', ')}, got ${JSON.stringify(issue.input)}`,
@@ -42,9 +42,9 @@ export const admissionReviewSchema = z.object({
 });
 
 export type AdmissionReview = z.infer<typeof admissionReviewSchema>;
-export type AdmissionRequest = AdmissionReview['request'];
+type AdmissionRequest = AdmissionReview['request'];
 
-export interface AdmissionResponse {
+interface AdmissionResponse {
   uid: string;
   allowed: true;
   patchType?: 'JSONPatch';
@@ -52,7 +52,7 @@ export interface AdmissionResponse {
   warnings?: string[];
 }
 
-export interface ReviewResponse {
+interface ReviewResponse {
   apiVersion: AdmissionVersion;
   kind: 'AdmissionReview';
   response: AdmissionResponse;

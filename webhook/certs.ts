@@ -24,7 +24,7 @@ export interface ServingCertificate {
   caBundle: string;
 }
 
-export const SECRET_KEYS = {
+const SECRET_KEYS = {
   cert: 'tls.crt',
   key: 'tls.key',
   ca: 'ca.crt',
@@ -32,8 +32,8 @@ export const SECRET_KEYS = {
   previousCa: 'ca-previous.crt',
 } as const;
 
-export const CA_VALIDITY_DAYS = 3650;
-export const LEAF_VALIDITY_DAYS = 365;
+const CA_VALIDITY_DAYS = 3650;
+const LEAF_VALIDITY_DAYS = 365;
 
 /** The names the serving certificate must carry: the Service's DNS names plus any extra hosts. */
 export function servingNames(

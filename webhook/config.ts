@@ -111,7 +111,7 @@ const FLAGS = {
   },
 } as const satisfies FlagTable;
 
-export const webhookConfigSchema = flagSchema(FLAGS);
+const webhookConfigSchema = flagSchema(FLAGS);
 
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 

@@ -21,7 +21,7 @@ export interface ClusterFacts {
   clusterDomain: string;
 }
 
-export const VIRTUAL_NODE_TOLERATION: V1Toleration = {
+const VIRTUAL_NODE_TOLERATION: V1Toleration = {
   key: VIRTUAL_NODE.taintKey,
   operator: 'Exists',
   effect: 'NoSchedule',

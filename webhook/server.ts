@@ -23,7 +23,7 @@ export interface WebhookState {
   checkAnnotations?: AnnotationChecker;
 }
 
-export type MaybePromise<T> = T | Promise<T>;
+type MaybePromise<T> = T | Promise<T>;
 
 type NamespaceLabels = Readonly<Record<string, string>> | undefined;
 

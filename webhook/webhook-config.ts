@@ -3,9 +3,9 @@
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 
-export const DEFAULT_WEBHOOK_CONFIG_NAME = 'eci-virtual-node-webhook';
-export const WEBHOOK_ENTRY_NAME = 'pods.eci-virtual-node.io';
-export const MUTATE_PATH = '/mutate';
+const DEFAULT_WEBHOOK_CONFIG_NAME = 'eci-virtual-node-webhook';
+const WEBHOOK_ENTRY_NAME = 'pods.eci-virtual-node.io';
+const MUTATE_PATH = '/mutate';
 
 export interface WebhookConfigOptions {
   name?: string;
