@@ -1,5 +1,5 @@
 // Pure: an ECI container group (as DescribeContainerGroups returns it) → the pod status
-// the reconciler writes (eci-reference §3.5), and the patch that writes it. The parts:
+// the reconciler writes (docs/status-mapping.md), and the patch that writes it. The parts:
 // status/model.ts (shapes, phases, times), status/containers.ts (container states),
 // status/conditions.ts (conditions as a kubelet words them), status/diff.ts (the patch),
 // status/references.ts (a pod waiting for a ConfigMap/Secret), status/messages.ts (bounds).

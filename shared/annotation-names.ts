@@ -3,7 +3,7 @@
 // value may be is annotation-values.ts, what it does to a request is
 // reconciler/translate/annotations.ts.
 
-/** Labels that select a pod or namespace for ECI (eci-reference §1.1). */
+/** Labels that select a pod or namespace for ECI. */
 export const SELECTION_LABELS = {
   eci: 'alibabacloud.com/eci',
   eciShort: 'eci',
@@ -28,8 +28,8 @@ export const CLUSTER_ANNOTATIONS = {
 } as const;
 
 /**
- * Pod annotations the reconciler writes back once a container group exists (eci-reference
- * §3.4): the create call's (id, token, request id) and what the group itself reports
+ * Pod annotations the reconciler writes back once a container group exists
+ * (docs/status-mapping.md): the create call's (id, token, request id) and what the group itself reports
  * (reconciler/translate/instance-annotations.ts). Names the add-on writes from data this
  * code never sees (matched image cache, compute category) are not declared.
  */

@@ -1,5 +1,5 @@
 // Rows of the ECI annotation table (annotation-values.ts): placement, specs, billing,
-// failure handling and images (eci-reference §2.1, §2.2).
+// failure handling and images (examples/translate/README.md).
 import { z } from 'zod';
 import {
   boolean,
@@ -21,7 +21,7 @@ import { BEHAVIOUR_ANNOTATIONS } from './annotation-names.ts';
 const MAX_SPOT_PRICE = 10_000;
 
 export const INSTANCE_ROWS = {
-  // §2.1 placement, specs, billing
+  // placement, specs, billing
   'k8s.aliyun.com/eci-instance-type': spec<string, 'request'>({
     use: 'request',
     field: 'InstanceType',
@@ -132,7 +132,7 @@ export const INSTANCE_ROWS = {
   }),
   'k8s.aliyun.com/eci-reschedule-enable': ignored(NO_FIELD, '"true" or "false"', boolean),
 
-  // §2.2 images
+  // images
   'k8s.aliyun.com/eci-image-snapshot-id': spec<string, 'request'>({
     use: 'request',
     field: 'ImageSnapshotId',

@@ -1,6 +1,6 @@
 // Rows of the ECI annotation table (annotation-values.ts): network, DNS, hosts,
-// storage, runtime and logs (eci-reference §2.3, §2.4), and the annotations the
-// reconciler writes back (§3.4).
+// storage, runtime and logs (examples/translate/README.md), and the annotations the
+// reconciler writes back (docs/status-mapping.md).
 import { z } from 'zod';
 import {
   bandwidth,
@@ -18,7 +18,7 @@ import { NO_FIELD, ignored, spec, status, unsupported, unsupportedValue } from '
 import { INSTANCE_ANNOTATIONS } from './annotation-names.ts';
 
 export const NETWORK_ROWS = {
-  // §2.3 network, DNS, hosts
+  // network, DNS, hosts
   'k8s.aliyun.com/eci-with-eip': spec<boolean, 'request'>({
     use: 'request',
     field: 'AutoCreateEip',
@@ -117,7 +117,7 @@ export const NETWORK_ROWS = {
     boolean,
   ),
 
-  // §2.4 storage, runtime, logs
+  // storage, runtime, logs
   'k8s.aliyun.com/eci-extra-ephemeral-storage': spec<number, 'request'>({
     use: 'request',
     field: 'EphemeralStorage (GiB)',
@@ -178,7 +178,7 @@ export const NETWORK_ROWS = {
     boolean,
   ),
 
-  // §3.4 written back by the reconciler (reconciler/translate/instance-annotations.ts); known, so never "unknown"
+  // written back by the reconciler (reconciler/translate/instance-annotations.ts); known, so never "unknown"
   [INSTANCE_ANNOTATIONS.instanceId]: status,
   [INSTANCE_ANNOTATIONS.clientToken]: status,
   [INSTANCE_ANNOTATIONS.requestId]: status,

@@ -61,7 +61,7 @@ const json = <T>(schema: z.ZodType<T>) =>
 /** One entry of `eci-use-specs`: a vCPU-memory pair or an instance type. */
 export type UseSpec = { cpu: number; memory: number } | { instanceType: string };
 
-/** The largest ECI specification (eci-reference §3.3: 64 vCPU, 512 GiB), with headroom for new ones. */
+/** The largest ECI specification (docs/eci-api.md: 64 vCPU, 512 GiB), with headroom for new ones. */
 const MAX_SPEC_CPU = 256;
 const MAX_SPEC_MEMORY_GIB = 2048;
 

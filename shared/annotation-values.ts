@@ -1,4 +1,4 @@
-// The ECI tuning annotations (eci-reference §2) as values: annotation name → how it
+// The ECI tuning annotations (examples/translate/README.md) as values: annotation name → how it
 // is used → zod parser. Both programs check pods with it (the webhook for admission
 // warnings, the reconciler before translating); the request field each one sets is
 // applied beside the translator (reconciler/translate/annotations.ts), whose table is
@@ -9,7 +9,7 @@ import { INSTANCE_ROWS } from './annotation-rows-instance.ts';
 import { NETWORK_ROWS } from './annotation-rows-network.ts';
 import type { AnnotationSpec, AnnotationUse } from './annotation-schemas.ts';
 
-/** Every annotation of eci-reference §2, applied in this order (later entries win on the same field). */
+/** Every ECI annotation, applied in this order (later entries win on the same field). */
 export const ECI_ANNOTATIONS = { ...INSTANCE_ROWS, ...NETWORK_ROWS } as const;
 
 export type EciAnnotationName = keyof typeof ECI_ANNOTATIONS;

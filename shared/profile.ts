@@ -1,4 +1,4 @@
-// The ECI Profile: the ConfigMap kube-system/eci-profile (eci-reference §1.3) parsed
+// The ECI Profile: the ConfigMap kube-system/eci-profile parsed
 // with zod. Pure: the watcher that keeps it current lives in profile-watcher.ts.
 import { z } from 'zod';
 import { labelKeySchema, labelSelectorSchema, labelValueSchema } from './label-selector.ts';

@@ -39,7 +39,7 @@ export interface EciGroupView {
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
-/** ECI group status → pod phase (eci-reference §3.5, Alibaba's table). */
+/** ECI group status → pod phase (docs/status-mapping.md, from Alibaba's table). */
 const PHASE_BY_STATUS: Readonly<Record<string, PodPhase>> = {
   Scheduling: 'Pending',
   Pending: 'Pending',

@@ -1,4 +1,4 @@
-// The pod annotations that describe its container group (eci-reference §3.4), computed
+// The pod annotations that describe its container group (docs/status-mapping.md), computed
 // from the group as DescribeContainerGroups returns it. Every status annotation the
 // table declares (shared/annotation-names.ts INSTANCE_ANNOTATIONS) is written either
 // here or by the create (id, ClientToken, request id).

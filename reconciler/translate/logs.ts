@@ -1,4 +1,4 @@
-// Log collection through container env (eci-reference §2.4): aliyun_logs_<logstore>
+// Log collection through container env (examples/translate/README.md): aliyun_logs_<logstore>
 // and its companions are validated, and, when the ECI Profile enables the log
 // controller, its slsMachineGroup fills in a missing _machinegroup.
 import type { V1Container } from '@kubernetes/client-node';

@@ -1,5 +1,5 @@
 // Container resources → Container.Cpu/Memory/Gpu, and the pod's total → the
-// ECI spec it will be billed at (eci-reference §3.3).
+// ECI spec it will be billed at (docs/eci-api.md, Specs and rounding).
 import type { V1Container } from '@kubernetes/client-node';
 import { DEFAULT_ECI_SPEC, MAX_ECI_SPEC, roundUpSpec, type EciSpec } from '../../shared/eci-specs.ts';
 import type { Context } from './context.ts';
