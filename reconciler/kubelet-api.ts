@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
-import { answerLogs, type LogSource, type Reply } from './kubelet/logs.ts';
+import { answerLogs, ECI_MAX_LOG_BYTES, type LogSource, type Reply } from './kubelet/logs.ts';
 import { routeRequest } from './kubelet/request.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
@@ -26,7 +26,7 @@ export interface KubeletApiLimits {
    * free memory that an ECI answer still occupies.
    */
   maxInFlight: number;
-  /** Bytes of log one request may ask ECI for and hold (limitBytes is clamped to it). */
+  /** Bytes of log one request may ask ECI for and hold (limitBytes is clamped to it); at most ECI's 1 MiB. */
   maxLogBytes: number;
   /** Open connections; the server stops accepting beyond it. */
   maxConnections: number;
@@ -42,10 +42,10 @@ export interface KubeletApiLimits {
   idleTimeoutMs: number;
 }
 
-/** 16 requests × 4 MiB (held two or three times over while the SDK parses) stays well under the pod's memory limit. */
+/** 16 requests × 1 MiB (held two or three times over while the SDK parses) is small beside the pod's memory limit. */
 const DEFAULT_KUBELET_LIMITS: KubeletApiLimits = {
   maxInFlight: 16,
-  maxLogBytes: 4 * 1024 * 1024,
+  maxLogBytes: ECI_MAX_LOG_BYTES,
   maxConnections: 256,
   maxHeaderBytes: 16 * 1024,
   handshakeTimeoutMs: 10_000,
@@ -69,6 +69,7 @@ export async function startKubeletApi(
   o: KubeletApiOptions,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const limits = { ...DEFAULT_KUBELET_LIMITS, ...o.limits };
+  limits.maxLogBytes = Math.min(limits.maxLogBytes, ECI_MAX_LOG_BYTES);
   const ca = await createCertificateAuthority('eci-virtual-node-kubelet-ca', 365);
   const serving = await issueCertificate(ca, {
     commonName: o.nodeIp,

@@ -25,6 +25,14 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
+/**
+ * DescribeContainerLog's own bounds (https://help.aliyun.com/document_detail/90344.htm): Tail
+ * at most 2000 lines (500 when not given), LimitBytes 1 to 1048576, content at most 1 MiB.
+ * Larger asks are clamped rather than sent to be refused.
+ */
+const ECI_MAX_TAIL = 2000;
+export const ECI_MAX_LOG_BYTES = 1024 * 1024;
+
 /** Seconds a direct client should wait when ECI throttles the log call. */
 const THROTTLED_RETRY_AFTER_S = 5;
 
@@ -51,7 +59,8 @@ export async function answerLogs(
   const limitBytes = Math.min(q.limitBytes ?? maxLogBytes, maxLogBytes);
   let content: string;
   try {
-    content = await source.readLog({ ...q, limitBytes, containerGroupId });
+    const tail = q.tail === undefined ? undefined : Math.min(q.tail, ECI_MAX_TAIL);
+    content = await source.readLog({ ...q, tail, limitBytes, containerGroupId });
   } catch (err) {
     return logFailure(err, q, containerGroupId);
   }

@@ -165,18 +165,20 @@ test('other log failures: unknown container, no group (400 with the reason); ECI
   assert.match(String(network.body), /ECONNRESET/);
   assert.equal(logFailure(SDK_ERROR('InvalidParameter', 400), Q, 'eci-1').status, 502);
 });
-test('tailLines=0 answers nothing without asking ECI; limitBytes is clamped and passed on', async () => {
+test('tailLines=0 answers nothing without asking ECI; tailLines and limitBytes are clamped to the bounds of ECI', async () => {
   const calls: (LogRequest & { containerGroupId: string })[] = [];
   const empty = await answerLogs(source('a\nb\n', calls), { ...Q, tail: 0 }, true, 1024);
   assert.deepEqual([empty.status, String(empty.body), calls.length], [200, '', 0]);
   const cut = await answerLogs(source('é'.repeat(100), calls), { ...Q, limitBytes: 5 }, false, 1024);
   assert.equal((cut.body as Buffer).length, 5);
-  await answerLogs(source('x', calls), { ...Q, limitBytes: 10_000 }, false, 1024);
+  await answerLogs(source('x', calls), { ...Q, limitBytes: 10_000, tail: 5_000 }, false, 1024);
+  await answerLogs(source('x', calls), { ...Q, tail: 20 }, false, 1024);
   assert.deepEqual(
-    calls.map((c) => [c.limitBytes, c.containerGroupId]),
+    calls.map((c) => [c.limitBytes, c.tail, c.containerGroupId]),
     [
-      [5, 'eci-2ze0abc'],
-      [1024, 'eci-2ze0abc'],
+      [5, undefined, 'eci-2ze0abc'],
+      [1024, 2000, 'eci-2ze0abc'],
+      [1024, 20, 'eci-2ze0abc'],
     ],
   );
 });
