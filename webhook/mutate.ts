@@ -8,7 +8,12 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { CLUSTER_ANNOTATIONS, VIRTUAL_NODE } from '../shared/annotations.ts';
 import type { EciProfile } from '../shared/profile.ts';
 import { WEBHOOK_ANNOTATIONS } from './annotations.ts';
-import { ownedAnnotationsOn, removeAnnotationsPatch, withoutAnnotations } from './owned-annotations.ts';
+import {
+  isReconcilerOwned,
+  ownedAnnotationsOn,
+  removeAnnotationsPatch,
+  withoutAnnotations,
+} from './owned-annotations.ts';
 import type { Decision } from './selection.ts';
 
 export type { Operation };
@@ -157,7 +162,10 @@ export function mutate(
   const existingLabels = pod.metadata?.labels;
   for (const name of decision.effects) {
     const effect = profile.selectors.find((s) => s.name === name)?.effect;
-    for (const [key, value] of Object.entries(effect?.annotations ?? {})) annotation(key, value);
+    for (const [key, value] of Object.entries(effect?.annotations ?? {})) {
+      // Not even the profile may claim a container group: the status annotations are the reconciler's.
+      if (!isReconcilerOwned(key)) annotation(key, value);
+    }
     for (const [key, value] of Object.entries(effect?.labels ?? {})) {
       if (!Object.hasOwn(existingLabels ?? {}, key) && !Object.hasOwn(newLabels, key)) newLabels[key] = value;
     }

@@ -17,6 +17,12 @@ export const RECONCILER_OWNED_ANNOTATIONS: readonly string[] = [
   ]),
 ];
 
+const OWNED: ReadonlySet<string> = new Set(RECONCILER_OWNED_ANNOTATIONS);
+
+export function isReconcilerOwned(name: string): boolean {
+  return OWNED.has(name);
+}
+
 /** The reconciler-owned annotations the pod carries, in table order (usually none). */
 export function ownedAnnotationsOn(pod: V1Pod): string[] {
   const annotations = pod.metadata?.annotations;

@@ -8,7 +8,7 @@ import { review } from '../../../webhook/admission.ts';
 import { mutatedPod } from '../../../webhook/mutate.ts';
 import { selectForEci } from '../../../webhook/selection.ts';
 import { RECONCILER_OWNED_ANNOTATIONS, removeAnnotationsPatch } from '../../../webhook/owned-annotations.ts';
-import { DEFAULT_PROFILE } from '../../../shared/profile.ts';
+import { DEFAULT_PROFILE, parseEciProfile } from '../../../shared/profile.ts';
 import { checkEciAnnotations, INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
 
 const FACTS = { k8sVersion: 'v1.36.3', clusterDomain: 'cluster.local' };
@@ -131,4 +131,41 @@ test('mutatedPod (explain --translate) shows the pod without the claim, as the a
     'eci-victim',
     'input untouched',
   );
+});
+
+test('a profile effect cannot add a status annotation either; the review stays idempotent', () => {
+  const parsed = parseEciProfile({
+    selectors: JSON.stringify([
+      { name: 'all', effect: { annotations: { 'k8s.aliyun.com/eci-instance-id': 'eci-shared', team: 'x' } } },
+    ]),
+  });
+  assert.ok(parsed.ok);
+  const pod: V1Pod = {
+    metadata: {
+      name: 'p',
+      labels: { eci: 'true' },
+      annotations: { 'k8s.aliyun.com/eci-instance-id': 'eci-victim' },
+    },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+  };
+  const context = { namespaceLabels: {}, profile: parsed.profile, facts: FACTS };
+  const reviewOf = (object: V1Pod) =>
+    review(
+      {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: {
+          uid: 'u',
+          kind: { group: '', version: 'v1', kind: 'Pod' },
+          operation: 'CREATE',
+          object: object as Record<string, unknown>,
+        },
+      },
+      context,
+    );
+  const first = reviewOf(pod);
+  const stored = fastJsonPatch.applyPatch(structuredClone(pod), first.patch, true, false).newDocument;
+  assert.equal(stored.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id'], undefined);
+  assert.equal(stored.metadata?.annotations?.team, 'x', 'the rest of the effect applies');
+  assert.deepEqual(reviewOf(stored).patch, []);
 });
