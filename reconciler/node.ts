@@ -114,7 +114,12 @@ export class NodeController {
       return undefined;
     }
     const previous = this.health?.report;
-    const since = previous?.ok === report.ok ? this.health!.since : (report.since ?? new Date());
+    const since =
+      previous?.ok === report.ok
+        ? this.health!.since
+        : report.since === undefined
+          ? new Date()
+          : new Date(report.since);
     this.health = { report, since };
     return healthEvent(previous, report);
   }

@@ -8,8 +8,8 @@ export interface ProviderHealth {
   /** CamelCase, e.g. ProviderUnreachable or CredentialsRejected. */
   reason: string;
   message: string;
-  /** When the provider entered this state, if it knows better than the first observation. */
-  since?: Date;
+  /** When the provider entered this state (a Date or epoch ms), if it knows better than our first look. */
+  since?: Date | number;
 }
 
 export const PROVIDER_CONDITION = 'ProviderReady';

@@ -14,7 +14,7 @@ const UNREACHABLE = {
   reason: 'ProviderUnreachable',
   message: 'DescribeContainerGroups failed: ECONNREFUSED',
 };
-let health: { ok: boolean; reason: string; message: string } = UNREACHABLE;
+let health: { ok: boolean; reason: string; message: string; since?: number } = UNREACHABLE;
 let core: CoreV1Api;
 let node: NodeController;
 const name = uniqueName('virtual-node-health');
@@ -115,13 +115,18 @@ test('credentials rejected: the condition and a new Warning Event carry the new 
   );
 });
 
-test('recovery: ProviderReady True and a Normal Event', async () => {
-  health = { ok: true, reason: 'ProviderReady', message: 'ECI answers' };
+test('recovery: ProviderReady True since the provider says, and a Normal Event', async () => {
+  // Whole seconds: condition times are stored with second precision.
+  const recoveredAt = Math.floor(Date.now() / 1000) * 1000 - 5_000;
+  health = { ok: true, reason: 'ProviderReady', message: 'ECI answers', since: recoveredAt };
   const n = await eventually('ProviderReady True', async () => {
     const current = await readNode();
     return condition(current, 'ProviderReady')?.status === 'True' ? current : undefined;
   });
   assert.equal(condition(n, 'ProviderReady')?.reason, 'ProviderReady');
+  // MicroTime/Time may come back as a string from this client version.
+  const transition = condition(n, 'ProviderReady')?.lastTransitionTime as unknown;
+  assert.equal(new Date(transition as string).getTime(), recoveredAt);
   assert.equal(condition(n, 'Ready')?.status, 'True');
   const normal = await eventually('Normal ProviderReady Event', async () =>
     (await nodeEvents()).find((e) => e.type === 'Normal' && e.reason === 'ProviderReady'),
