@@ -18,7 +18,7 @@ import { routeRequest } from './kubelet/request.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
 
-export interface KubeletApiLimits {
+interface KubeletApiLimits {
   /**
    * Log requests being answered at once; beyond it the port answers 429 with Retry-After
    * (429, not 503: the node is healthy, its callers are asking too much). A slot is held

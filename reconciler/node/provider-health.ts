@@ -12,7 +12,7 @@ export interface ProviderHealth {
   since?: Date | number;
 }
 
-export const PROVIDER_CONDITION = 'ProviderReady';
+const PROVIDER_CONDITION = 'ProviderReady';
 const HEALTHY_REASON = 'ProviderReady';
 const UNHEALTHY_REASON = 'ProviderUnreachable';
 /** Events cut messages at 1 KiB; the condition follows, so an error text cannot bloat the Node. */
