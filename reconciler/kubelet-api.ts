@@ -130,6 +130,11 @@ export async function startKubeletApi(
         o.log.error({ err }, 'kubelet API: log request failed unexpectedly');
         send({ status: 500, body: 'internal error while reading the log' });
       })
+      .catch((err: unknown) => {
+        // Writing the reply failed: nothing more can be said on this connection.
+        o.log.debug({ err }, 'kubelet API: could not write the log reply');
+        res.destroy();
+      })
       .finally(() => {
         settled = true;
         release();

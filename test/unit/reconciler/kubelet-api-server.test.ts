@@ -363,6 +363,32 @@ describe('kubelet API bounds', () => {
     }
   });
 
+  test('a bug behind the port (a lookup that throws) is a 500 for that request only', async () => {
+    const api = await startKubeletApi({
+      host: '127.0.0.1',
+      port: 0,
+      nodeIp: '127.0.0.1',
+      log,
+      groupOf: () => {
+        throw new TypeError('tracker exploded');
+      },
+      readLog: () => {
+        throw new Error('not reached');
+      },
+      limits: { maxInFlight: 1 },
+    });
+    try {
+      // More than maxInFlight in a row: a failed request gives its slot back.
+      for (let i = 0; i < 3; i++) {
+        const answer = await get(api.port, '/containerLogs/ns/p/c');
+        assert.deepEqual([answer.status, answer.body], [500, 'internal error while reading the log']);
+      }
+      assert.equal((await get(api.port, '/healthz')).status, 200);
+    } finally {
+      await api.close();
+    }
+  });
+
   test(
     'slow clients are cut off: no TLS handshake, headers that never finish',
     { timeout: 30_000 },
