@@ -24,6 +24,7 @@ import { resolveCredentials, StartupError, watchCredentials } from './provider/c
 import { EciProvider } from './provider/eci-provider.ts';
 import { StatusPoller } from './provider/status-poller.ts';
 import { PodTracker } from './tracker.ts';
+import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 
 export { StartupError };
 
@@ -77,31 +78,21 @@ export async function startReconciler(
     });
     cleanups.push(() => profile.stop());
     await profile.waitForSync(30_000).catch(() => log.warn('ECI Profile not synced; using flags'));
-    const placement = () => {
+    // What the translation reads of the profile; its placement wins over the flags.
+    const profileDefaults = (): ProfileDefaults => {
       const p = profile.current();
       return {
-        vSwitchIds: p.vSwitchIds.length > 0 ? p.vSwitchIds : config.vSwitchIds,
-        securityGroupId: p.securityGroupId ?? config.securityGroupId ?? '',
-        profile: {
-          vSwitchIds: p.vSwitchIds,
-          securityGroupId: p.securityGroupId,
-          resourceGroupId: p.resourceGroupId,
-          enableLogController: p.enableLogController,
-          slsMachineGroup: p.slsMachineGroup,
-        },
+        vSwitchIds: p.vSwitchIds,
+        securityGroupId: p.securityGroupId,
+        resourceGroupId: p.resourceGroupId,
+        enableLogController: p.enableLogController,
+        slsMachineGroup: p.slsMachineGroup,
+        privilegedAnnotations: p.privilegedAnnotations,
       };
     };
-    const first = placement();
-    if (first.vSwitchIds.length === 0) {
-      throw new StartupError(
-        `no vSwitch: set vSwitchIds in ConfigMap ${config.profileConfigMap} or --vswitch-ids (env ECI_VSWITCH)`,
-      );
-    }
-    if (!first.securityGroupId) {
-      throw new StartupError(
-        `no security group: set securityGroupId in ConfigMap ${config.profileConfigMap} or --security-group-id (env ECI_SECURITY_GROUP)`,
-      );
-    }
+    const defaults = { vSwitchIds: config.vSwitchIds, securityGroupId: config.securityGroupId ?? '' };
+    const [problem] = resolvePlacement(profileDefaults(), defaults, config.profileConfigMap).problems;
+    if (problem) throw new StartupError(problem.message);
 
     const metrics = reconcilerMetrics(registry);
     const { host, protocol } = eciEndpointOf(config);
@@ -163,6 +154,11 @@ export async function startReconciler(
             leaseDurationSeconds: config.leaseDurationSeconds,
             renewIntervalMs: config.renewIntervalMs,
             statusIntervalMs: 60_000,
+            // ECI's health as the node's ProviderReady condition (never Ready=False: node.ts says why).
+            providerHealth: () => {
+              const h = provider.health();
+              return { ok: h.ok, reason: h.reason, message: h.message, since: new Date(h.since) };
+            },
           },
           log,
         ),
@@ -176,7 +172,8 @@ export async function startReconciler(
       clusterId: config.clusterId,
       nodeNames,
       regionId: config.regionId,
-      placement,
+      defaults,
+      profile: profileDefaults,
       provider,
       kube: new KubePodWriter(kc, log),
       tracker,

@@ -12,9 +12,9 @@ import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
 import { describeEciError } from '../../shared/errors.ts';
 import { backoffDelay, type WorkResult } from '../../shared/workqueue.ts';
 import type { Owner } from '../ownership.ts';
-import { rfc3339 } from '../status.ts';
+import { podStatusForMissingReferences, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod, PodTracker } from '../tracker.ts';
-import { translatePod, type ProfileDefaults } from '../translate.ts';
+import { translatePod, type MissingReference, type ProfileDefaults } from '../translate.ts';
 import { createRetryDelay, type CreateOutcome, type Provider } from '../provider/eci-provider.ts';
 import { CONTAINER_INSTANCE_CREATED, REASONS } from './event-reasons.ts';
 import type { PodKube } from './pod-kube.ts';
@@ -29,8 +29,10 @@ export type Metric = 'created' | 'create_error' | 'status_write' | 'deleted' | '
 export interface CreateContext {
   clusterId: string;
   regionId: string;
-  /** Current placement: from the ECI Profile, else the flags. */
-  placement: () => { vSwitchIds: string[]; securityGroupId: string; profile?: ProfileDefaults };
+  /** The placement flags (the translation lets the ECI Profile win over them). */
+  defaults: { vSwitchIds: string[]; securityGroupId: string };
+  /** The ECI Profile in force now, as the translation reads it. */
+  profile: () => ProfileDefaults | undefined;
   provider: Provider;
   kube: PodKube;
   tracker: PodTracker;
@@ -50,7 +52,8 @@ export function ownerOf(pod: V1Pod, clusterId: string): Owner {
 }
 
 /** Why the controller stopped an attempt before ECI was called. */
-type Stopped = { kind: 'missing'; message: string } | { kind: 'invalid'; message: string };
+type Stopped =
+  { kind: 'missing'; message: string; missing: MissingReference[] } | { kind: 'invalid'; message: string };
 
 const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
@@ -58,27 +61,28 @@ export async function createPass(ctx: CreateContext, entry: TrackedPod): Promise
   const pod = entry.pod!;
   const now = ctx.now ?? Date.now;
   let stopped: Stopped | undefined;
+  const owner = ownerOf(pod, ctx.clusterId);
   const outcome = await ctx.provider.create({
-    owner: ownerOf(pod, ctx.clusterId),
+    owner,
     attempts: entry.create,
-    request: async () => {
-      const placement = ctx.placement();
+    request: async (attempt) => {
+      // The final request for this attempt: ClientToken, ownership tags, vSwitch order.
       const result = translatePod({
         ...(await ctx.kube.references(pod)),
         pod,
-        profile: placement.profile,
-        defaults: {
-          regionId: ctx.regionId,
-          vSwitchIds: placement.vSwitchIds,
-          securityGroupId: placement.securityGroupId,
-        },
+        profile: ctx.profile(),
+        defaults: { regionId: ctx.regionId, ...ctx.defaults },
+        owner,
+        attempt,
       });
       for (const warning of result.warnings)
         ctx.kube.event(pod, 'Warning', REASONS.translationWarning, warning);
+      // Optional…NotFound (the pod runs without it) and Mandatory…NotFound (it waits), as a kubelet.
+      for (const e of result.events ?? []) ctx.kube.event(pod, e.type, e.reason, e.message);
       if (result.ok) return result.request;
       const message = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
       stopped = result.errors.every((e) => e.missingReference)
-        ? { kind: 'missing', message }
+        ? { kind: 'missing', message, missing: result.missing ?? [] }
         : { kind: 'invalid', message };
       return undefined;
     },
@@ -161,6 +165,12 @@ async function settle(
           `waiting for referenced objects: ${stopped.message}`,
           'missing-reference',
         );
+        // Its containers wait with CreateContainerConfigError, as on a kubelet.
+        const waiting = statusDiff(
+          pod.status,
+          podStatusForMissingReferences(pod, stopped.missing, new Date(now)),
+        );
+        if (Object.keys(waiting).length > 0) await ctx.kube.patchStatus(pod, waiting);
         entry.retryCreateAt = now + ms;
         return { requeueAfterMs: ms };
       }

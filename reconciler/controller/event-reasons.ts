@@ -1,7 +1,11 @@
 // Every reason the pod controller gives its own Kubernetes Events and pod statuses: one
 // table, so `kubectl get events` readers and alert rules have a fixed list to match.
 // (ECI's own events are relayed with ECI's reasons.)
+import { REFERENCE_EVENT_REASONS } from '../translate.ts';
+
 export const REASONS = {
+  /** Missing ConfigMaps/Secrets as the kubelet reports them (Optional…/Mandatory…NotFound). */
+  ...REFERENCE_EVENT_REASONS,
   /** A create or the group failed in ECI (status reason and Event). */
   providerFailed: 'ProviderFailed',
   /** `eci-max-pending-minute` passed while the pod was Pending. */

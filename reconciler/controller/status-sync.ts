@@ -1,10 +1,10 @@
-// Mirrors a container group onto its pod: the status (only what changed), the instance
-// annotations when the pod lacks them (adopted after a restart between create and the
-// annotation write), and ECI's events, each relayed once.
+// Mirrors a container group onto its pod: the status and the instance annotations (only
+// what changed), and ECI's events, each relayed once.
 import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
 import { unseenEvents } from '../events.ts';
 import { podStatusFromGroup, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod } from '../tracker.ts';
+import { instanceAnnotationsFromGroup } from '../translate.ts';
 import type { CreateContext } from './create-pass.ts';
 import { CONTAINER_INSTANCE_CREATED, REASONS } from './event-reasons.ts';
 
@@ -12,12 +12,16 @@ export async function syncStatus(ctx: CreateContext, entry: TrackedPod): Promise
   const pod = entry.pod!;
   const record = entry.record!;
   const group = record.group!;
-  if (pod.metadata?.annotations?.[INSTANCE_ANNOTATIONS.instanceId] !== record.id) {
-    await ctx.kube.annotate(pod, {
-      [INSTANCE_ANNOTATIONS.instanceId]: record.id,
-      [INSTANCE_ANNOTATIONS.clientToken]: entry.uid,
-    });
-  }
+  // The instance annotations (id, spec, cpu, memory, zone, VPC) as the group reports them;
+  // also ties a pod adopted after a restart between create and annotation write to its group.
+  const wanted: Record<string, string> = {
+    ...instanceAnnotationsFromGroup(group),
+    [INSTANCE_ANNOTATIONS.instanceId]: record.id,
+    [INSTANCE_ANNOTATIONS.clientToken]: entry.uid,
+  };
+  const current = pod.metadata?.annotations ?? {};
+  const changed = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k] !== v));
+  if (Object.keys(changed).length > 0) await ctx.kube.annotate(pod, changed);
   const phase = pod.status?.phase;
   if (phase !== 'Succeeded' && phase !== 'Failed') {
     const now = new Date();

@@ -1,19 +1,13 @@
 // The ECI provider: the cloud side of the reconciler, with no Kubernetes API at all. It
 // creates container groups (paced by the create token bucket and a concurrency cap, both
 // answered as "come back later" so no controller worker waits), deletes them, finds them
-// by ownership tag, reads logs, and keeps a health summary of its last calls.
+// by ownership tag, reads logs, and keeps a health summary of its last calls. The request
+// itself is built by the translation (reconciler/translate.ts), final for the attempt.
 import type { Logger } from 'pino';
 import { classifyEciError, describeEciError, type ClassifiedEciError } from '../../shared/errors.ts';
-import { $Eci, type Eci, type EciGroup } from '../../shared/eci-client.ts';
+import type { $Eci, Eci, EciGroup } from '../../shared/eci-client.ts';
 import { backoffDelay, type TokenBucket } from '../../shared/workqueue.ts';
-import {
-  containerGroupName,
-  ownershipFilter,
-  parseOwner,
-  TAG_KEYS,
-  withOwnershipTags,
-  type Owner,
-} from '../ownership.ts';
+import { ownershipFilter, parseOwner, TAG_KEYS, type Owner } from '../ownership.ts';
 import type { CreateAttempts } from '../tracker.ts';
 
 /** Retry delays of a failed create: 1 s doubling to 5 min. */
@@ -47,18 +41,25 @@ export interface CreateInput {
   owner: Owner;
   /** Per-pod attempt state, kept by the caller (the tracker) and updated here. */
   attempts: CreateAttempts;
-  /** Builds the request once a slot is held; undefined cancels the attempt. */
-  request: () => Promise<$Eci.CreateContainerGroupRequest | undefined>;
+  /**
+   * Builds the final request once a slot is held, given the NoStock answers so far (the
+   * vSwitch order of this attempt); undefined cancels the attempt.
+   */
+  request: (noStockAttempts: number) => Promise<$Eci.CreateContainerGroupRequest | undefined>;
 }
 
 export interface ProviderHealth {
   ok: boolean;
-  /** `ok`, or the ECI error code of the last failed call. */
+  /** CamelCase: ProviderReady, CredentialsRejected, ProviderUnreachable or ProviderServerError. */
   reason: string;
+  /** The ECI error code of the last failed call ('' when ok). */
+  code: string;
   message: string;
   /** When `ok` last changed (ms). */
   since: number;
 }
+
+const HEALTHY = { ok: true, reason: 'ProviderReady', code: '', message: '' } as const;
 
 export interface LogQuery {
   containerGroupId: string;
@@ -96,8 +97,12 @@ export interface EciProviderOptions {
   now?: () => number;
 }
 
-/** Errors that say ECI itself is unusable (not that one request was wrong). */
-const UNHEALTHY = new Set(['auth', 'network', 'server']);
+/** Errors that say ECI itself is unusable (not that one request was wrong), as node condition reasons. */
+const UNHEALTHY: Partial<Record<ClassifiedEciError['category'], string>> = {
+  auth: 'CredentialsRejected',
+  network: 'ProviderUnreachable',
+  server: 'ProviderServerError',
+};
 
 export class EciProvider implements Provider {
   private readonly o: EciProviderOptions;
@@ -109,7 +114,7 @@ export class EciProvider implements Provider {
   constructor(options: EciProviderOptions) {
     this.o = options;
     this.now = options.now ?? Date.now;
-    this.state = { ok: true, reason: 'ok', message: '', since: this.now() };
+    this.state = { ...HEALTHY, since: this.now() };
   }
 
   health(): ProviderHealth {
@@ -120,16 +125,17 @@ export class EciProvider implements Provider {
   async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       const result = await fn();
-      if (!this.state.ok) this.state = { ok: true, reason: 'ok', message: '', since: this.now() };
+      if (!this.state.ok) this.state = { ...HEALTHY, since: this.now() };
       return result;
     } catch (err) {
       const e = classifyEciError(err);
-      if (UNHEALTHY.has(e.category)) {
+      const reason = UNHEALTHY[e.category];
+      if (reason) {
         const since = this.state.ok ? this.now() : this.state.since;
-        this.state = { ok: false, reason: e.code, message: describeEciError(e), since };
+        this.state = { ok: false, reason, code: e.code, message: describeEciError(e), since };
       } else if (!this.state.ok) {
         // ECI answered (even a refusal of one request): reachable and the key accepted.
-        this.state = { ok: true, reason: 'ok', message: '', since: this.now() };
+        this.state = { ...HEALTHY, since: this.now() };
       }
       throw err;
     }
@@ -156,9 +162,8 @@ export class EciProvider implements Provider {
     this.slotWaiters.delete(uid);
     this.inFlight++;
     try {
-      const request = await input.request();
+      const request = await input.request(attempts.noStock);
       if (!request) return { kind: 'cancelled' };
-      this.finish(request, owner, attempts);
       let created: { containerGroupId: string; requestId: string };
       try {
         created = await this.call(() => this.o.eci.createContainerGroup(request));
@@ -182,22 +187,6 @@ export class EciProvider implements Provider {
     if (next.done) return;
     this.slotWaiters.delete(next.value);
     this.o.wake(next.value);
-  }
-
-  /** The request's identity for this pod: ClientToken, ownership tags, name, vSwitch order. */
-  private finish(request: $Eci.CreateContainerGroupRequest, owner: Owner, attempts: CreateAttempts): void {
-    request.clientToken = owner.podUid;
-    // Models, not plain objects: the SDK maps model fields to wire names (Tag.N.Key).
-    request.tag = withOwnershipTags(request.tag, owner).map(
-      (t) => new $Eci.CreateContainerGroupRequestTag({ key: t.key, value: t.value }),
-    );
-    request.containerGroupName ??= containerGroupName(owner.namespace, owner.podName);
-    // After NoStock, start from the next vSwitch (zone) in the list.
-    const vsw = (request.vSwitchId ?? '').split(',').filter(Boolean);
-    if (attempts.noStock > 0 && vsw.length > 1) {
-      const k = attempts.noStock % vsw.length;
-      request.vSwitchId = [...vsw.slice(k), ...vsw.slice(0, k)].join(',');
-    }
   }
 
   private async createFailed(err: unknown, owner: Owner, attempts: CreateAttempts): Promise<CreateOutcome> {

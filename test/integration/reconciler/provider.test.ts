@@ -5,11 +5,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
-import { $Eci, Eci } from '../../../shared/eci-client.ts';
+import { Eci } from '../../../shared/eci-client.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { TokenBucket } from '../../../shared/workqueue.ts';
 import { EciProvider } from '../../../reconciler/provider/eci-provider.ts';
 import type { CreateAttempts } from '../../../reconciler/tracker.ts';
+import type { Owner } from '../../../reconciler/ownership.ts';
+import { translatePod } from '../../../reconciler/translate.ts';
 import { eventually } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING } from './stack.ts';
 
@@ -49,7 +51,7 @@ function provider(o: { bucket?: TokenBucket; concurrency?: number } = {}) {
 }
 
 const attempts = (): CreateAttempts => ({ noStock: 0, failures: 0, referenceWaits: 0 });
-const owner = (podUid: string) => ({
+const owner = (podUid: string): Owner => ({
   clusterId: 'prov',
   nodeName: 'vn',
   namespace: 'ns',
@@ -57,33 +59,43 @@ const owner = (podUid: string) => ({
   podUid,
 });
 
-function request(securityGroupId = 'sg-emu'): $Eci.CreateContainerGroupRequest {
-  return new $Eci.CreateContainerGroupRequest({
-    securityGroupId,
-    vSwitchId: 'vsw-emu-h,vsw-emu-i',
-    cpu: 0.25,
-    memory: 0.5,
-    container: [
-      new $Eci.CreateContainerGroupRequestContainer({
-        name: 'main',
-        image: 'busybox:1.36',
-        command: ['sh', '-c', 'echo from-provider; sleep 3600'],
-      }),
-    ],
-  });
+/** The final request for an attempt, as the controller builds it (translatePod with owner and attempt). */
+function build(o: Owner, securityGroupId = 'sg-emu') {
+  return async (attempt: number) => {
+    const result = translatePod({
+      pod: {
+        metadata: { name: o.podName, namespace: o.namespace, uid: o.podUid },
+        spec: {
+          containers: [
+            {
+              name: 'main',
+              image: 'busybox:1.36',
+              command: ['sh', '-c', 'echo from-provider; sleep 3600'],
+              resources: { requests: { cpu: '250m', memory: '512Mi' } },
+            },
+          ],
+        },
+      },
+      defaults: { regionId: 'cn-hangzhou', vSwitchIds: ['vsw-emu-h', 'vsw-emu-i'], securityGroupId },
+      owner: o,
+      attempt,
+    });
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    return result.request;
+  };
 }
 
 test('created: ClientToken, ownership tags and name come from the owner; a repeat is the same group', async () => {
   const p = provider();
   const a = attempts();
-  const first = await p.create({ owner: owner('u-create'), attempts: a, request: async () => request() });
+  const first = await p.create({ owner: owner('u-create'), attempts: a, request: build(owner('u-create')) });
   assert.equal(first.kind, 'created');
   const id = first.kind === 'created' ? first.id : '';
   const [stored] = (await admin.containerGroups()).filter((g) => g.containerGroupId === id);
   assert.equal(stored?.request.ClientToken, 'u-create');
   assert.ok(stored?.tags.some((t) => t.Key === 'eci-virtual-node/pod-uid' && t.Value === 'u-create'));
-  assert.equal(stored?.name, 'ns-u-create');
-  const again = await p.create({ owner: owner('u-create'), attempts: a, request: async () => request() });
+  assert.match(stored?.name ?? '', /^ns-u-create/);
+  const again = await p.create({ owner: owner('u-create'), attempts: a, request: build(owner('u-create')) });
   assert.equal(again.kind === 'created' && again.id, id, 'idempotent by ClientToken');
   const listed = await p.listOwned();
   assert.ok(listed.some((g) => g.containerGroupId === id));
@@ -105,7 +117,7 @@ test('retryAfter: a throttled create names a delay that doubles per failure', as
       const out = await p.create({
         owner: owner('u-throttled'),
         attempts: a,
-        request: async () => request(),
+        request: build(owner('u-throttled')),
       });
       assert.equal(out.kind, 'retryAfter');
       if (out.kind === 'retryAfter') {
@@ -123,7 +135,7 @@ test('terminal: a request ECI refuses, with the code and a retry delay for fail-
   const out = await provider().create({
     owner: owner('u-invalid'),
     attempts: attempts(),
-    request: async () => request('sg-does-not-exist'),
+    request: build(owner('u-invalid'), 'sg-does-not-exist'),
   });
   assert.equal(out.kind, 'terminal');
   if (out.kind === 'terminal') {
@@ -135,47 +147,39 @@ test('terminal: a request ECI refuses, with the code and a retry delay for fail-
 
 test('NoStock moves the vSwitch list on by one per attempt', async () => {
   await admin.setStock('cn-hangzhou-h', true);
+  await admin.setStock('cn-hangzhou-i', true);
+  const p = provider();
+  const a = attempts();
   try {
-    const p = provider();
-    const a = attempts();
     const out = await p.create({
       owner: owner('u-nostock'),
       attempts: a,
-      request: async () => {
-        const r = request();
-        r.vSwitchId = 'vsw-emu-h';
-        return r;
-      },
+      request: build(owner('u-nostock')),
     });
     assert.equal(out.kind === 'retryAfter' && out.reason, 'no-stock');
     assert.equal(a.noStock, 1);
-    const next = await p.create({
-      owner: owner('u-nostock'),
-      attempts: a,
-      request: async () => {
-        const r = request();
-        return r;
-      },
-    });
-    const seen =
-      next.kind === 'created'
-        ? (await admin.containerGroups()).find((g) => g.containerGroupId === next.id)?.zoneId
-        : undefined;
-    assert.equal(seen, 'cn-hangzhou-i', 'the second attempt starts from the next zone');
   } finally {
     await admin.setStock('cn-hangzhou-h', false);
+    await admin.setStock('cn-hangzhou-i', false);
   }
+  // Both zones have stock again: the second attempt starts from the second vSwitch.
+  const next = await p.create({ owner: owner('u-nostock'), attempts: a, request: build(owner('u-nostock')) });
+  assert.equal(next.kind, 'created');
+  const id = next.kind === 'created' ? next.id : '';
+  const [group] = (await admin.containerGroups()).filter((g) => g.containerGroupId === id);
+  assert.equal(group?.zoneId, 'cn-hangzhou-i');
+  assert.equal(a.noStock, 0, 'reset by the success');
 });
 
 test('the quota and the create slots answer "later" without calling ECI', async () => {
   const p = provider({ bucket: new TokenBucket(1, 1), concurrency: 1 });
   const calls = await admin.callCount('CreateContainerGroup');
   assert.equal(
-    (await p.create({ owner: owner('u-q1'), attempts: attempts(), request: async () => request() })).kind,
+    (await p.create({ owner: owner('u-q1'), attempts: attempts(), request: build(owner('u-q1')) })).kind,
     'created',
   );
   const a = attempts();
-  const later = await p.create({ owner: owner('u-q2'), attempts: a, request: async () => request() });
+  const later = await p.create({ owner: owner('u-q2'), attempts: a, request: build(owner('u-q2')) });
   assert.equal(later.kind, 'retryAfter');
   assert.ok(later.kind === 'retryAfter' && later.reason === 'quota' && later.ms > 0 && later.ms <= 1000);
   assert.ok(a.slotDueAt !== undefined, 'the reserved slot is kept for the next attempt');
@@ -188,15 +192,15 @@ test('the quota and the create slots answer "later" without calling ECI', async 
   const first = busy.create({
     owner: owner('u-s1'),
     attempts: attempts(),
-    request: async () => {
+    request: async (attempt) => {
       await gate;
-      return request();
+      return build(owner('u-s1'))(attempt);
     },
   });
   const waiting = await busy.create({
     owner: owner('u-s2'),
     attempts: attempts(),
-    request: async () => request(),
+    request: build(owner('u-s2')),
   });
   assert.equal(waiting.kind, 'waiting');
   release();
@@ -206,7 +210,7 @@ test('the quota and the create slots answer "later" without calling ECI', async 
 
 test('delete: deleted, then gone; logs of a purged group say so', async () => {
   const p = provider();
-  const out = await p.create({ owner: owner('u-del'), attempts: attempts(), request: async () => request() });
+  const out = await p.create({ owner: owner('u-del'), attempts: attempts(), request: build(owner('u-del')) });
   assert.equal(out.kind, 'created');
   const id = out.kind === 'created' ? out.id : '';
   await eventually('group Running', async () => (await p.describe(id))?.status === 'Running');
@@ -227,7 +231,8 @@ test('health: rejected credentials make it unhealthy with the code; a good answe
     await assert.rejects(p.listOwned());
     const h = p.health();
     assert.equal(h.ok, false);
-    assert.match(h.reason, /InvalidAccessKeyId/);
+    assert.equal(h.reason, 'CredentialsRejected');
+    assert.match(h.code, /InvalidAccessKeyId/);
   } finally {
     eci.setCredentials({
       accessKeyId: EMULATOR_CREDENTIALS_ENV.ALIBABA_CLOUD_ACCESS_KEY_ID,

@@ -17,6 +17,15 @@ export const EMULATOR_CREDENTIALS_ENV = {
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'emulator-access-key-secret',
 };
 
+/** The ECI Profile of a reconciler under test (created by startStack; absent for others). */
+export const testProfileName = (suffix: string) => `eci-profile-${suffix}`;
+
+/**
+ * This test cluster's operator allows every privileged annotation (shared/privileged-annotations.ts),
+ * so a pod's `eci-security-group` reaches ECI and ECI judges its value.
+ */
+export const TEST_PROFILE_DATA = { privilegedAnnotations: '{"allowAll": true}' };
+
 /** Flags for a reconciler under test: its own node, fast intervals, nothing shared with other files. */
 export function testReconcilerArgs(o: {
   nodeName: string;
@@ -39,7 +48,7 @@ export function testReconcilerArgs(o: {
     '--credentials-secret',
     `kube-system/no-such-secret-${o.suffix}`,
     '--profile-configmap',
-    `kube-system/no-such-profile-${o.suffix}`,
+    `kube-system/${testProfileName(o.suffix)}`,
     '--health-address',
     '127.0.0.1:0',
     '--status-interval-ms',
@@ -77,6 +86,11 @@ export async function startStack(options: { extraFlags?: string[] } = {}): Promi
   const nodeName = `virtual-node-eci-${suffix}`;
   const clusterId = `test-${suffix}`;
   const log = createLogger('reconciler-test', { level: process.env.LOG_LEVEL ?? 'warn' });
+  const profileName = testProfileName(suffix);
+  await core.createNamespacedConfigMap({
+    namespace: 'kube-system',
+    body: { metadata: { name: profileName }, data: TEST_PROFILE_DATA },
+  });
   const stack: Stack = {
     cp,
     core,
@@ -105,6 +119,7 @@ export async function startStack(options: { extraFlags?: string[] } = {}): Promi
     async stop() {
       await stack.stopReconciler();
       await core.deleteNode({ name: nodeName }).catch(() => {});
+      await core.deleteNamespacedConfigMap({ name: profileName, namespace: 'kube-system' }).catch(() => {});
       await emu.close();
     },
   };

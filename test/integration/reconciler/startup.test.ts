@@ -116,3 +116,43 @@ test('credentials from the Secret, re-read when it changes', async () => {
     await deleteNamespace(stack.cp.kubeConfig, ns);
   }
 });
+
+test('credentials Secret deleted and created again: the new one is used (issue 10 item 10)', async () => {
+  const secretName = `eci-creds-recreated-${suffix}`;
+  const body = (id: string, secret: string) => ({
+    metadata: { name: secretName },
+    stringData: { 'access-key-id': id, 'access-key-secret': secret },
+  });
+  await stack.core.createNamespacedSecret({
+    namespace: 'kube-system',
+    body: body('wrong-id', 'wrong-secret'),
+  });
+  const ns = await createNamespace(stack.cp.kubeConfig, 'eci-creds2');
+  try {
+    await stack.startReconciler(['--credentials-secret', `kube-system/${secretName}`]);
+    await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'recreated') });
+    await eventually('ProviderUnavailable event on the waiting pod', async () => {
+      const list = await stack.core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'involvedObject.name=recreated',
+      });
+      return list.items.find((e) => e.reason === 'ProviderUnavailable');
+    });
+    await stack.core.deleteNamespacedSecret({ name: secretName, namespace: 'kube-system' });
+    await stack.core.createNamespacedSecret({
+      namespace: 'kube-system',
+      body: body('emulator-access-key-id', 'emulator-access-key-secret'),
+    });
+    await eventually(
+      'pod Running with the re-created Secret',
+      async () =>
+        (await stack.core.readNamespacedPod({ name: 'recreated', namespace: ns })).status?.phase ===
+        'Running',
+      90_000,
+    );
+  } finally {
+    await stack.stopReconciler();
+    await stack.core.deleteNamespacedSecret({ name: secretName, namespace: 'kube-system' }).catch(() => {});
+    await deleteNamespace(stack.cp.kubeConfig, ns);
+  }
+});

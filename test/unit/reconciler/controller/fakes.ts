@@ -73,7 +73,7 @@ export class FakeProvider implements Provider {
   private n = 0;
 
   async create(input: CreateInput): Promise<CreateOutcome> {
-    const request = await input.request();
+    const request = await input.request(input.attempts.noStock);
     if (!request) return { kind: 'cancelled' };
     this.requests.push(request);
     const scripted = this.nextCreate?.(input);
@@ -100,7 +100,7 @@ export class FakeProvider implements Provider {
     return '';
   }
   health(): ProviderHealth {
-    return { ok: true, reason: 'ok', message: '', since: 0 };
+    return { ok: true, reason: 'ProviderReady', code: '', message: '', since: 0 };
   }
 }
 
@@ -170,7 +170,8 @@ export function controllerUnderTest(provider: Provider = new FakeProvider()) {
     clusterId: CLUSTER,
     nodeNames: [NODE],
     regionId: 'cn-hangzhou',
-    placement: () => ({ vSwitchIds: ['vsw-a', 'vsw-b'], securityGroupId: 'sg-a' }),
+    defaults: { vSwitchIds: ['vsw-a', 'vsw-b'], securityGroupId: 'sg-a' },
+    profile: () => undefined,
     provider,
     kube,
     tracker,

@@ -143,7 +143,10 @@ test('wait-for-reference: a missing ConfigMap is waited for with an Event, then 
   assert.deepEqual(await controller.handle('uid-needs-config'), { requeueAfterMs: 1000 });
   assert.match(kube.events('WaitingForReference')[0]?.message ?? '', /late/);
   assert.equal(provider.requests.length, 0);
-  assert.equal(kube.statuses().length, 0, 'the pod stays as it is');
+  const waiting = kube.statuses()[0]?.status as {
+    containerStatuses?: { state?: { waiting?: { reason?: string } } }[];
+  };
+  assert.equal(waiting.containerStatuses?.[0]?.state?.waiting?.reason, 'CreateContainerConfigError');
   clock.now = T0 + 1000;
   assert.deepEqual(
     await controller.handle('uid-needs-config'),
@@ -154,6 +157,36 @@ test('wait-for-reference: a missing ConfigMap is waited for with an Event, then 
   clock.now = T0 + 3000;
   await controller.handle('uid-needs-config');
   assert.equal(provider.requests.length, 1);
+});
+
+test('missing ConfigMaps follow the kubelet: Mandatory… waits with CreateContainerConfigError, Optional… runs', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  const p = pod('strict-config');
+  p.spec!.containers[0]!.env = [
+    { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'absent', key: 'mode' } } },
+  ];
+  tracker.setPod(p);
+  await controller.handle('uid-strict-config');
+  assert.match(kube.events('MandatoryConfigMapNotFound')[0]?.message ?? '', /absent/);
+  const status = kube.statuses()[0]?.status as {
+    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+  assert.equal(status.containerStatuses?.[0]?.state?.waiting?.reason, 'CreateContainerConfigError');
+  assert.match(status.containerStatuses?.[0]?.state?.waiting?.message ?? '', /absent/);
+  assert.equal(provider.requests.length, 0);
+
+  const relaxed = pod('relaxed-config');
+  relaxed.spec!.containers[0]!.env = [
+    { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'absent', key: 'mode', optional: true } } },
+  ];
+  tracker.setPod(relaxed);
+  await controller.handle('uid-relaxed-config');
+  assert.match(
+    kube.events('OptionalConfigMapNotFound').find((e) => e.uid === 'uid-relaxed-config')?.message ?? '',
+    /absent/,
+  );
+  assert.equal(provider.requests.length, 1, 'created without it');
 });
 
 test('delete: the group is deleted, waited for, then the pod is finalized (its own UID only)', async () => {
@@ -201,7 +234,10 @@ test('adopt: an existing group tagged with the pod UID is adopted, its status sy
   const provider = new FakeProvider();
   const { controller, tracker, kube } = controllerUnderTest(provider);
   const p = pod('survivor');
-  provider.groups.set('eci-5', ownedGroup(p, 'eci-5', 'Running'));
+  provider.groups.set(
+    'eci-5',
+    Object.assign(ownedGroup(p, 'eci-5', 'Running'), { zoneId: 'cn-hangzhou-h', cpu: 2, memory: 4 }),
+  );
   tracker.setPod(p);
   await controller.adopt();
   await controller.handle('uid-survivor');
@@ -210,6 +246,9 @@ test('adopt: an existing group tagged with the pod UID is adopted, its status sy
   assert.equal(status.phase, 'Running');
   const annotate = kube.of('annotate')[0] as { annotations: Record<string, string> } | undefined;
   assert.equal(annotate?.annotations['k8s.aliyun.com/eci-instance-id'], 'eci-5');
+  // The instance annotations come from the group as ECI describes it (issue 9 fix 7).
+  assert.equal(annotate?.annotations['k8s.aliyun.com/eci-instance-zone'], 'cn-hangzhou-h');
+  assert.equal(annotate?.annotations['k8s.aliyun.com/eci-instance-spec'], '2-4Gi');
 });
 
 test("an eci-instance-id naming another pod's group is ignored with an Event; the pod gets its own group", async () => {

@@ -1,0 +1,36 @@
+// The ConfigMap cache is an LRU bounded by bytes (issue 10 item 9).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ByteLru, configMapBytes } from '../../../../reconciler/controller/references.ts';
+
+test('the LRU evicts the least recently used entries past its byte bound', () => {
+  const lru = new ByteLru<string>(100, 10_000, () => 0);
+  lru.set('a', 'A', 40);
+  lru.set('b', 'B', 40);
+  assert.equal(lru.get('a'), 'A'); // a is now the most recently used
+  lru.set('c', 'C', 40);
+  assert.equal(lru.get('b'), undefined, 'b was the least recently used');
+  assert.equal(lru.get('a'), 'A');
+  assert.equal(lru.get('c'), 'C');
+  assert.equal(lru.bytes, 80);
+});
+
+test('an entry larger than the bound is never cached; entries expire', () => {
+  let now = 0;
+  const lru = new ByteLru<string>(100, 1000, () => now);
+  lru.set('small', 's', 10);
+  lru.set('huge', 'h', 101);
+  assert.equal(lru.get('huge'), undefined);
+  assert.equal(lru.get('small'), 's', 'a huge entry does not evict the rest');
+  now = 1000;
+  assert.equal(lru.get('small'), undefined);
+  assert.equal(lru.bytes, 0);
+});
+
+test('a flood of 1 MiB ConfigMaps stays within the bound', () => {
+  const lru = new ByteLru<object>(16 * 1024 * 1024, 10_000, () => 0);
+  const big = { data: { k: 'x'.repeat(1024 * 1024 - 600) } };
+  for (let i = 0; i < 300; i++) lru.set(`ns/cm-${i}`, big, configMapBytes(big));
+  assert.ok(lru.bytes <= 16 * 1024 * 1024);
+  assert.ok(lru.size <= 16);
+});
