@@ -11,6 +11,7 @@ import {
   privilegedAnnotationRefusals,
   type PrivilegedAnnotationPolicy,
 } from '../../../shared/privileged-annotations.ts';
+import { unsupportedFeatureWarnings } from '../../../webhook/warnings.ts';
 import { DEFAULTS } from './helpers.ts';
 
 const ROLE = 'k8s.aliyun.com/eci-ram-role-name';
@@ -122,4 +123,17 @@ test('a policy from the flags says so in the message', () => {
   });
   assert.ok(!r.ok);
   assert.match(r.errors[0]?.message ?? '', /by the --privileged-annotation-namespaces flag \(allowed in/);
+});
+
+test('the webhook warns with the same refusal when it is given the profile policy', () => {
+  const p = pod('team-a', { [ROLE]: 'r' });
+  const [refusal] = privilegedAnnotationRefusals(p.metadata?.annotations, 'team-a', policy({}));
+  assert.deepEqual(unsupportedFeatureWarnings(p, { namespace: 'team-a', policy: policy({}) }), [
+    `metadata.annotations[${ROLE}]: ${refusal?.message}; the reconciler will refuse the pod`,
+  ]);
+  assert.deepEqual(
+    unsupportedFeatureWarnings(p, { namespace: 'team-a', policy: policy({ allowedNamespaces: ['team-a'] }) }),
+    [],
+  );
+  assert.deepEqual(unsupportedFeatureWarnings(p), [], 'no policy given: not checked at admission');
 });
