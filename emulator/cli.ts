@@ -38,6 +38,11 @@ export const flagsSchema = z
         message: '--log-level must be one of fatal, error, warn, info, debug, trace, silent',
       })
       .optional(),
+    containers: z
+      .enum(['simulation', 'process', 'auto'], {
+        message: '--containers must be simulation, process or auto',
+      })
+      .optional(),
   })
   .refine((f) => (f['tls-cert'] === undefined) === (f['tls-key'] === undefined), {
     message: '--tls-cert and --tls-key go together',
@@ -61,6 +66,7 @@ export const PARSE_ARGS_OPTIONS = {
   'tls-key': { type: 'string' },
   'no-quotas': { type: 'boolean' },
   'log-level': { type: 'string' },
+  containers: { type: 'string' },
 } as const;
 
 export function parseFlags(values: unknown): Flags {
@@ -126,5 +132,6 @@ export function toEmulatorInput(
         : fromFile.tls,
     quotas: f['no-quotas'] ? false : fromFile.quotas,
     logLevel: f['log-level'] ?? fromFile.logLevel ?? 'warn',
+    containers: f.containers ?? fromFile.containers,
   };
 }

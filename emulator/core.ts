@@ -6,6 +6,7 @@ import { Errors } from './errors.ts';
 import { advance } from './lifecycle.ts';
 import { emptyState, type ContainerGroup, type EmulatorState } from './model.ts';
 import type { EmulatorOptions, VSwitchConfig } from './options.ts';
+import type { ProcessRuntime } from './process/runtime.ts';
 
 /** How long a ClientToken is remembered (the real service documents it as valid for a day). */
 export const CLIENT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
@@ -29,6 +30,8 @@ export class EmulatorCore {
   readonly outOfStock = new Map<string, StockMode>();
   readonly execSessions = new Map<string, ExecSession>();
   private readonly clock: () => number;
+  /** Set in process mode: runs containers as real processes (emulator/process/). */
+  processes: ProcessRuntime | undefined;
   /** Called after every state change (persistence). */
   onChange: () => void = () => {};
 

@@ -14,6 +14,7 @@ import { ECI_VERSION, PVTZ_VERSION, RETIRED_ECI_ACTIONS, Router } from './router
 import { buildServer } from './server.ts';
 import { attachExecServer } from './exec-ws.ts';
 import { loadState, StateWriter } from './persistence.ts';
+import { startContainerRuntime } from './process/mode.ts';
 
 export { EMULATOR_DEFAULTS, DEFAULT_TIMING } from './options.ts';
 export type { EmulatorOptions, EmulatorInput, TimingOptions, VSwitchConfig } from './options.ts';
@@ -46,6 +47,7 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
     const w = writer;
     core.onChange = () => w.schedule();
   }
+  core.processes = await startContainerRuntime(core, log);
   const faults = new FaultTable();
   const quotas = new QuotaTable({ ...ECI_LIMITS, ...opts.quotaLimits });
   const metrics = new EmulatorMetrics();
@@ -64,6 +66,7 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
       closed = true;
       exec.close();
       await app.close();
+      await core.processes?.close();
       writer?.flush();
     },
   };

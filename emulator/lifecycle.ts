@@ -16,9 +16,10 @@ import {
   type EventRecord,
   type GroupStatus,
 } from './model.ts';
+import { imageBacking, IMAGE_PULL_FAILURE_MARKER } from './process/image-table.ts';
 import { planRun, programOf } from './simulation.ts';
 
-export const IMAGE_PULL_FAILURE_MARKER = 'does-not-exist';
+export { IMAGE_PULL_FAILURE_MARKER };
 
 export function emptyState(): ContainerState {
   return { state: '', reason: '', message: '', detailStatus: '', exitCode: 0, signal: 0 };
@@ -94,6 +95,16 @@ function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpecLike {
   return list.find((s) => s.Name === c.name) ?? { Name: c.name, Image: '' };
 }
 
+/**
+ * Process mode: a real process runs this container (emulator/process/), so its exit, exit code
+ * and logs come from that process instead of the simulation's plan.
+ */
+export function isProcessBacked(g: ContainerGroup, c: ContainerRuntime): boolean {
+  if (g.runtime !== 'process') return false;
+  const backing = imageBacking(specOf(g, c).Image);
+  return backing === 'shell' || backing === 'http';
+}
+
 function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {
   const spec = specOf(g, c);
   if (c.started) {
@@ -103,7 +114,11 @@ function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timi
     c.previousLogs = c.logs;
   }
   c.started = true;
-  const plan = planRun(programOf(spec.Command ?? [], spec.Arg ?? []), timing.sleepScale);
+  c.plannedMessage = undefined;
+  // A real process reports its own exit (exitAt, plannedExitCode) and output.
+  const plan = isProcessBacked(g, c)
+    ? { lines: [], exitAfterMs: undefined, exitCode: 0 }
+    : planRun(programOf(spec.Command ?? [], spec.Arg ?? []), timing.sleepScale);
   c.current = { ...emptyState(), state: 'Running', startTime: at };
   c.ready = !c.init;
   c.logs = plan.lines.map((l) => ({ ts: at + l.atMs, text: l.text }));
@@ -115,11 +130,19 @@ function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timi
   g.updatedAt = at;
 }
 
-function terminate(c: ContainerRuntime, at: number, exitCode: number, reason: string, signal = 0): void {
+function terminate(
+  c: ContainerRuntime,
+  at: number,
+  exitCode: number,
+  reason: string,
+  signal = 0,
+  message = '',
+): void {
   c.current = {
     ...emptyState(),
     state: 'Terminated',
     reason,
+    message,
     detailStatus: reason,
     exitCode,
     signal,
@@ -256,7 +279,7 @@ function settleIfDone(g: ContainerGroup, at: number): void {
 
 function onContainerExit(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {
   const code = c.plannedExitCode;
-  terminate(c, at, code, code === 0 ? 'Completed' : 'Error');
+  terminate(c, at, code, code === 0 ? 'Completed' : 'Error', 0, c.plannedMessage ?? '');
   g.updatedAt = at;
   if (c.init) {
     if (code === 0) {

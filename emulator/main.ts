@@ -1,7 +1,7 @@
 // CLI: npm run emulator -- --listen 127.0.0.1:0 [--access-key-id ..] [--access-key-secret ..]
 //   [--region cn-hangzhou] [--zones a,b] [--vswitch ID=ZONE[:CIDR]]... [--security-group ID]...
 //   [--vpc ID] [--config emulator.json] [--state-file state.json] [--tls-cert F --tls-key F]
-//   [--no-quotas] [--log-level warn]
+//   [--no-quotas] [--log-level warn] [--containers simulation|process|auto]
 // Prints exactly one line `eci-emulator listening on http://HOST:PORT` when ready.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

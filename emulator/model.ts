@@ -48,6 +48,8 @@ export interface ContainerRuntime {
   started: boolean;
   exitAt?: number;
   plannedExitCode: number;
+  /** The termination message a real process left (process mode), shown once it exits. */
+  plannedMessage?: string | undefined;
   restartAt?: number;
   /** Failed image pulls so far (ErrImagePull ↔ ImagePullBackOff back-off). */
   pullAttempts?: number;
@@ -103,6 +105,8 @@ export interface ContainerGroup {
   events: EventRecord[];
   /** Counter that makes event names unique within the group. */
   eventSeq: number;
+  /** `process`: containers with a mapped image run as real processes (emulator/process/). */
+  runtime?: 'process';
 }
 
 export interface ImageCache {

@@ -54,7 +54,16 @@ export interface EmulatorOptions {
   clockSkewMs: number;
   /** Log level for the emulator's pino logger ('silent' in tests). */
   logLevel: string;
+  /**
+   * How containers run: `simulation` (the scripted convention, emulator/README.md), `process`
+   * (real processes in Linux namespaces; needs root), or `auto` (process where the start-up probe
+   * finds root and namespaces, else simulation).
+   */
+  containers: ContainersMode;
 }
+
+export const CONTAINERS_MODES = ['simulation', 'process', 'auto'] as const;
+export type ContainersMode = (typeof CONTAINERS_MODES)[number];
 
 /** What callers pass: any option, and any subset of the timing. */
 export type EmulatorInput = Partial<Omit<EmulatorOptions, 'timing'>> & {
@@ -93,6 +102,7 @@ export const EMULATOR_DEFAULTS: EmulatorOptions = {
   quotaLimits: {},
   clockSkewMs: 15 * 60 * 1000,
   logLevel: 'info',
+  containers: 'simulation',
 };
 
 const nonNegative = z.number().int().nonnegative();
@@ -158,6 +168,7 @@ export const optionsSchema = z
     ),
     clockSkewMs: nonNegative,
     logLevel: z.string(),
+    containers: z.enum(CONTAINERS_MODES, { message: 'must be simulation, process or auto' }),
   })
   .superRefine((o, ctx) => {
     if (!isLoopbackHost(o.host) && o.accessKeySecret === EMULATOR_DEFAULTS.accessKeySecret) {

@@ -117,6 +117,7 @@ export const createContainerGroup: ActionHandler = (core, params) => {
       initContainers: (p.InitContainer ?? []).map((c) => newContainerRuntime(c.Name, true)),
       events: [],
       eventSeq: 0,
+      ...(core.processes ? { runtime: 'process' as const } : {}),
     };
     addEvent(g, now, 'Normal', 'Creating', `Creating container group ${g.name}`);
     core.state.groups[id] = g;

@@ -1,0 +1,75 @@
+// Pure: the shell script that turns a fresh mount + PID namespace into the
+// container's view — the host's root filesystem as a read-only lower layer under
+// a tmpfs overlay (writes stay in the container), /proc of its own PID namespace,
+// the group's /etc files and volumes bind-mounted, then exec of the command with
+// exactly the requested environment and working directory.
+import type { BindMount } from './group-files.ts';
+
+/** Single-quotes a word for sh. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface ContainerLaunch {
+  /** Per-container host directory (overlay upper layer, root mount point). */
+  containerDir: string;
+  /** Host file the script writes its host PID into (the container's PID 1). */
+  pidFile: string;
+  etcFiles: { source: string; target: string }[];
+  mounts: BindMount[];
+  /** Host paths shown read-only at the same path (e.g. the built-in HTTP server's runtime). */
+  hostPaths: string[];
+  terminationLog: { source: string; target: string };
+  env: [string, string][];
+  workingDir: string;
+  argv: string[];
+}
+
+export function containerScript(l: ContainerLaunch): string {
+  const q = shQuote;
+  const root = `${l.containerDir}/root`;
+  const upper = `${l.containerDir}/rw`;
+  const at = (target: string) => q(`${root}${target}`);
+  const lines = [
+    'set -e',
+    // Read by the shell itself, so /proc/self is this process: PID 1 of the new namespace, seen from the host.
+    `read -r hostpid _ </proc/self/stat; echo "$hostpid" >${q(l.pidFile)}`,
+    'mount --make-rprivate /',
+    `mkdir -p ${q(root)} ${q(upper)}`,
+    `mount -t tmpfs -o mode=0755 tmpfs ${q(upper)}`,
+    `mkdir -p ${q(`${upper}/upper`)} ${q(`${upper}/work`)}`,
+    `mount -t overlay overlay -o ${q(`lowerdir=/,upperdir=${upper}/upper,workdir=${upper}/work`)} ${q(root)}`,
+    `mount -t proc proc ${at('/proc')}`,
+    // A private /dev with the usual devices (writes there must not reach the host's /dev).
+    `mount -t tmpfs -o mode=0755 tmpfs ${at('/dev')}`,
+    `for d in null zero full random urandom tty; do touch ${at('/dev')}/$d; mount --bind /dev/$d ${at('/dev')}/$d; done`,
+    `mkdir -p ${at('/dev/shm')} ${at('/dev/pts')}`,
+    `mount -t tmpfs -o mode=1777 tmpfs ${at('/dev/shm')}`,
+    `ln -s /proc/self/fd ${at('/dev/fd')}`,
+    `ln -s /proc/self/fd/0 ${at('/dev/stdin')}; ln -s /proc/self/fd/1 ${at('/dev/stdout')}; ln -s /proc/self/fd/2 ${at('/dev/stderr')}`,
+    `mount --rbind /sys ${at('/sys')}`,
+    `mount -t tmpfs -o mode=1777 tmpfs ${at('/tmp')}`,
+    `mount -t tmpfs -o mode=0755 tmpfs ${at('/run')}`,
+  ];
+  for (const p of l.hostPaths) {
+    lines.push(`mkdir -p ${at(p)}`, `mount --bind ${q(p)} ${at(p)}`, `mount -o remount,bind,ro ${at(p)}`);
+  }
+  const bindFile = (source: string, target: string) => {
+    lines.push(`mkdir -p "$(dirname ${at(target)})"`, `touch ${at(target)}`);
+    lines.push(`mount --bind ${q(source)} ${at(target)}`);
+  };
+  for (const f of l.etcFiles) bindFile(f.source, f.target);
+  bindFile(l.terminationLog.source, l.terminationLog.target);
+  for (const m of l.mounts) {
+    // A SubPath may name a file; the mount point must then be a file too.
+    lines.push(
+      `if [ -d ${q(m.source)} ]; then mkdir -p ${at(m.target)}; else mkdir -p "$(dirname ${at(m.target)})"; touch ${at(m.target)}; fi`,
+      `mount --bind ${q(m.source)} ${at(m.target)}`,
+    );
+    if (m.readOnly) lines.push(`mount -o remount,bind,ro ${at(m.target)}`);
+  }
+  lines.push(`mkdir -p ${at(l.workingDir)}`, 'cd /');
+  const env = l.env.map(([k, v]) => q(`${k}=${v}`)).join(' ');
+  lines.push(`exec chroot ${q(root)} env -i -C ${q(l.workingDir)} ${env} ${l.argv.map(q).join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,38 @@
+// Which images run as real processes in process mode. No registry is reachable,
+// so an image name maps onto something this machine already has. The one table,
+// documented in emulator/README.md ("Process mode").
+/** An image whose name contains this fails to pull, in every mode. */
+export const IMAGE_PULL_FAILURE_MARKER = 'does-not-exist';
+
+export type ImageBacking =
+  /** The host userland (sh, cat, env, ls, …) runs the container's command. */
+  | 'shell'
+  /** A small built-in HTTP server listens on the declared ports (the image's default command). */
+  | 'http'
+  /** The pull fails (ErrImagePull ↔ ImagePullBackOff), as in simulation mode. */
+  | 'pull-fails'
+  /** Unknown image: the scripted simulation (emulator/simulation.ts). */
+  | 'simulated';
+
+/** Repository base name (no registry host, no tag or digest) → backing. */
+export const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacking }> = [
+  {
+    names: ['busybox', 'alpine', 'debian', 'ubuntu', 'centos', 'fedora', 'rockylinux', 'almalinux', 'bash'],
+    backing: 'shell',
+  },
+  { names: ['nginx', 'httpd'], backing: 'http' },
+];
+
+/** `registry.example.com:5000/library/nginx:1.25@sha256:…` → `nginx`. */
+export function imageBaseName(image: string): string {
+  const noDigest = image.split('@')[0] ?? '';
+  const last = noDigest.split('/').pop() ?? '';
+  return (last.split(':')[0] ?? '').toLowerCase();
+}
+
+export function imageBacking(image: string): ImageBacking {
+  if (image.includes(IMAGE_PULL_FAILURE_MARKER)) return 'pull-fails';
+  const base = imageBaseName(image);
+  for (const row of IMAGE_TABLE) if (row.names.includes(base)) return row.backing;
+  return 'simulated';
+}

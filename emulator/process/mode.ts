@@ -1,0 +1,33 @@
+// --containers=simulation|process|auto → the process runtime, or none. `auto`
+// probes once and says in one log line which mode it chose and why.
+import type { Logger } from '../../shared/logger.ts';
+import type { EmulatorCore } from '../core.ts';
+import { probeProcessMode } from './probe.ts';
+import { ProcessRuntime } from './runtime.ts';
+
+export async function startContainerRuntime(
+  core: EmulatorCore,
+  log: Logger,
+): Promise<ProcessRuntime | undefined> {
+  const mode = core.opts.containers;
+  if (mode === 'simulation') return undefined;
+  const probe = probeProcessMode();
+  if (!probe.ok) {
+    if (mode === 'process') throw new Error(`--containers=process is not possible here: ${probe.reason}`);
+    log.info({ containers: 'simulation', reason: probe.reason }, `containers: simulation (${probe.reason})`);
+    return undefined;
+  }
+  try {
+    const rt = await ProcessRuntime.start(core, log);
+    log.info(
+      { containers: 'process', bridge: rt.bridgeName },
+      `containers: process (real processes in namespaces, bridge ${rt.bridgeName})`,
+    );
+    return rt;
+  } catch (e) {
+    const reason = (e as Error).message;
+    if (mode === 'process') throw new Error(`--containers=process could not start: ${reason}`, { cause: e });
+    log.info({ containers: 'simulation', reason }, `containers: simulation (${reason})`);
+    return undefined;
+  }
+}

@@ -1,0 +1,379 @@
+// Process mode's driver. The lifecycle (emulator/lifecycle.ts) stays the single
+// source of truth for states; this keeps real processes in step with it: a
+// container the lifecycle marks Running gets a process, a process that exits
+// reports its exit code, time and termination message back (the lifecycle then
+// plays the exit: restart back-off, next init container, group phase), and a
+// container the lifecycle stopped (delete, deadline, restart) gets SIGTERM, then
+// SIGKILL after the group's grace period. A short tick drives it, because the
+// lifecycle otherwise only advances when someone reads.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../shared/logger.ts';
+import type { EmulatorCore } from '../core.ts';
+import { isProcessBacked } from '../lifecycle.ts';
+import { TERMINAL, type ContainerGroup, type ContainerRuntime } from '../model.ts';
+import { containerScript } from './container-script.ts';
+import { containerEnv, volumeMounts } from './group-files.ts';
+import { isAlive } from './host-commands.ts';
+import { imageBacking } from './image-table.ts';
+import { HostBridge, subnetFor } from './network.ts';
+import { GroupSandbox } from './sandbox.ts';
+
+const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
+const TICK_MS = 100;
+const DEFAULT_GRACE_SECONDS = 30;
+/** The kubelet's cap on a termination message. */
+const MAX_TERMINATION_MESSAGE = 4096;
+
+interface Run {
+  groupId: string;
+  containerName: string;
+  /** The lifecycle's start time of the run this process belongs to. */
+  startTime: number;
+  child: ChildProcess;
+  pidFile: string;
+  termLog: string;
+  policy: string;
+  hostPid?: number;
+  killedWith?: NodeJS.Signals;
+  stopping: boolean;
+  done: boolean;
+  killTimer?: NodeJS.Timeout;
+  closed: Promise<void>;
+}
+
+type ContainerSpec = ContainerGroup['request']['Container'][number];
+
+function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpec | undefined {
+  const list = (c.init ? g.request.InitContainer : g.request.Container) as ContainerSpec[] | undefined;
+  return list?.find((s) => s.Name === c.name);
+}
+
+/** Where the container's command comes from: the request, else the image's default. */
+export function argvFor(spec: ContainerSpec, podName: string): string[] {
+  const argv = [...(spec.Command ?? []), ...(spec.Arg ?? [])];
+  if (argv.length > 0) return argv;
+  if (imageBacking(spec.Image) === 'http') {
+    const ports = (spec.Port ?? []).filter((p) => (p.Protocol ?? 'TCP') === 'TCP').map((p) => String(p.Port));
+    return [process.execPath, HTTP_SERVER, podName, ...ports];
+  }
+  return ['sh']; // the shell images' default command
+}
+
+export class ProcessRuntime {
+  private readonly sandboxes = new Map<string, GroupSandbox>();
+  private readonly runs = new Map<string, Run>();
+  private readonly busy = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private runSeq = 0;
+  private closing = false;
+  private readonly onExit = () => this.closeSync();
+
+  private readonly core: EmulatorCore;
+  private readonly log: Logger;
+  private readonly bridge: HostBridge;
+
+  private constructor(core: EmulatorCore, log: Logger, bridge: HostBridge) {
+    this.core = core;
+    this.log = log;
+    this.bridge = bridge;
+  }
+
+  /** Creates the host bridge; rejects (naming why) when the vSwitch CIDRs are taken. */
+  static async start(core: EmulatorCore, log: Logger): Promise<ProcessRuntime> {
+    const bridge = new HostBridge(core.opts.vSwitches);
+    const conflict = await bridge.conflict();
+    if (conflict) throw new Error(conflict);
+    await bridge.create();
+    const rt = new ProcessRuntime(core, log, bridge);
+    rt.timer = setInterval(() => rt.tick(), TICK_MS);
+    process.once('exit', rt.onExit);
+    return rt;
+  }
+
+  get bridgeName(): string {
+    return this.bridge.name;
+  }
+
+  /** The host PID of a container's PID 1 while it runs. */
+  containerPid(groupId: string, containerName: string): number | undefined {
+    const run = this.runs.get(`${groupId}/${containerName}`);
+    if (!run || run.done) return undefined;
+    return run.hostPid ?? this.readPid(run);
+  }
+
+  private readPid(run: Run): number | undefined {
+    if (run.hostPid) return run.hostPid;
+    try {
+      const pid = Number(readFileSync(run.pidFile, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0) run.hostPid = pid;
+    } catch {
+      // not written yet
+    }
+    return run.hostPid;
+  }
+
+  private tick(): void {
+    if (this.closing) return;
+    const ids = new Set<string>(this.sandboxes.keys());
+    for (const r of this.runs.values()) if (!r.done) ids.add(r.groupId);
+    for (const [id, g] of Object.entries(this.core.state.groups)) if (g.runtime === 'process') ids.add(id);
+    for (const id of ids) void this.syncGroup(id);
+  }
+
+  private liveRuns(groupId: string): Run[] {
+    return [...this.runs.values()].filter((r) => r.groupId === groupId && !r.done);
+  }
+
+  private async syncGroup(id: string): Promise<void> {
+    if (this.busy.has(id) || this.closing) return;
+    this.busy.add(id);
+    try {
+      let g: ContainerGroup | undefined;
+      try {
+        g = this.core.group(id);
+      } catch {
+        g = undefined; // gone
+      }
+      if (!g) {
+        for (const r of this.liveRuns(id)) this.stop(r, 0);
+        if (this.liveRuns(id).length === 0) await this.dropSandbox(id);
+        return;
+      }
+      const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+      for (const c of [...g.initContainers, ...g.containers]) {
+        if (!isProcessBacked(g, c)) continue;
+        const run = this.runs.get(`${id}/${c.name}`);
+        const running = c.current.state === 'Running';
+        if (running && (!run || run.startTime !== c.current.startTime)) {
+          if (run && !run.done) this.stop(run, 0);
+          await this.startRun(g, c);
+        } else if (!running && run && !run.done) {
+          this.stop(run, grace);
+        }
+      }
+      const live = this.liveRuns(id).length > 0;
+      // Terminating lasts until the processes are gone (SIGTERM, grace period, SIGKILL).
+      if (live && g.status === 'Terminating') {
+        g.phaseEndsAt = Math.max(g.phaseEndsAt ?? 0, this.core.now() + 1000);
+      }
+      if (!live && (g.status === 'Terminating' || TERMINAL.has(g.status))) await this.dropSandbox(id);
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  private async dropSandbox(id: string): Promise<void> {
+    const box = this.sandboxes.get(id);
+    if (!box) return;
+    this.sandboxes.delete(id);
+    await box
+      .destroy()
+      .catch((e: unknown) => this.log.warn({ err: e, groupId: id }, 'sandbox cleanup failed'));
+  }
+
+  private async sandboxFor(g: ContainerGroup): Promise<GroupSandbox> {
+    const have = this.sandboxes.get(g.id);
+    if (have) return have;
+    const subnet = subnetFor(this.core.opts.vSwitches, g.intranetIp);
+    if (!subnet) throw new Error(`IntranetIp ${g.intranetIp} is in no vSwitch CIDR`);
+    const box = await GroupSandbox.create(g, this.bridge, subnet);
+    this.sandboxes.set(g.id, box);
+    return box;
+  }
+
+  private async startRun(g: ContainerGroup, c: ContainerRuntime): Promise<void> {
+    const spec = specOf(g, c);
+    const startTime = c.current.startTime ?? this.core.now();
+    if (!spec) return;
+    let box: GroupSandbox;
+    try {
+      box = await this.sandboxFor(g);
+    } catch (e) {
+      this.log.warn({ err: e, groupId: g.id }, 'process mode: group sandbox failed');
+      this.reportExit(g.id, c.name, startTime, 128, `process mode: ${(e as Error).message}`);
+      return;
+    }
+    const dir = box.runDir(c.name, ++this.runSeq);
+    const pidFile = `${dir}/pid`;
+    const termLog = `${dir}/termination-log`;
+    writeFileSync(termLog, '');
+    const extraPaths = imageBacking(spec.Image) === 'http' ? [HTTP_SERVER, process.execPath] : [];
+    const script = containerScript({
+      containerDir: dir,
+      pidFile,
+      etcFiles: ['hosts', 'resolv.conf', 'hostname'].map((f) => ({
+        source: `${box.dir}/etc/${f}`,
+        target: `/etc/${f}`,
+      })),
+      mounts: volumeMounts(box.dir, spec.VolumeMount),
+      hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
+      terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
+      env: containerEnv(spec.EnvironmentVar, box.hostname),
+      workingDir: spec.WorkingDir || '/',
+      argv: argvFor(spec, g.name),
+    });
+    writeFileSync(`${dir}/start.sh`, script);
+    const child = spawn(
+      'nsenter',
+      ['-t', String(box.pausePid), '-n', '-u', '--'].concat([
+        'unshare',
+        '-m',
+        '-p',
+        '-f',
+        '--kill-child',
+        '--',
+        'sh',
+        `${dir}/start.sh`,
+      ]),
+      { stdio: [spec.Stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
+    );
+    const run: Run = {
+      groupId: g.id,
+      containerName: c.name,
+      startTime,
+      child,
+      pidFile,
+      termLog,
+      policy: spec.TerminationMessagePolicy ?? 'File',
+      stopping: false,
+      done: false,
+      closed: Promise.resolve(),
+    };
+    this.runs.set(`${g.id}/${c.name}`, run);
+    const out = this.lineSink(run);
+    const err = this.lineSink(run);
+    child.stdout?.on('data', (d: Buffer) => out.write(d));
+    child.stderr?.on('data', (d: Buffer) => err.write(d));
+    run.closed = new Promise<void>((resolve) => {
+      child.once('error', (e) => {
+        this.append(run, `process mode: ${e.message}`);
+      });
+      child.once('close', (code, signal) => {
+        out.flush();
+        err.flush();
+        run.done = true;
+        if (run.killTimer) clearTimeout(run.killTimer);
+        this.onRunClosed(run, code, signal);
+        resolve();
+      });
+    });
+  }
+
+  /** Splits a stream into timestamped log lines on the container's current run. */
+  private lineSink(run: Run): { write(d: Buffer): void; flush(): void } {
+    let pending = '';
+    return {
+      write: (d) => {
+        pending += d.toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) this.append(run, line);
+      },
+      flush: () => {
+        if (pending !== '') this.append(run, pending);
+        pending = '';
+      },
+    };
+  }
+
+  private container(run: Run): ContainerRuntime | undefined {
+    const g = this.core.state.groups[run.groupId];
+    if (!g) return undefined;
+    const c = [...g.initContainers, ...g.containers].find((x) => x.name === run.containerName);
+    return c?.current.startTime === run.startTime ? c : undefined;
+  }
+
+  private append(run: Run, text: string): void {
+    // unshare's own complaint when PID 1 is killed; not the container's output.
+    if (text.startsWith('unshare: ')) return;
+    const c = this.container(run);
+    if (c) c.logs.push({ ts: this.core.now(), text });
+  }
+
+  private onRunClosed(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
+    let exitCode: number;
+    if (run.killedWith === 'SIGKILL') exitCode = 137;
+    else if (signal) exitCode = 128 + (constants.signals[signal] ?? 0);
+    else exitCode = code ?? 1;
+    let message = '';
+    try {
+      message = readFileSync(run.termLog, 'utf8').slice(0, MAX_TERMINATION_MESSAGE);
+    } catch {
+      // no message
+    }
+    const c = this.container(run);
+    if (message === '' && run.policy === 'FallbackToLogsOnError' && exitCode !== 0 && c) {
+      message = c.logs
+        .slice(-80)
+        .map((l) => l.text)
+        .join('\n')
+        .slice(-2048);
+    }
+    this.reportExit(run.groupId, run.containerName, run.startTime, exitCode, message);
+  }
+
+  /** Hands a real exit to the lifecycle, which plays it on the next advance. */
+  private reportExit(groupId: string, name: string, startTime: number, code: number, message: string): void {
+    const g = this.core.state.groups[groupId];
+    const c = g && [...g.initContainers, ...g.containers].find((x) => x.name === name);
+    if (c && c.current.state === 'Running' && c.current.startTime === startTime) {
+      c.exitAt = Math.max(this.core.now(), startTime);
+      c.plannedExitCode = code;
+      c.plannedMessage = message;
+      this.core.changed();
+    }
+    if (!this.closing) setImmediate(() => void this.syncGroup(groupId));
+  }
+
+  private signal(run: Run, sig: NodeJS.Signals): void {
+    if (run.done) return;
+    const pid = this.readPid(run);
+    if (sig === 'SIGKILL') run.killedWith = 'SIGKILL';
+    try {
+      // Signal PID 1 of the container; before it is known, unshare (--kill-child) takes it down.
+      if (pid && isAlive(pid)) process.kill(pid, sig);
+      else if (sig === 'SIGKILL') run.child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  /** SIGTERM now, SIGKILL after `graceSeconds` if still running. */
+  private stop(run: Run, graceSeconds: number): void {
+    if (run.done || run.stopping) return;
+    run.stopping = true;
+    if (graceSeconds <= 0) {
+      this.signal(run, 'SIGKILL');
+      return;
+    }
+    this.signal(run, 'SIGTERM');
+    run.killTimer = setTimeout(() => this.signal(run, 'SIGKILL'), graceSeconds * 1000);
+  }
+
+  /** Kills every process and removes every namespace, veth, bridge and directory. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.timer) clearInterval(this.timer);
+    process.off('exit', this.onExit);
+    const runs = [...this.runs.values()];
+    for (const r of runs) {
+      r.stopping = true;
+      this.signal(r, 'SIGKILL');
+    }
+    await Promise.all(runs.map((r) => r.closed));
+    await Promise.all([...this.sandboxes.keys()].map((id) => this.dropSandbox(id)));
+    await this.bridge.destroy();
+  }
+
+  /** Last resort when the emulator's process exits without close(). */
+  private closeSync(): void {
+    for (const r of this.runs.values()) if (!r.done) r.child.kill('SIGKILL');
+    for (const r of this.runs.values()) if (!r.done && r.hostPid) this.signal(r, 'SIGKILL');
+    for (const box of this.sandboxes.values()) box.destroySync();
+    this.bridge.destroySync();
+  }
+}

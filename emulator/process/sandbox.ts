@@ -1,0 +1,123 @@
+// One process-mode container group on the host: a "pause" process holding the
+// group's network and UTS namespaces (hostname set), a veth from the emulator's
+// bridge as its eth0, and a directory with the group's /etc files and volumes.
+// destroy() leaves none of them behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ContainerGroup } from '../model.ts';
+import { hostnameOf, hostsFile, resolvConf, volumeFiles } from './group-files.ts';
+import type { HostBridge, Subnet } from './network.ts';
+
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function startPause(hostname: string): Promise<ChildProcess> {
+  const child = spawn(
+    'unshare',
+    ['--net', '--uts', 'sh', '-c', 'hostname "$1" && echo ready && exec sleep infinity', 'pause', hostname],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`pause process exited (${code}): ${err.trim()}`)));
+    child.once('error', reject);
+  });
+}
+
+export class GroupSandbox {
+  private hostEnd: string | undefined;
+  private destroyed = false;
+
+  readonly dir: string;
+  readonly hostname: string;
+  private readonly pause: ChildProcess;
+  private readonly bridge: HostBridge;
+
+  private constructor(dir: string, hostname: string, pause: ChildProcess, bridge: HostBridge) {
+    this.dir = dir;
+    this.hostname = hostname;
+    this.pause = pause;
+    this.bridge = bridge;
+  }
+
+  get pausePid(): number {
+    return this.pause.pid ?? -1;
+  }
+
+  static async create(g: ContainerGroup, bridge: HostBridge, subnet: Subnet): Promise<GroupSandbox> {
+    const dir = mkdtempSync(join(tmpdir(), `eci-emu-${g.id}-`));
+    const hostname = hostnameOf(g.request);
+    try {
+      mkdirSync(join(dir, 'etc'));
+      writeFileSync(join(dir, 'etc/hosts'), hostsFile(g.request, g.intranetIp));
+      writeFileSync(join(dir, 'etc/resolv.conf'), resolvConf(g.request, hostResolvConf()));
+      writeFileSync(join(dir, 'etc/hostname'), `${hostname}\n`);
+      const vols = volumeFiles(g.request);
+      for (const d of vols.dirs) {
+        mkdirSync(join(dir, d), { recursive: true });
+        chmodSync(join(dir, d), 0o777); // emptyDir is world-writable, as the kubelet makes it
+      }
+      for (const f of vols.files) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content);
+        chmodSync(join(dir, f.path), f.mode & 0o7777);
+      }
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    let pause: ChildProcess;
+    try {
+      pause = await startPause(hostname);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const box = new GroupSandbox(dir, hostname, pause, bridge);
+    try {
+      box.hostEnd = await bridge.attach(box.pausePid, g.intranetIp, subnet);
+    } catch (e) {
+      await box.destroy();
+      throw e;
+    }
+    return box;
+  }
+
+  /** A fresh directory for one run of a container (its overlay, PID file, termination log). */
+  runDir(containerName: string, run: number): string {
+    const d = join(this.dir, 'containers', `${containerName}.${run}`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const exited = new Promise<void>((resolve) => {
+      if (this.pause.exitCode !== null || this.pause.signalCode !== null) resolve();
+      else this.pause.once('exit', () => resolve());
+    });
+    this.pause.kill('SIGKILL');
+    await exited;
+    // The veth dies with the namespace; deleting it too covers a namespace something else still holds.
+    if (this.hostEnd) await this.bridge.detach(this.hostEnd);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Synchronous last resort on emulator exit. */
+  destroySync(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pause.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,117 @@
+// Process mode (issue 11): containers are real processes in Linux namespaces;
+// exits, logs, termination messages and deletes come from those processes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  container,
+  createRequest,
+  describeOne,
+  waitFor,
+  waitForStatus,
+  type TestEmulator,
+} from '../emulator/sdk.ts';
+import { $Eci, log, skipUnlessProcessMode, startProcessEmulator } from './helpers.ts';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('process mode: lifecycle from real processes', { skip: skipUnlessProcessMode }, () => {
+  let t: TestEmulator;
+  before(async () => {
+    t = await startProcessEmulator(231);
+  });
+  after(async () => {
+    await t?.emu.close();
+  });
+
+  test('init /bin/true, then an app container prints its config-file volume and env', async () => {
+    const { body } = await t.client.createContainerGroup(
+      createRequest(
+        'cfg-pod',
+        [
+          container(
+            'app',
+            'cat /etc/config/greeting; echo; echo "GREETING_ENV=$GREETING"; ls -l /etc/config/greeting; pwd',
+            {
+              environmentVar: [
+                new $Eci.CreateContainerGroupRequestContainerEnvironmentVar({
+                  key: 'GREETING',
+                  value: 'from env',
+                }),
+              ],
+              volumeMount: [
+                new $Eci.CreateContainerGroupRequestContainerVolumeMount({
+                  name: 'cfg',
+                  mountPath: '/etc/config',
+                  readOnly: true,
+                }),
+              ],
+              workingDir: '/work/dir',
+            },
+          ),
+        ],
+        {
+          restartPolicy: 'Never',
+          initContainer: [
+            new $Eci.CreateContainerGroupRequestInitContainer({
+              name: 'init',
+              image: 'busybox',
+              command: ['/bin/true'],
+            }),
+          ],
+          volume: [
+            new $Eci.CreateContainerGroupRequestVolume({
+              name: 'cfg',
+              type: 'ConfigFileVolume',
+              configFileVolume: new $Eci.CreateContainerGroupRequestVolumeConfigFileVolume({
+                configFileToPath: [
+                  new $Eci.CreateContainerGroupRequestVolumeConfigFileVolumeConfigFileToPath({
+                    path: 'greeting',
+                    content: b64('hello from configmap'),
+                    mode: 0o600,
+                  }),
+                ],
+              }),
+            }),
+          ],
+        },
+      ),
+    );
+    const id = body?.containerGroupId ?? '';
+    const done = await waitForStatus(t.client, id, 'Succeeded', 20_000);
+    assert.equal(done.initContainers?.[0]?.currentState?.state, 'Terminated');
+    assert.equal(done.initContainers?.[0]?.currentState?.exitCode, 0);
+    const out = await log(t, id, 'app');
+    assert.match(out, /^hello from configmap$/m);
+    assert.match(out, /^GREETING_ENV=from env$/m);
+    assert.match(out, /^-rw------- .* \/etc\/config\/greeting$/m);
+    assert.match(out, /^\/work\/dir$/m);
+  });
+
+  test("sh -c 'exit 3' under Never fails the group with exit code 3 and its termination message", async () => {
+    const { body } = await t.client.createContainerGroup(
+      createRequest('exit3', [container('app', 'echo bad config > /dev/termination-log; exit 3')], {
+        restartPolicy: 'Never',
+      }),
+    );
+    const id = body?.containerGroupId ?? '';
+    const failed = await waitForStatus(t.client, id, 'Failed', 20_000);
+    const state = failed.containers?.[0]?.currentState;
+    assert.equal(state?.exitCode, 3);
+    assert.equal(state?.reason, 'Error');
+    assert.equal(state?.message, 'bad config\n');
+  });
+
+  test('Always restarts an exiting container with back-off and keeps the previous log', async () => {
+    const { body } = await t.client.createContainerGroup(
+      createRequest('restarter', [container('app', 'echo "run at $(cat /proc/uptime)"; exit 1')]),
+    );
+    const id = body?.containerGroupId ?? '';
+    const g = await waitFor(async () => {
+      const d = await describeOne(t.client, id);
+      return (d?.containers?.[0]?.restartCount ?? 0) >= 2 ? d : undefined;
+    }, 20_000);
+    assert.equal(g.containers?.[0]?.previousState?.exitCode, 1);
+    assert.match(await log(t, id, 'app', true), /^run at /m);
+    await t.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id }));
+  });
+});
