@@ -19,9 +19,18 @@ for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'))) {
       configMaps: { ...input.configMaps, 'kube-root-ca.crt': { data: { 'ca.crt': 'PEM' } } },
       serviceAccountTokens: { '': 'token' },
       defaults: DEFAULTS,
+      // The final request: ClientToken and ownership tags included.
+      owner: {
+        clusterId: 'c-1',
+        nodeName: 'virtual-node-eci-0',
+        namespace: 'shop',
+        podName: 'p',
+        podUid: 'uid-1',
+      },
+      attempt: 1,
     });
     assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
-    r.request.clientToken = 'uid-1';
+    assert.equal(r.request.clientToken, 'uid-1');
     const flat = OpenApiUtil.default.query(r.request.toMap()) as Record<string, string>;
     const params = parseParams(createContainerGroupSchema, unflatten(flat));
     assert.doesNotThrow(() => checkCreateRules(params));
