@@ -26,8 +26,6 @@ import { StatusPoller } from './provider/status-poller.ts';
 import { PodTracker } from './tracker.ts';
 import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 
-export { StartupError };
-
 export interface ReconcilerHandle {
   nodeNames: string[];
   nodes: NodeController[];

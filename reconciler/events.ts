@@ -11,7 +11,7 @@ import {
 import type { Logger } from 'pino';
 import { kubeStatusCode } from '../shared/kube.ts';
 
-export const EVENT_SOURCE = 'eci-virtual-node';
+const EVENT_SOURCE = 'eci-virtual-node';
 
 export interface EciEventView {
   name?: string;

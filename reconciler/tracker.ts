@@ -9,7 +9,7 @@ import { parseOwner } from './ownership.ts';
 import type { EciGroupView } from './status.ts';
 
 /** A list taken just after a create may not show the group yet: so young a group is not "gone". */
-export const GONE_GRACE_MS = 15_000;
+const GONE_GRACE_MS = 15_000;
 
 /** What the provider remembers between create attempts of one pod. */
 export interface CreateAttempts {

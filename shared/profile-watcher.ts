@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
+import { backoffDelay } from './workqueue.ts';
 import {
   DEFAULT_PROFILE,
   PROFILE_CONFIGMAP,
@@ -62,14 +63,14 @@ export function runInformer(
   isStopped: () => boolean,
   onSynced: () => void,
 ): void {
-  let delay = 500;
+  let failures = 0;
   let synced = false;
   const start = () =>
     informer.start().then(
       () => {
         if (!synced && informer.latestResourceVersion() !== '') {
           synced = true;
-          delay = 500;
+          failures = 0;
           onSynced();
         }
       },
@@ -77,11 +78,11 @@ export function runInformer(
     );
   informer.on('error', (err) => {
     if (isStopped()) return;
+    const delay = backoffDelay(failures++, 500, 30_000);
     logger.warn({ err, what, retryInMs: delay }, 'list/watch failed; restarting');
     setTimeout(() => {
       if (!isStopped()) void start();
     }, delay).unref();
-    delay = Math.min(delay * 2, 30_000);
   });
   void start();
 }

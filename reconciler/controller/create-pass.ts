@@ -15,16 +15,21 @@ import type { Owner } from '../ownership.ts';
 import { podStatusForMissingReferences, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod, PodTracker } from '../tracker.ts';
 import { translatePod, type MissingReference, type ProfileDefaults } from '../translate.ts';
-import { createRetryDelay, type CreateOutcome, type Provider } from '../provider/eci-provider.ts';
+import {
+  createRetryDelay,
+  SLOT_WAIT_FALLBACK_MS,
+  type CreateOutcome,
+  type Provider,
+} from '../provider/eci-provider.ts';
 import { CONTAINER_INSTANCE_CREATED, REASONS } from './event-reasons.ts';
 import type { PodKube } from './pod-kube.ts';
 import { failsOnCreateError, failurePhase } from './policy.ts';
 
 /** A missing ConfigMap/Secret/PVC is looked for again after 1 s, doubling to 30 s. */
-export const REFERENCE_RECHECK_BASE_MS = 1000;
-export const REFERENCE_RECHECK_MAX_MS = 30_000;
+const REFERENCE_RECHECK_BASE_MS = 1000;
+const REFERENCE_RECHECK_MAX_MS = 30_000;
 
-export type Metric = 'created' | 'create_error' | 'status_write' | 'deleted' | 'orphan_deleted';
+type Metric = 'created' | 'create_error' | 'status_write' | 'deleted' | 'orphan_deleted';
 
 export interface CreateContext {
   clusterId: string;
@@ -41,7 +46,7 @@ export interface CreateContext {
   now?: () => number;
 }
 
-export function ownerOf(pod: V1Pod, clusterId: string): Owner {
+function ownerOf(pod: V1Pod, clusterId: string): Owner {
   return {
     clusterId,
     nodeName: pod.spec?.nodeName ?? '',
@@ -115,7 +120,7 @@ async function settle(
     }
     case 'waiting':
       // The provider wakes the pod when a slot frees; the delay only covers a lost wake-up.
-      return { requeueAfterMs: 5000 };
+      return { requeueAfterMs: SLOT_WAIT_FALLBACK_MS };
     case 'retryAfter': {
       if (outcome.reason === 'quota' || !outcome.error) return { requeueAfterMs: outcome.ms };
       const e = outcome.error;

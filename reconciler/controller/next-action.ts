@@ -28,13 +28,13 @@ export interface CreateState {
 }
 
 /** How often a pod being deleted is re-checked while its group terminates. */
-export const DELETE_POLL_MS = 1000;
+const DELETE_POLL_MS = 1000;
 
 function podPhase(pod: V1Pod): string {
   return pod.status?.phase ?? 'Pending';
 }
 
-export function isPodTerminal(pod: V1Pod): boolean {
+function isPodTerminal(pod: V1Pod): boolean {
   const phase = podPhase(pod);
   return phase === 'Succeeded' || phase === 'Failed';
 }

@@ -14,9 +14,9 @@ import type { Logger } from 'pino';
 import { isNotFound } from '../../shared/kube.ts';
 import { podReferences } from '../translate.ts';
 
-export const CONFIGMAP_TTL_MS = 10_000;
+const CONFIGMAP_TTL_MS = 10_000;
 /** Bytes of ConfigMap data the cache holds at most (a ConfigMap is at most 1 MiB). */
-export const CONFIGMAP_CACHE_BYTES = 16 * 1024 * 1024;
+const CONFIGMAP_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** An LRU of values with a size each, bounded by the sum of sizes; entries expire after `ttlMs`. */
 export class ByteLru<V> {

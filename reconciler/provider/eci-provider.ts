@@ -11,8 +11,8 @@ import { ownershipFilter, parseOwner, TAG_KEYS, type Owner } from '../ownership.
 import type { CreateAttempts } from '../tracker.ts';
 
 /** Retry delays of a failed create: 1 s doubling to 5 min. */
-export const CREATE_RETRY_BASE_MS = 1000;
-export const CREATE_RETRY_MAX_MS = 300_000;
+const CREATE_RETRY_BASE_MS = 1000;
+const CREATE_RETRY_MAX_MS = 300_000;
 /** A pod told to wait for a free create slot comes back after this long at the latest. */
 export const SLOT_WAIT_FALLBACK_MS = 5000;
 

@@ -26,7 +26,7 @@ export function sinceSeconds(lastPollMs: number, nowMs: number): number {
 }
 
 /** Where the poller writes (the pod tracker). */
-export interface PollerTarget {
+interface PollerTarget {
   /** Group id → pod UID of every group being tracked. */
   trackedIds(): Map<string, string>;
   /** Groups to fetch on every tick whatever ECI reports as changed (being deleted: to see them go). */
