@@ -13,33 +13,67 @@ export interface PodRuleViolation {
   message: string;
 }
 
-const HOST_NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
+type HostNamespace = 'hostNetwork' | 'hostPID' | 'hostIPC';
 const RESERVED_LIST = [...ECI_RESERVED_PORTS].sort((a, b) => a - b).join(', ');
 
-function containerViolations(out: PodRuleViolation[], c: V1Container, path: string, subject: string): void {
+function push(
+  out: PodRuleViolation[],
+  c: V1Container,
+  index: number,
+  init: boolean,
+  field: string,
+  message: string,
+) {
+  out.push({
+    field: `spec.${init ? 'initContainers' : 'containers'}[${index}].${field}`,
+    subject: `${init ? 'init container' : 'container'} ${c.name}`,
+    message,
+  });
+}
+
+/** Checks one container; strings are built only for a violation (the webhook calls this for every pod). */
+function containerViolations(out: PodRuleViolation[], c: V1Container, index: number, init: boolean): void {
   if (c.securityContext?.privileged)
-    out.push({
-      field: `${path}.securityContext.privileged`,
-      subject,
-      message: 'privileged containers are not allowed on ECI (added capabilities are)',
-    });
-  const ports = c.ports ?? [];
+    push(
+      out,
+      c,
+      index,
+      init,
+      'securityContext.privileged',
+      'privileged containers are not allowed on ECI (added capabilities are)',
+    );
+  const ports = c.ports;
+  if (!ports) return;
   for (let i = 0; i < ports.length; i++) {
     const p = ports[i]!;
     if (ECI_RESERVED_PORTS.has(p.containerPort))
-      out.push({
-        field: `${path}.ports[${i}].containerPort`,
-        subject,
-        message: `containerPort ${p.containerPort} is reserved by ECI for exec, logs and metrics (${RESERVED_LIST} are)`,
-      });
+      push(
+        out,
+        c,
+        index,
+        init,
+        `ports[${i}].containerPort`,
+        `containerPort ${p.containerPort} is reserved by ECI for exec, logs and metrics (${RESERVED_LIST} are)`,
+      );
     // The pod has its own IP, so a hostPort equal to containerPort is what it gets anyway.
     if (p.hostPort !== undefined && p.hostPort !== 0 && p.hostPort !== p.containerPort)
-      out.push({
-        field: `${path}.ports[${i}].hostPort`,
-        subject,
-        message: `hostPort ${p.hostPort} differs from containerPort ${p.containerPort}, which is not possible on ECI`,
-      });
+      push(
+        out,
+        c,
+        index,
+        init,
+        `ports[${i}].hostPort`,
+        `hostPort ${p.hostPort} differs from containerPort ${p.containerPort}, which is not possible on ECI`,
+      );
   }
+}
+
+function hostNamespace(out: PodRuleViolation[], k: HostNamespace): void {
+  out.push({
+    field: `spec.${k}`,
+    subject: `spec.${k}`,
+    message: `${k} is not available on ECI: the pod does not share a node`,
+  });
 }
 
 /** Every violation in a stable order: host namespaces, hostPath volumes, init containers, containers. */
@@ -47,28 +81,25 @@ export function podRuleViolations(pod: V1Pod): PodRuleViolation[] {
   const out: PodRuleViolation[] = [];
   const spec = pod.spec;
   if (!spec) return out;
-  for (const k of HOST_NAMESPACES)
-    if (spec[k])
-      out.push({
-        field: `spec.${k}`,
-        subject: `spec.${k}`,
-        message: `${k} is not available on ECI: the pod does not share a node`,
-      });
-  const volumes = spec.volumes ?? [];
-  for (let i = 0; i < volumes.length; i++) {
-    const v = volumes[i]!;
-    if (v.hostPath)
-      out.push({
-        field: `spec.volumes[${i}].hostPath`,
-        subject: `spec.volumes[${v.name}].hostPath`,
-        message: `volume ${v.name}: hostPath cannot be mounted on ECI, the pod runs on its own instance`,
-      });
-  }
-  const inits = spec.initContainers ?? [];
-  for (let i = 0; i < inits.length; i++)
-    containerViolations(out, inits[i]!, `spec.initContainers[${i}]`, `init container ${inits[i]!.name}`);
-  const containers = spec.containers ?? [];
-  for (let i = 0; i < containers.length; i++)
-    containerViolations(out, containers[i]!, `spec.containers[${i}]`, `container ${containers[i]!.name}`);
+  // Plain checks, no per-pod allocation unless something is wrong: the webhook runs this on every pod.
+  if (spec.hostNetwork) hostNamespace(out, 'hostNetwork');
+  if (spec.hostPID) hostNamespace(out, 'hostPID');
+  if (spec.hostIPC) hostNamespace(out, 'hostIPC');
+  const volumes = spec.volumes;
+  if (volumes)
+    for (let i = 0; i < volumes.length; i++) {
+      const v = volumes[i]!;
+      if (v.hostPath)
+        out.push({
+          field: `spec.volumes[${i}].hostPath`,
+          subject: `spec.volumes[${v.name}].hostPath`,
+          message: `volume ${v.name}: hostPath cannot be mounted on ECI, the pod runs on its own instance`,
+        });
+    }
+  const inits = spec.initContainers;
+  if (inits) for (let i = 0; i < inits.length; i++) containerViolations(out, inits[i]!, i, true);
+  const containers = spec.containers;
+  if (containers)
+    for (let i = 0; i < containers.length; i++) containerViolations(out, containers[i]!, i, false);
   return out;
 }

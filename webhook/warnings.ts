@@ -18,9 +18,11 @@ export interface WarningContext {
 }
 
 /** Warnings for unsupported pod features, one per offending field, in a stable order. */
-export function unsupportedFeatureWarnings(pod: V1Pod, context: WarningContext = {}): string[] {
-  const warnings = podRuleViolations(pod).map((v) => `${v.subject}: ${v.message}`);
-  if (context.policy) {
+export function unsupportedFeatureWarnings(pod: V1Pod, context?: WarningContext): string[] {
+  const violations = podRuleViolations(pod);
+  const warnings: string[] = [];
+  for (const v of violations) warnings.push(`${v.subject}: ${v.message}`);
+  if (context?.policy) {
     const namespace = context.namespace ?? pod.metadata?.namespace ?? 'default';
     for (const r of privilegedAnnotationRefusals(pod.metadata?.annotations, namespace, context.policy))
       warnings.push(
