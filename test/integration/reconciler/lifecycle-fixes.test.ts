@@ -112,6 +112,28 @@ describe('reconciler core lifecycle', () => {
   });
 });
 
+describe('the create retry Event', () => {
+  test('states the real next delay, which grows with each failure', async () => {
+    await stack.admin.setFault({
+      action: 'CreateContainerGroup',
+      errorRate: 1,
+      code: 'Throttling.User',
+      httpStatus: 400,
+    });
+    try {
+      await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'slowed') });
+      // One Event per code, bumped: after the third failure it names the fourth delay (1, 2, 4 s).
+      const event = await eventually('third Throttling', async () =>
+        (await events('slowed')).find((e) => e.reason === 'Throttling' && (e.count ?? 0) >= 3),
+      );
+      assert.match(event.message ?? '', /retrying in about (4|8|16) s/);
+    } finally {
+      await stack.admin.clearFaults('CreateContainerGroup');
+    }
+    await eventually('slowed Running', async () => (await readPod('slowed')).status?.phase === 'Running');
+  });
+});
+
 describe('container-group ownership (issue 10 item 1)', () => {
   test("a pod annotated with another pod's group id gets its own group; deleting it spares the victim", async () => {
     await stack.core.createNamespacedPod({ namespace: ns, body: eciPod(stack, 'victim') });
