@@ -112,6 +112,61 @@ describe('reconciler core lifecycle', () => {
   });
 });
 
+describe('missing ConfigMaps, as a kubelet reports them', () => {
+  test('mandatory: Mandatory…NotFound and CreateContainerConfigError until it exists; then Running with instance annotations', async () => {
+    const body = eciPod(stack, 'strict-env');
+    body.spec!.containers[0]!.env = [
+      { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'arrives-later', key: 'mode' } } },
+    ];
+    await stack.core.createNamespacedPod({ namespace: ns, body });
+    const event = await eventually('MandatoryConfigMapNotFound', async () =>
+      (await events('strict-env')).find((e) => e.reason === 'MandatoryConfigMapNotFound'),
+    );
+    assert.match(event.message ?? '', /arrives-later/);
+    const waiting = await eventually('container waiting with CreateContainerConfigError', async () => {
+      const p = await readPod('strict-env');
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError'
+        ? p
+        : undefined;
+    });
+    assert.equal(waiting.status?.phase, 'Pending');
+    await stack.core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'arrives-later' }, data: { mode: 'prod' } },
+    });
+    const running = await eventually(
+      'Running once the ConfigMap exists',
+      async () => {
+        const p = await readPod('strict-env');
+        return p.status?.phase === 'Running' ? p : undefined;
+      },
+      90_000,
+    );
+    // Every instance annotation is written from the group (issue 9 fix 7).
+    const ann = await eventually('instance annotations', async () => {
+      const a = (await readPod('strict-env')).metadata?.annotations ?? {};
+      return a['k8s.aliyun.com/eci-instance-zone'] ? a : undefined;
+    });
+    assert.match(ann['k8s.aliyun.com/eci-instance-zone'] ?? '', /^cn-hangzhou-/);
+    assert.ok(ann['k8s.aliyun.com/eci-instance-spec']);
+    assert.ok(running.metadata?.annotations?.['k8s.aliyun.com/eci-instance-id']);
+  });
+
+  test('optional: Optional…NotFound, and the pod runs without it', async () => {
+    const body = eciPod(stack, 'relaxed-env');
+    body.spec!.containers[0]!.env = [
+      { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'never-there', key: 'mode', optional: true } } },
+    ];
+    await stack.core.createNamespacedPod({ namespace: ns, body });
+    await eventually(
+      'relaxed Running',
+      async () => (await readPod('relaxed-env')).status?.phase === 'Running',
+    );
+    const event = (await events('relaxed-env')).find((e) => e.reason === 'OptionalConfigMapNotFound');
+    assert.match(event?.message ?? '', /never-there/);
+  });
+});
+
 describe('the create retry Event', () => {
   test('states the real next delay, which grows with each failure', async () => {
     await stack.admin.setFault({
