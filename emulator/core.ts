@@ -18,6 +18,8 @@ export interface ExecSession {
   containerGroupId: string;
   containerName: string;
   command: string[];
+  /** The caller asked for stdin (process mode keeps the command's stdin open). */
+  stdin: boolean;
   expiresAt: number;
 }
 

@@ -1,11 +1,13 @@
 // The WebSocket that ExecContainerCommand's WebSocketUri points at. A one-shot
 // command sends its simulated output and closes; an interactive shell (`sh`,
-// `bash` without -c) interprets each text message as a script line.
+// `bash` without -c) interprets each text message as a script line. In process
+// mode the command really runs in the container (emulator/process/exec.ts).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { simulateExec } from './actions/observe.ts';
 import type { EmulatorCore } from './core.ts';
+import { execOverWebSocket } from './process/exec.ts';
 import { parseStatement, splitScript } from './simulation.ts';
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']);
@@ -29,6 +31,11 @@ export function attachExecServer(server: Server, core: EmulatorCore): { close():
         return;
       }
       const interactive = session.command.length === 1 && SHELLS.has(session.command[0] ?? '');
+      const pid = core.processes?.containerPid(group.id, session.containerName);
+      if (pid !== undefined) {
+        execOverWebSocket(ws, pid, session.command, interactive || session.stdin);
+        return;
+      }
       if (!interactive) {
         ws.send(simulateExec(group, session.containerName, session.command), () => ws.close(1000, 'exit 0'));
         return;

@@ -412,11 +412,18 @@ function killAll(g: ContainerGroup, at: number, reason: string): void {
   }
 }
 
+/** The longest a process-mode group can stay Terminating: SIGTERM, the grace period, SIGKILL. */
+export function processGraceMs(g: ContainerGroup): number {
+  return ((g.request.TerminationGracePeriodSeconds ?? 30) + 1) * 1000;
+}
+
 export function beginDelete(g: ContainerGroup, at: number, timing: TimingOptions): void {
   killAll(g, at, 'Killed');
   setStatus(g, 'Terminating', at);
   g.terminalAt = undefined;
-  g.phaseEndsAt = at + timing.terminatingMs;
+  // Real processes get their grace period; the process runtime ends Terminating as soon as they are gone.
+  const grace = g.runtime === 'process' ? processGraceMs(g) : 0;
+  g.phaseEndsAt = at + Math.max(timing.terminatingMs, grace);
 }
 
 export function canRestart(g: ContainerGroup): boolean {

@@ -7,6 +7,7 @@ import { Errors } from '../errors.ts';
 import type { ContainerGroup, ContainerRuntime } from '../model.ts';
 import { parseParams, unflatten } from '../params.ts';
 import { isoTime } from '../render.ts';
+import { execSync } from '../process/exec.ts';
 import { programOf } from '../simulation.ts';
 import { bool, int, jsonStringArray, str } from '../wire.ts';
 import type { ActionHandler } from './types.ts';
@@ -94,13 +95,17 @@ export const execContainerCommand: ActionHandler = (core, params, ctx) => {
   const g = core.group(p.ContainerGroupId);
   const c = findContainer(g, p.ContainerName);
   if (g.status !== 'Running' || c.current.state !== 'Running') throw Errors.incorrectStatus(g.status);
-  if (p.Sync) return { SyncResponse: simulateExec(g, c.name, p.Command) };
+  const pid = core.processes?.containerPid(g.id, c.name);
+  if (p.Sync) {
+    return { SyncResponse: pid ? execSync(pid, p.Command).output : simulateExec(g, c.name, p.Command) };
+  }
   const token = randomBytes(16).toString('hex');
   core.execSessions.set(token, {
     token,
     containerGroupId: g.id,
     containerName: c.name,
     command: p.Command,
+    stdin: p.Stdin === true,
     expiresAt: core.now() + 60_000,
   });
   return {

@@ -23,6 +23,7 @@ import { GroupSandbox } from './sandbox.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const TICK_MS = 100;
+const FATAL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const DEFAULT_GRACE_SECONDS = 30;
 /** The kubelet's cap on a termination message. */
 const MAX_TERMINATION_MESSAGE = 4096;
@@ -70,6 +71,21 @@ export class ProcessRuntime {
   private runSeq = 0;
   private closing = false;
   private readonly onExit = () => this.closeSync();
+  /**
+   * A signal nobody else handles would end the process without 'exit' handlers:
+   * clean up first, then die of the same signal.
+   */
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    if (process.listenerCount(sig) > 1) return; // the owner (e.g. emulator/main.ts) closes us
+    this.closeSync();
+    this.removeSignalHandlers();
+    process.kill(process.pid, sig);
+  };
+
+  private removeSignalHandlers(): void {
+    process.off('exit', this.onExit);
+    for (const sig of FATAL_SIGNALS) process.off(sig, this.onSignal);
+  }
 
   private readonly core: EmulatorCore;
   private readonly log: Logger;
@@ -90,6 +106,7 @@ export class ProcessRuntime {
     const rt = new ProcessRuntime(core, log, bridge);
     rt.timer = setInterval(() => rt.tick(), TICK_MS);
     process.once('exit', rt.onExit);
+    for (const sig of FATAL_SIGNALS) process.on(sig, rt.onSignal);
     return rt;
   }
 
@@ -155,9 +172,9 @@ export class ProcessRuntime {
         }
       }
       const live = this.liveRuns(id).length > 0;
-      // Terminating lasts until the processes are gone (SIGTERM, grace period, SIGKILL).
-      if (live && g.status === 'Terminating') {
-        g.phaseEndsAt = Math.max(g.phaseEndsAt ?? 0, this.core.now() + 1000);
+      // Terminating lasts until the processes are gone (beginDelete allowed for the whole grace period).
+      if (!live && g.status === 'Terminating') {
+        g.phaseEndsAt = Math.min(g.phaseEndsAt ?? 0, this.core.now() + this.core.opts.timing.terminatingMs);
       }
       if (!live && (g.status === 'Terminating' || TERMINAL.has(g.status))) await this.dropSandbox(id);
     } finally {
@@ -358,7 +375,7 @@ export class ProcessRuntime {
     if (this.closing) return;
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
-    process.off('exit', this.onExit);
+    this.removeSignalHandlers();
     const runs = [...this.runs.values()];
     for (const r of runs) {
       r.stopping = true;
@@ -371,6 +388,8 @@ export class ProcessRuntime {
 
   /** Last resort when the emulator's process exits without close(). */
   private closeSync(): void {
+    this.closing = true;
+    if (this.timer) clearInterval(this.timer);
     for (const r of this.runs.values()) if (!r.done) r.child.kill('SIGKILL');
     for (const r of this.runs.values()) if (!r.done && r.hostPid) this.signal(r, 'SIGKILL');
     for (const box of this.sandboxes.values()) box.destroySync();

@@ -2,6 +2,7 @@
 // of its own (so test files running side by side never share a bridge subnet),
 // and the host-side checks the cleanup tests make.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { probeProcessMode } from '../../../emulator/process/probe.ts';
 import { $Eci, startTestEmulator, type TestEmulator } from '../emulator/sdk.ts';
 
@@ -42,4 +43,21 @@ export function hostLinks(): string {
 /** Command lines of every process on the host. */
 export function processTable(): string {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+}
+
+/** Network namespace → PIDs in it, for every process not in this process's network namespace. */
+export function foreignNetnsProcesses(): Map<string, number[]> {
+  const own = readlinkSync('/proc/self/ns/net');
+  const out = new Map<string, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let ns: string;
+    try {
+      ns = readlinkSync(`/proc/${entry}/ns/net`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (ns !== own) out.set(ns, [...(out.get(ns) ?? []), Number(entry)]);
+  }
+  return out;
 }

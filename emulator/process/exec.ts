@@ -1,0 +1,68 @@
+// Exec into a process-mode container: nsenter joins the container's mount, UTS,
+// network and PID namespaces, its root and working directory, and the command
+// runs with the container's environment (read from its PID 1).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { WebSocket } from 'ws';
+
+const SYNC_TIMEOUT_MS = 10_000;
+
+function environOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Pure: nsenter's arguments for running argv in the container whose PID 1 is `pid`. */
+export function nsenterArgs(pid: number, environ: readonly string[], argv: readonly string[]): string[] {
+  return ['-t', String(pid), '-m', '-u', '-n', '-p', '-r', '-w', '--', 'env', '-i', ...environ, ...argv];
+}
+
+/** Runs to completion (ExecContainerCommand with Sync): stdout then stderr, and the exit code. */
+export function execSync(pid: number, argv: readonly string[]): { output: string; exitCode: number } {
+  const r = spawnSync('nsenter', nsenterArgs(pid, environOf(pid), argv), {
+    encoding: 'utf8',
+    timeout: SYNC_TIMEOUT_MS,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { output: `${r.stdout ?? ''}${r.stderr ?? ''}`, exitCode: r.status ?? 137 };
+}
+
+/**
+ * Binds a running command to the exec WebSocket the way the modelled protocol does:
+ * text frames in are stdin (a line each), stdout and stderr go out as text frames,
+ * and the socket closes with reason `exit <code>` when the command ends.
+ */
+export function execOverWebSocket(
+  ws: WebSocket,
+  pid: number,
+  argv: readonly string[],
+  keepStdin: boolean,
+): void {
+  const child: ChildProcess = spawn('nsenter', nsenterArgs(pid, environOf(pid), argv), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (!keepStdin) child.stdin?.end();
+  child.stdin?.on('error', () => undefined); // the command may exit before reading what was sent
+  const send = (d: Buffer) => {
+    if (ws.readyState === ws.OPEN) ws.send(d.toString('utf8'));
+  };
+  child.stdout?.on('data', send);
+  child.stderr?.on('data', send);
+  ws.on('message', (data) => {
+    const text = String(data);
+    if (child.stdin?.writable) child.stdin.write(text.endsWith('\n') ? text : `${text}\n`);
+  });
+  ws.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  child.once('error', (e) => {
+    if (ws.readyState === ws.OPEN) ws.close(1011, e.message.slice(0, 100));
+  });
+  child.once('close', (code, signal) => {
+    const exit = code ?? (signal ? 128 + 9 : 1);
+    if (ws.readyState === ws.OPEN) ws.close(1000, `exit ${exit}`);
+  });
+}
