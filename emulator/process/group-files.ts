@@ -99,7 +99,7 @@ export function volumeMounts(groupDir: string, mounts: readonly MountSpec[] | un
     const sub = m.SubPath ? safeRelative(m.SubPath) : undefined;
     return {
       source: posix.join(groupDir, 'volumes', m.Name, sub ?? ''),
-      target: posix.normalize(`/${m.MountPath}`),
+      target: posix.normalize(`/${m.MountPath}`).replace(/(.)\/+$/, '$1'),
       readOnly: m.ReadOnly === true,
     };
   });

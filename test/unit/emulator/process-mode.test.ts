@@ -1,0 +1,328 @@
+// Process mode's pure parts (issue 11): the --containers option, the image table,
+// the files a group gets from its request, the container start script, subnets,
+// and how the lifecycle hands exits to real processes.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseFlags, toEmulatorInput } from '../../../emulator/cli.ts';
+import { resolveOptions } from '../../../emulator/options.ts';
+import { imageBacking, imageBaseName } from '../../../emulator/process/image-table.ts';
+import {
+  containerEnv,
+  DEFAULT_PATH,
+  hostnameOf,
+  hostsFile,
+  resolvConf,
+  volumeFiles,
+  volumeMounts,
+} from '../../../emulator/process/group-files.ts';
+import { containerScript, shQuote } from '../../../emulator/process/container-script.ts';
+import { subnetFor, subnetOf } from '../../../emulator/process/network.ts';
+import { nsenterArgs } from '../../../emulator/process/exec.ts';
+import { advance, beginDelete, isProcessBacked, newContainerRuntime } from '../../../emulator/lifecycle.ts';
+import { DEFAULT_TIMING } from '../../../emulator/options.ts';
+import type { ContainerGroup } from '../../../emulator/model.ts';
+import type { CreateContainerGroupParams } from '../../../emulator/validate-create.ts';
+
+const req = (extra: Partial<CreateContainerGroupParams> = {}): CreateContainerGroupParams => ({
+  SecurityGroupId: 'sg-emu',
+  VSwitchId: 'vsw-emu-h',
+  ContainerGroupName: 'my-pod',
+  Container: [{ Name: 'app', Image: 'busybox:1.36' }],
+  ...extra,
+});
+
+describe('--containers', () => {
+  test('defaults to simulation; simulation, process and auto are accepted from flags and the config file', () => {
+    assert.equal(resolveOptions({}).containers, 'simulation');
+    for (const mode of ['simulation', 'process', 'auto'] as const) {
+      assert.equal(resolveOptions(toEmulatorInput(parseFlags({ containers: mode }), {})).containers, mode);
+    }
+    assert.equal(
+      resolveOptions(toEmulatorInput(parseFlags({}), {}, { containers: 'auto' })).containers,
+      'auto',
+    );
+  });
+
+  test('anything else is refused, naming the flag or the option', () => {
+    assert.throws(
+      () => parseFlags({ containers: 'docker' }),
+      /--containers must be simulation, process or auto/,
+    );
+    assert.throws(
+      () => resolveOptions({ containers: 'docker' as never }),
+      /invalid emulator option containers: must be simulation, process or auto/,
+    );
+  });
+});
+
+describe('image table', () => {
+  test('shell images run the host userland, web servers the built-in HTTP server', () => {
+    for (const image of [
+      'busybox',
+      'busybox:1.36',
+      'docker.io/library/alpine:3.20',
+      'debian@sha256:abc',
+      'ubuntu:24.04',
+    ]) {
+      assert.equal(imageBacking(image), 'shell', image);
+    }
+    for (const image of ['nginx', 'nginx:1.25', 'registry.example.com:5000/library/httpd:2']) {
+      assert.equal(imageBacking(image), 'http', image);
+    }
+  });
+
+  test('does-not-exist still fails to pull; unknown images stay simulated', () => {
+    assert.equal(imageBacking('registry.example.com/does-not-exist:1'), 'pull-fails');
+    assert.equal(imageBacking('busybox-does-not-exist'), 'pull-fails');
+    assert.equal(imageBacking('redis:7'), 'simulated');
+    assert.equal(imageBaseName('registry.example.com:5000/a/b/Nginx:1.2@sha256:ff'), 'nginx');
+  });
+});
+
+describe('group files from the request', () => {
+  test('hostname: HostName when given, else the group name, at most 63 characters', () => {
+    assert.equal(hostnameOf(req()), 'my-pod');
+    assert.equal(hostnameOf(req({ HostName: 'custom' })), 'custom');
+    assert.equal(hostnameOf(req({ ContainerGroupName: `${'a'.repeat(62)}-b` })), 'a'.repeat(62));
+  });
+
+  test('/etc/hosts has the pod IP and the HostAliases', () => {
+    const hosts = hostsFile(
+      req({ HostAliase: [{ Ip: '10.1.1.1', Hostname: ['a', 'b'] }, { Ip: '10.2.2.2' }] }),
+      '172.16.0.5',
+    );
+    assert.match(hosts, /^172\.16\.0\.5\tmy-pod$/m);
+    assert.match(hosts, /^10\.1\.1\.1\ta\tb$/m);
+    assert.doesNotMatch(hosts, /10\.2\.2\.2/);
+  });
+
+  test('resolv.conf from DnsConfig, else the host’s', () => {
+    assert.equal(resolvConf(req(), 'nameserver 1.1.1.1\n'), 'nameserver 1.1.1.1\n');
+    assert.equal(
+      resolvConf(
+        req({
+          DnsConfig: {
+            NameServer: ['10.96.0.10'],
+            Search: ['a.svc', 'svc'],
+            Option: [{ Name: 'ndots', Value: '5' }, { Name: 'edns0' }],
+          },
+        }),
+        'ignored',
+      ),
+      'nameserver 10.96.0.10\nsearch a.svc svc\noptions ndots:5 edns0\n',
+    );
+  });
+
+  test('config-file volumes decode base64 with their modes; paths cannot leave the volume', () => {
+    const v = volumeFiles(
+      req({
+        Volume: [
+          { Name: 'scratch', Type: 'EmptyDirVolume' },
+          {
+            Name: 'cfg',
+            Type: 'ConfigFileVolume',
+            ConfigFileVolume: {
+              DefaultMode: 0o640,
+              ConfigFileToPath: [
+                { Path: 'dir/a.conf', Content: Buffer.from('A=1').toString('base64') },
+                { Path: 'key', Content: Buffer.from('secret').toString('base64'), Mode: 0o400 },
+                { Path: '../../etc/passwd', Content: 'eA==' },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(v.dirs, ['volumes/scratch', 'volumes/cfg']);
+    assert.deepEqual(
+      v.files.map((f) => [f.path, f.content.toString(), f.mode]),
+      [
+        ['volumes/cfg/dir/a.conf', 'A=1', 0o640],
+        ['volumes/cfg/key', 'secret', 0o400],
+      ],
+    );
+  });
+
+  test('mounts bind the group’s volume directories (SubPath inside the volume)', () => {
+    assert.deepEqual(
+      volumeMounts('/g', [
+        { Name: 'cfg', MountPath: '/etc/app/', ReadOnly: true },
+        { Name: 'cfg', MountPath: 'x/y', SubPath: 'dir/a.conf' },
+      ]),
+      [
+        { source: '/g/volumes/cfg', target: '/etc/app', readOnly: true },
+        { source: '/g/volumes/cfg/dir/a.conf', target: '/x/y', readOnly: false },
+      ],
+    );
+  });
+
+  test('env exactly as requested, with PATH and HOSTNAME only when not given', () => {
+    assert.deepEqual(containerEnv([{ Key: 'A', Value: 'x y' }, { Key: 'B' }], 'h'), [
+      ['PATH', DEFAULT_PATH],
+      ['A', 'x y'],
+      ['B', ''],
+      ['HOSTNAME', 'h'],
+    ]);
+    assert.deepEqual(
+      containerEnv(
+        [
+          { Key: 'PATH', Value: '/bin' },
+          { Key: 'HOSTNAME', Value: 'n' },
+        ],
+        'h',
+      ),
+      [
+        ['PATH', '/bin'],
+        ['HOSTNAME', 'n'],
+      ],
+    );
+  });
+});
+
+describe('container start script', () => {
+  const script = containerScript({
+    containerDir: '/g/containers/app.1',
+    pidFile: '/g/containers/app.1/pid',
+    etcFiles: [{ source: '/g/etc/hosts', target: '/etc/hosts' }],
+    mounts: [{ source: '/g/volumes/cfg', target: '/etc/app', readOnly: true }],
+    hostPaths: [],
+    terminationLog: { source: '/g/containers/app.1/termination-log', target: '/dev/termination-log' },
+    env: [['MSG', "it's"]],
+    workingDir: '/srv',
+    argv: ['sh', '-c', 'echo "$MSG" > /tmp/x; exit 3'],
+  });
+
+  test('the host root is the read-only lower layer under a tmpfs, with private /dev, /proc, /tmp', () => {
+    assert.match(
+      script,
+      /mount -t overlay overlay -o 'lowerdir=\/,upperdir=\/g\/containers\/app\.1\/rw\/upper,/,
+    );
+    assert.match(script, /mount -t proc proc '\/g\/containers\/app\.1\/root\/proc'/);
+    assert.match(script, /mount -t tmpfs -o mode=0755 tmpfs '\/g\/containers\/app\.1\/root\/dev'/);
+    assert.match(script, /mount --make-rprivate \//);
+  });
+
+  test('volumes are bind-mounted (read-only when asked) and the command runs with exactly the env and cwd', () => {
+    assert.match(
+      script,
+      /mount --bind '\/g\/volumes\/cfg' '\/g\/containers\/app\.1\/root\/etc\/app'\nmount -o remount,bind,ro/,
+    );
+    assert.match(
+      script,
+      /mount --bind '\/g\/containers\/app\.1\/termination-log' '\/g\/containers\/app\.1\/root\/dev\/termination-log'/,
+    );
+    const last = script.trim().split('\n').pop();
+    assert.equal(
+      last,
+      `exec chroot '/g/containers/app.1/root' env -i -C '/srv' 'MSG=it'\\''s' 'sh' '-c' 'echo "$MSG" > /tmp/x; exit 3'`,
+    );
+    assert.equal(shQuote("a'b"), `'a'\\''b'`);
+  });
+
+  test('exec enters every namespace of the container with its environment', () => {
+    assert.deepEqual(nsenterArgs(42, ['A=1'], ['ls', '-l']), [
+      '-t',
+      '42',
+      '-m',
+      '-u',
+      '-n',
+      '-p',
+      '-r',
+      '-w',
+      '--',
+      'env',
+      '-i',
+      'A=1',
+      'ls',
+      '-l',
+    ]);
+  });
+});
+
+describe('subnets', () => {
+  test('the gateway is the network address + 1; an IP finds its vSwitch', () => {
+    assert.deepEqual(subnetOf('172.16.16.0/20'), {
+      cidr: '172.16.16.0/20',
+      gateway: '172.16.16.1',
+      prefix: 20,
+    });
+    assert.equal(subnetOf('10.0.5.7/24').gateway, '10.0.5.1');
+    const vsws = [
+      { vSwitchId: 'h', zoneId: 'z', vpcId: 'v', cidr: '172.16.0.0/20' },
+      { vSwitchId: 'i', zoneId: 'z', vpcId: 'v', cidr: '172.16.16.0/20' },
+    ];
+    assert.equal(subnetFor(vsws, '172.16.17.3')?.gateway, '172.16.16.1');
+    assert.equal(subnetFor(vsws, '172.16.15.255')?.gateway, '172.16.0.1');
+    assert.equal(subnetFor(vsws, '10.0.0.1'), undefined);
+  });
+});
+
+describe('lifecycle in process mode', () => {
+  function group(runtime?: 'process', image = 'busybox'): ContainerGroup {
+    const request = req({
+      Container: [{ Name: 'app', Image: image, Command: ['sh', '-c', 'exit 3'] }],
+      RestartPolicy: 'Never',
+      TerminationGracePeriodSeconds: 5,
+    });
+    return {
+      id: 'eci-1',
+      name: 'my-pod',
+      regionId: 'r',
+      zoneId: 'z',
+      vSwitchId: 'h',
+      vpcId: 'v',
+      securityGroupId: 's',
+      intranetIp: '172.16.0.2',
+      eniId: 'e',
+      status: 'Scheduling',
+      createdAt: 0,
+      updatedAt: 0,
+      phaseEndsAt: 10,
+      cpu: 1,
+      memory: 1,
+      instanceType: '',
+      restartPolicy: 'Never',
+      spotStrategy: 'NoSpot',
+      spotPriceLimit: 0,
+      tags: [],
+      request,
+      containers: [newContainerRuntime('app', false)],
+      initContainers: [],
+      events: [],
+      eventSeq: 0,
+      ...(runtime ? { runtime } : {}),
+    };
+  }
+  const timing = { ...DEFAULT_TIMING, schedulingMs: 10, pendingMs: 10, terminatingMs: 10 };
+
+  test('a process-backed container runs until its process reports the exit, code and message', () => {
+    const g = group('process');
+    assert.equal(isProcessBacked(g, g.containers[0]!), true);
+    advance(g, 1000, timing);
+    assert.equal(g.status, 'Running'); // the simulation would have played `exit 3` already
+    const c = g.containers[0]!;
+    c.exitAt = 1500;
+    c.plannedExitCode = 3;
+    c.plannedMessage = 'bad config';
+    advance(g, 2000, timing);
+    assert.equal(g.status, 'Failed');
+    assert.deepEqual([c.current.exitCode, c.current.message], [3, 'bad config']);
+  });
+
+  test('unknown images and simulation-mode groups keep the simulation', () => {
+    assert.equal(isProcessBacked(group('process', 'redis'), newContainerRuntime('app', false)), false);
+    const sim = group();
+    advance(sim, 1000, timing);
+    assert.equal(sim.status, 'Failed');
+  });
+
+  test('a deleted process group may stay Terminating for its grace period', () => {
+    const g = group('process');
+    advance(g, 1000, timing);
+    beginDelete(g, 1000, timing);
+    assert.equal(g.phaseEndsAt, 1000 + 6000);
+    const sim = group();
+    beginDelete(sim, 1000, timing);
+    assert.equal(sim.phaseEndsAt, 1010);
+  });
+});
