@@ -123,7 +123,12 @@ export function review(input: AdmissionReview, context: ReviewContext): ReviewOu
   if (decision.eci) {
     const mutation = mutate(seen, decision, context.profile, context.facts);
     patch = strip.length > 0 ? [...strip, ...mutation.patch] : mutation.patch;
-    warnings.push(...unsupportedFeatureWarnings(pod));
+    warnings.push(
+      ...unsupportedFeatureWarnings(pod, {
+        namespace: request.namespace,
+        policy: context.profile.privilegedAnnotations,
+      }),
+    );
     if (context.checkAnnotations) {
       // Checked after mutation, so values that profile effects add are checked too.
       const checked = context.checkAnnotations(mutation.annotations);
