@@ -102,6 +102,27 @@ test('created: ClientToken, ownership tags and name come from the owner; a repea
   assert.ok(p.health().ok);
 });
 
+test('IdempotentParameterMismatch: the group made for this pod by an earlier attempt is adopted', async () => {
+  const p = provider();
+  const first = await p.create({
+    owner: owner('u-conflict'),
+    attempts: attempts(),
+    request: build(owner('u-conflict')),
+  });
+  assert.equal(first.kind, 'created');
+  // Same ClientToken, another request (the profile changed in between): ECI refuses it.
+  const changed = async (attempt: number) => {
+    const r = await build(owner('u-conflict'))(attempt);
+    r.cpu = 2;
+    r.memory = 4;
+    return r;
+  };
+  const again = await p.create({ owner: owner('u-conflict'), attempts: attempts(), request: changed });
+  assert.equal(again.kind, 'created');
+  assert.equal(again.kind === 'created' && again.adopted, true);
+  assert.equal(again.kind === 'created' && again.id, first.kind === 'created' && first.id);
+});
+
 test('retryAfter: a throttled create names a delay that doubles per failure', async () => {
   await admin.setFault({
     action: 'CreateContainerGroup',
