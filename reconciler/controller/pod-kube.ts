@@ -8,7 +8,8 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isConflict, isNotFound } from '../../shared/kube.ts';
+import { isConflict, isNotFound, kubeStatusCode } from '../../shared/kube.ts';
+import { TerminalError } from '../../shared/workqueue.ts';
 import { EventRecorder } from '../events.ts';
 import type { PodStatusJson } from '../status.ts';
 import { ReferenceReader, type PodReferenceObjects } from './references.ts';
@@ -58,7 +59,12 @@ export class KubePodWriter implements PodKube {
         SMP,
       );
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      // The API server refused the patch itself: the same patch would be refused again.
+      const code = kubeStatusCode(err);
+      if (code === 400 || code === 422)
+        throw new TerminalError(`status patch refused (${code}): ${(err as Error).message}`);
+      throw err;
     }
   }
 
