@@ -24,13 +24,14 @@ import { podReferences, translatePod, type TranslateResult } from '../../../reco
 import { TAG_KEYS } from '../../../reconciler/ownership.ts';
 import { INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
 import { isNotFound } from '../../../shared/kube.ts';
-import { DEFAULT_PROFILE } from '../../../shared/profile.ts';
+import { DEFAULT_PROFILE, parseEciProfile } from '../../../shared/profile.ts';
 import { parseParams, unflatten } from '../../../emulator/params.ts';
 import { createContainerGroupSchema } from '../../../emulator/validate-create.ts';
 import { planRun, programOf } from '../../../emulator/simulation.ts';
 import type { AdminContainerGroup } from '../../../emulator/admin-client.ts';
 import { eventually } from '../helpers.ts';
 import { startRoundTripStack, type RoundTripStack } from './stack.ts';
+import { TEST_PROFILE_DATA } from '../reconciler/stack.ts';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/translate/', import.meta.url));
 const FILES = readdirSync(EXAMPLES)
@@ -308,6 +309,8 @@ describe('examples/translate round trip: webhook → scheduler → reconciler �
             enableLogController: DEFAULT_PROFILE.enableLogController,
             slsMachineGroup: DEFAULT_PROFILE.slsMachineGroup,
           },
+          // The stack's ECI Profile (TEST_PROFILE_DATA) decides the privileged annotations.
+          policy: testPolicy(),
           defaults: {
             regionId: stack.config.regionId,
             vSwitchIds: stack.config.vSwitchIds,
@@ -328,3 +331,9 @@ describe('examples/translate round trip: webhook → scheduler → reconciler �
     });
   }
 });
+
+function testPolicy() {
+  const parsed = parseEciProfile(TEST_PROFILE_DATA);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.profile.privilegedAnnotations;
+}

@@ -13,7 +13,13 @@ import { webhookConfiguration } from '../../../webhook/webhook-config.ts';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 import { freePort } from '../../harness/ports.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
-import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING, testReconcilerArgs } from '../reconciler/stack.ts';
+import {
+  EMULATOR_CREDENTIALS_ENV,
+  FAST_TIMING,
+  TEST_PROFILE_DATA,
+  testProfileName,
+  testReconcilerArgs,
+} from '../reconciler/stack.ts';
 import { localWebhookArgs, startWebhook, type WebhookProcess } from '../webhook/process.ts';
 
 /** The placement the examples name (every-annotation.yaml), next to the emulator's own. */
@@ -123,6 +129,17 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
       await exited;
       clearTimeout(timer);
     });
+
+    // The reconciler's ECI Profile: this test cluster allows the privileged annotations that
+    // examples/translate/every-annotation.yaml sets (round-trip.test.ts translates with the same policy).
+    const profileName = testProfileName(suffix);
+    await core.createNamespacedConfigMap({
+      namespace: 'kube-system',
+      body: { metadata: { name: profileName }, data: TEST_PROFILE_DATA },
+    });
+    cleanups.push(() =>
+      core.deleteNamespacedConfigMap({ name: profileName, namespace: 'kube-system' }).then(() => {}),
+    );
 
     const parsed = parseReconcilerConfig(
       testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
