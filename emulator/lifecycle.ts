@@ -88,6 +88,7 @@ interface ContainerSpecLike {
   Image: string;
   Command?: string[] | undefined;
   Arg?: string[] | undefined;
+  ReadinessProbe?: unknown;
 }
 
 function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpecLike {
@@ -120,7 +121,8 @@ function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timi
     ? { lines: [], exitAfterMs: undefined, exitCode: 0 }
     : planRun(programOf(spec.Command ?? [], spec.Arg ?? []), timing.sleepScale);
   c.current = { ...emptyState(), state: 'Running', startTime: at };
-  c.ready = !c.init;
+  // A real readiness probe decides readiness (emulator/process/probes.ts); the simulation's always pass.
+  c.ready = !c.init && !(isProcessBacked(g, c) && spec.ReadinessProbe !== undefined);
   c.logs = plan.lines.map((l) => ({ ts: at + l.atMs, text: l.text }));
   c.exitAt = plan.exitAfterMs === undefined ? undefined : at + plan.exitAfterMs;
   c.plannedExitCode = plan.exitCode;

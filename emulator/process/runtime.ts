@@ -12,13 +12,14 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../shared/logger.ts';
 import type { EmulatorCore } from '../core.ts';
-import { isProcessBacked } from '../lifecycle.ts';
+import { addEvent, isProcessBacked } from '../lifecycle.ts';
 import { TERMINAL, type ContainerGroup, type ContainerRuntime } from '../model.ts';
 import { containerScript } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
 import { imageBacking } from './image-table.ts';
 import { HostBridge, subnetFor } from './network.ts';
+import { runProbes, type ProbeSpec } from './probes.ts';
 import { GroupSandbox } from './sandbox.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
@@ -42,6 +43,7 @@ interface Run {
   stopping: boolean;
   done: boolean;
   killTimer?: NodeJS.Timeout;
+  stopProbes?: () => void;
   closed: Promise<void>;
 }
 
@@ -264,6 +266,7 @@ export class ProcessRuntime {
     const err = this.lineSink(run);
     child.stdout?.on('data', (d: Buffer) => out.write(d));
     child.stderr?.on('data', (d: Buffer) => err.write(d));
+    if (!c.init) run.stopProbes = this.startProbes(g, spec, run);
     run.closed = new Promise<void>((resolve) => {
       child.once('error', (e) => {
         this.append(run, `process mode: ${e.message}`);
@@ -272,10 +275,57 @@ export class ProcessRuntime {
         out.flush();
         err.flush();
         run.done = true;
+        run.stopProbes?.();
         if (run.killTimer) clearTimeout(run.killTimer);
         this.onRunClosed(run, code, signal);
         resolve();
       });
+    });
+  }
+
+  private startProbes(g: ContainerGroup, spec: ContainerSpec, run: Run): (() => void) | undefined {
+    const probes = {
+      startup: (spec as { StartupProbe?: ProbeSpec }).StartupProbe,
+      liveness: spec.LivenessProbe,
+      readiness: spec.ReadinessProbe,
+    };
+    if (!probes.startup && !probes.liveness && !probes.readiness) return undefined;
+    const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    const groupOf = () => this.core.state.groups[run.groupId];
+    return runProbes(probes, {
+      ip: g.intranetIp,
+      pid: () => this.containerPid(run.groupId, run.containerName),
+      setReady: (ready) => {
+        const c = this.container(run);
+        const grp = groupOf();
+        if (!c || !grp || c.current.state !== 'Running' || c.ready === ready) return;
+        c.ready = ready;
+        grp.updatedAt = this.core.now();
+        this.core.changed();
+      },
+      kill: (kind, message) => {
+        const grp = groupOf();
+        if (grp) {
+          const what = kind === 'Liveness' ? 'liveness' : 'startup';
+          addEvent(
+            grp,
+            this.core.now(),
+            'Normal',
+            'Killing',
+            `Container ${run.containerName} failed ${what} probe, will be restarted`,
+            run.containerName,
+          );
+        }
+        this.log.debug(
+          { groupId: run.groupId, container: run.containerName, message },
+          `${kind} probe failed`,
+        );
+        this.stop(run, grace);
+      },
+      event: (type, reason, message) => {
+        const grp = groupOf();
+        if (grp) addEvent(grp, this.core.now(), type, reason, message, run.containerName);
+      },
     });
   }
 
@@ -362,6 +412,7 @@ export class ProcessRuntime {
   private stop(run: Run, graceSeconds: number): void {
     if (run.done || run.stopping) return;
     run.stopping = true;
+    run.stopProbes?.();
     if (graceSeconds <= 0) {
       this.signal(run, 'SIGKILL');
       return;

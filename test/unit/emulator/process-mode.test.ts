@@ -18,6 +18,7 @@ import {
 import { containerScript, shQuote } from '../../../emulator/process/container-script.ts';
 import { subnetFor, subnetOf } from '../../../emulator/process/network.ts';
 import { nsenterArgs } from '../../../emulator/process/exec.ts';
+import { newTracker, probeSettings, record } from '../../../emulator/process/probe-tracker.ts';
 import { advance, beginDelete, isProcessBacked, newContainerRuntime } from '../../../emulator/lifecycle.ts';
 import { DEFAULT_TIMING } from '../../../emulator/options.ts';
 import type { ContainerGroup } from '../../../emulator/model.ts';
@@ -324,5 +325,36 @@ describe('lifecycle in process mode', () => {
     const sim = group();
     beginDelete(sim, 1000, timing);
     assert.equal(sim.phaseEndsAt, 1010);
+  });
+});
+
+describe('probe bookkeeping', () => {
+  test('defaults are the kubelet’s; thresholds count consecutive results', () => {
+    const s = probeSettings({});
+    assert.deepEqual(s, {
+      initialDelayMs: 0,
+      periodMs: 10_000,
+      timeoutMs: 1000,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    const readiness = newTracker();
+    assert.equal(record(readiness, true, s), 'passed');
+    assert.equal(record(readiness, false, s), undefined);
+    assert.equal(record(readiness, true, s), undefined); // failures reset, still passing
+    assert.equal(record(readiness, false, s), undefined);
+    assert.equal(record(readiness, false, s), undefined);
+    assert.equal(record(readiness, false, s), 'failed');
+    const two = probeSettings({ SuccessThreshold: 2, FailureThreshold: 1 });
+    assert.equal(record(readiness, true, two), undefined);
+    assert.equal(record(readiness, true, two), 'passed');
+  });
+
+  test('a probe that never passed fails once its threshold is reached (startup kills the container)', () => {
+    const s = probeSettings({ FailureThreshold: 2 });
+    const startup = newTracker();
+    assert.equal(record(startup, false, s), undefined);
+    assert.equal(record(startup, false, s), 'failed');
+    assert.equal(record(startup, false, s), undefined);
   });
 });
