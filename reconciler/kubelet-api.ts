@@ -1,7 +1,8 @@
 // The slice of the kubelet API the virtual node serves: container logs, so `kubectl logs`
-// works (the API server proxies it to the node's InternalIP and kubelet port), and /healthz.
-// Exec, attach and port-forward are not served. TLS with a certificate of its own; the API
-// server does not verify kubelet certificates unless --kubelet-certificate-authority is set.
+// works (the API server proxies it to the node's InternalIP and kubelet port), and /healthz;
+// with a streaming backend, exec, attach and port-forward over SPDY/3.1 (kubelet/streaming/).
+// TLS with a certificate of its own; the API server does not verify kubelet certificates
+// unless --kubelet-certificate-authority is set.
 //
 // Whatever reaches the port, the process survives it: parsing is total (kubelet/request.ts),
 // every handler runs inside one try/catch and one promise chain, request, response and server
@@ -10,11 +11,15 @@
 // and after the lease lapses the node lifecycle controller evicts every pod on the node.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
 import { answerLogs, ECI_MAX_LOG_BYTES, type LogSource, type Reply } from './kubelet/logs.ts';
 import { routeRequest } from './kubelet/request.ts';
+import type { StreamingBackend } from './kubelet/streaming/backend.ts';
+import { routeStreaming } from './kubelet/streaming/route.ts';
+import { serveSpdyUpgrade, wantsSpdy } from './kubelet/streaming/spdy-upgrade.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
 
@@ -61,6 +66,8 @@ export interface KubeletApiOptions extends LogSource {
   nodeIp: string;
   log: Logger;
   limits?: Partial<KubeletApiLimits>;
+  /** Runs exec/attach/port-forward; without it those paths answer 404 as before. */
+  streaming?: StreamingBackend;
 }
 
 const THROTTLE_RETRY_AFTER_S = 1;
@@ -94,6 +101,10 @@ export async function startKubeletApi(
     if (req.headers['transfer-encoding'] || Number(req.headers['content-length'] ?? 0) !== 0) {
       // Nothing here takes a body; do not read one.
       return send({ status: 413, body: 'request bodies are not accepted', headers: { connection: 'close' } });
+    }
+    if (o.streaming && routeStreaming(req.url ?? '').kind !== 'not-streaming') {
+      // The kubelet's answer to a plain request on a streaming path.
+      return send({ status: 400, body: 'Upgrade request required' });
     }
     const route = routeRequest(req.url ?? '');
     if (route.kind === 'not-found')
@@ -164,6 +175,33 @@ export async function startKubeletApi(
       }
     },
   );
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (err) => o.log.debug({ err }, 'kubelet API: upgraded socket error'));
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (err) {
+      o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: upgrade handler threw');
+      socket.destroy();
+    }
+  });
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
+    const refuse = (status: string, body: string): void => {
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    };
+    if (route.kind === 'not-streaming')
+      return refuse('404 Not Found', 'not supported by the ECI virtual node');
+    if (route.kind === 'bad-request') return refuse('400 Bad Request', route.message);
+    if (req.method !== 'GET' && req.method !== 'POST')
+      return refuse('405 Method Not Allowed', 'use GET or POST');
+    if (!wantsSpdy(req)) return refuse('400 Bad Request', 'only the SPDY/3.1 upgrade is served here');
+    // Idle sessions stay open: the API server pings every 5 s, so silence means a dead peer.
+    if (socket instanceof Socket) socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+    serveSpdyUpgrade(req, socket, head, route, o.streaming!, o.log);
+  };
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
