@@ -10,6 +10,7 @@ import { isoTime } from '../render.ts';
 import { execSync } from '../process/exec.ts';
 import { programOf } from '../simulation.ts';
 import { bool, int, jsonStringArray, str } from '../wire.ts';
+import type { EmulatorCore } from '../core.ts';
 import type { ActionHandler } from './types.ts';
 
 const logSchema = z
@@ -115,10 +116,16 @@ export const execContainerCommand: ActionHandler = (core, params, ctx) => {
 };
 
 /** Deterministic, smoothly varying usage so metrics "move over time". */
-export function usageAt(g: ContainerGroup, c: ContainerRuntime, t: number) {
+function limitsOf(g: ContainerGroup, c: ContainerRuntime): { cores: number; memBytes: number } {
   const spec = g.request.Container.find((s) => s.Name === c.name);
-  const cores = spec?.Cpu ?? g.cpu / Math.max(1, g.containers.length);
-  const memBytes = (spec?.Memory ?? g.memory / Math.max(1, g.containers.length)) * 2 ** 30;
+  return {
+    cores: spec?.Cpu ?? g.cpu / Math.max(1, g.containers.length),
+    memBytes: (spec?.Memory ?? g.memory / Math.max(1, g.containers.length)) * 2 ** 30,
+  };
+}
+
+export function usageAt(g: ContainerGroup, c: ContainerRuntime, t: number) {
+  const { cores, memBytes } = limitsOf(g, c);
   const start = c.current.startTime ?? t;
   const up = Math.max(0, t - start) / 1000;
   const load = 0.1 + 0.05 * Math.sin(up / 30);
@@ -142,9 +149,14 @@ export function usageAt(g: ContainerGroup, c: ContainerRuntime, t: number) {
   };
 }
 
-function record(g: ContainerGroup, t: number, diskIoName: 'ReadIO' | 'ReadIo') {
+function record(core: EmulatorCore, g: ContainerGroup, t: number, diskIoName: 'ReadIO' | 'ReadIo') {
   const running = g.containers.filter((c) => c.current.state === 'Running');
-  const per = running.map((c) => ({ c, u: usageAt(g, c, t) }));
+  // Process mode measures real processes (emulator/process/usage.ts); the rest is modelled.
+  const measured = (c: ContainerRuntime) => {
+    const { cores, memBytes } = limitsOf(g, c);
+    return core.processes?.usage(g, c, t, cores, memBytes);
+  };
+  const per = running.map((c) => ({ c, u: measured(c) ?? usageAt(g, c, t) }));
   const sum = (f: (u: ReturnType<typeof usageAt>) => number) => per.reduce((a, x) => a + f(x.u), 0);
   const up = Math.max(0, ...per.map((x) => x.u.up));
   return {
@@ -240,7 +252,7 @@ export const describeContainerGroupMetric: ActionHandler = (core, params) => {
   if (since !== undefined) {
     // Newest sample first is at `end`; walk back by Period while the group ran.
     for (let t = end; t >= Math.max(start, since) && records.length < 1440; t -= periodMs) {
-      records.unshift(record(g, t, 'ReadIO'));
+      records.unshift(record(core, g, t, 'ReadIO'));
     }
   }
   return { ContainerGroupId: g.id, Records: records };
@@ -265,7 +277,7 @@ export const describeMultiContainerGroupMetric: ActionHandler = (core, params) =
     .filter((g) => wanted.has(g.id))
     .map((g) => ({
       ContainerGroupId: g.id,
-      Records: runningSince(g) === undefined ? [] : [record(g, now, 'ReadIo')],
+      Records: runningSince(g) === undefined ? [] : [record(core, g, now, 'ReadIo')],
     }));
   return { MonitorDatas: monitorDatas };
 };

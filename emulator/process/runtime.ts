@@ -21,9 +21,19 @@ import { imageBacking } from './image-table.ts';
 import { HostBridge, subnetFor } from './network.ts';
 import { runProbes, type ProbeSpec } from './probes.ts';
 import { GroupSandbox } from './sandbox.ts';
+import {
+  pidsByNamespace,
+  sampleContainer,
+  usageFromSamples,
+  type RealUsage,
+  type UsageSample,
+} from './usage.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const TICK_MS = 100;
+const SAMPLE_MS = 1000;
+/** Metric history kept per run: an hour at one sample a second. */
+const MAX_SAMPLES = 3600;
 const FATAL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const DEFAULT_GRACE_SECONDS = 30;
 /** The kubelet's cap on a termination message. */
@@ -44,6 +54,8 @@ interface Run {
   done: boolean;
   killTimer?: NodeJS.Timeout;
   stopProbes?: () => void;
+  /** CPU/memory samples, oldest first (metrics). */
+  samples: UsageSample[];
   closed: Promise<void>;
 }
 
@@ -71,6 +83,7 @@ export class ProcessRuntime {
   private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private runSeq = 0;
+  private lastSample = 0;
   private closing = false;
   private readonly onExit = () => this.closeSync();
   /**
@@ -140,6 +153,41 @@ export class ProcessRuntime {
     for (const r of this.runs.values()) if (!r.done) ids.add(r.groupId);
     for (const [id, g] of Object.entries(this.core.state.groups)) if (g.runtime === 'process') ids.add(id);
     for (const id of ids) void this.syncGroup(id);
+    const now = this.core.now();
+    if (now - this.lastSample >= SAMPLE_MS) {
+      this.lastSample = now;
+      this.sample(now);
+    }
+  }
+
+  private sample(now: number): void {
+    const live = [...this.runs.values()].filter((r) => !r.done && this.readPid(r) !== undefined);
+    if (live.length === 0) return;
+    const byNs = pidsByNamespace();
+    for (const r of live) {
+      const s = sampleContainer(r.hostPid as number, byNs, now);
+      if (!s) continue;
+      r.samples.push(s);
+      if (r.samples.length > MAX_SAMPLES) r.samples.splice(0, r.samples.length - MAX_SAMPLES);
+    }
+  }
+
+  /** Real CPU and memory figures of a container's current run at time `t`, when sampled. */
+  usage(
+    g: ContainerGroup,
+    c: ContainerRuntime,
+    t: number,
+    cores: number,
+    memBytes: number,
+  ): RealUsage | undefined {
+    if (!isProcessBacked(g, c)) return undefined;
+    const run = this.runs.get(`${g.id}/${c.name}`);
+    const samples = run && run.startTime === c.current.startTime ? run.samples : [];
+    // Not sampled yet: nothing measured, rather than modelled figures.
+    return (
+      usageFromSamples(samples, t, c.current.startTime ?? t, cores, memBytes) ??
+      usageFromSamples([{ t, cpuNs: 0, rssBytes: 0 }], t, c.current.startTime ?? t, cores, memBytes)
+    );
   }
 
   private liveRuns(groupId: string): Run[] {
@@ -259,6 +307,7 @@ export class ProcessRuntime {
       policy: spec.TerminationMessagePolicy ?? 'File',
       stopping: false,
       done: false,
+      samples: [],
       closed: Promise.resolve(),
     };
     this.runs.set(`${g.id}/${c.name}`, run);

@@ -19,6 +19,7 @@ import { containerScript, shQuote } from '../../../emulator/process/container-sc
 import { subnetFor, subnetOf } from '../../../emulator/process/network.ts';
 import { nsenterArgs } from '../../../emulator/process/exec.ts';
 import { newTracker, probeSettings, record } from '../../../emulator/process/probe-tracker.ts';
+import { parseStat, usageFromSamples } from '../../../emulator/process/usage.ts';
 import { advance, beginDelete, isProcessBacked, newContainerRuntime } from '../../../emulator/lifecycle.ts';
 import { DEFAULT_TIMING } from '../../../emulator/options.ts';
 import type { ContainerGroup } from '../../../emulator/model.ts';
@@ -356,5 +357,38 @@ describe('probe bookkeeping', () => {
     assert.equal(record(startup, false, s), undefined);
     assert.equal(record(startup, false, s), 'failed');
     assert.equal(record(startup, false, s), undefined);
+  });
+});
+
+describe('measured usage', () => {
+  test('/proc/PID/stat: utime+stime and RSS, even with spaces and parentheses in the name', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i));
+    // After "pid (comm) ", fields[0] is the state; utime, stime and rss are fields 14, 15 and 24 of the line.
+    fields[11] = '150';
+    fields[12] = '50';
+    fields[21] = '300';
+    const s = parseStat(`42 (a (b) c) ${fields.join(' ')}`);
+    assert.ok(s);
+    assert.ok(s.cpuNs > 0 && s.rssBytes > 0);
+    assert.equal(s.rssBytes % 300, 0);
+  });
+
+  test('figures at a time: the newest sample then, its rate against the one before', () => {
+    const samples = [
+      { t: 1000, cpuNs: 0, rssBytes: 100 },
+      { t: 2000, cpuNs: 5e8, rssBytes: 200 },
+      { t: 3000, cpuNs: 1.5e9, rssBytes: 300 },
+    ];
+    const u = usageFromSamples(samples, 2500, 0, 2, 1000);
+    assert.deepEqual(u?.cpu, { Limit: 2000, Load: 25, UsageNanoCores: 5e8, UsageCoreNanoSeconds: 5e8 });
+    assert.deepEqual(u?.memory, {
+      AvailableBytes: 800,
+      UsageBytes: 200,
+      WorkingSet: 200,
+      Rss: 200,
+      Cache: 0,
+    });
+    assert.equal(usageFromSamples(samples, 3000, 0, 2, 1000)?.cpu.UsageNanoCores, 1e9);
+    assert.equal(usageFromSamples(samples, 999, 0, 2, 1000), undefined);
   });
 });
