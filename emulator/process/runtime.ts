@@ -6,76 +6,32 @@
 // container the lifecycle stopped (delete, deadline, restart) gets SIGTERM, then
 // SIGKILL after the group's grace period. A short tick drives it, because the
 // lifecycle otherwise only advances when someone reads.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../shared/logger.ts';
 import type { EmulatorCore } from '../core.ts';
 import { addEvent, isProcessBacked } from '../lifecycle.ts';
 import { TERMINAL, type ContainerGroup, type ContainerRuntime } from '../model.ts';
-import { containerScript } from './container-script.ts';
-import { containerEnv, volumeMounts } from './group-files.ts';
-import { isAlive } from './host-commands.ts';
-import { imageBacking } from './image-table.ts';
+import {
+  exitCodeOf,
+  launchContainer,
+  lineSplitter,
+  readPid,
+  signalRun,
+  specOf,
+  terminationMessage,
+  type ContainerSpec,
+  type Run,
+} from './container-run.ts';
 import { HostBridge, subnetFor } from './network.ts';
 import { runProbes, type ProbeSpec } from './probes.ts';
 import { GroupSandbox } from './sandbox.ts';
-import {
-  pidsByNamespace,
-  sampleContainer,
-  usageFromSamples,
-  type RealUsage,
-  type UsageSample,
-} from './usage.ts';
+import { pidsByNamespace, sampleContainer, usageFromSamples, type RealUsage } from './usage.ts';
 
-const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const TICK_MS = 100;
 const SAMPLE_MS = 1000;
 /** Metric history kept per run: an hour at one sample a second. */
 const MAX_SAMPLES = 3600;
 const FATAL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const DEFAULT_GRACE_SECONDS = 30;
-/** The kubelet's cap on a termination message. */
-const MAX_TERMINATION_MESSAGE = 4096;
-
-interface Run {
-  groupId: string;
-  containerName: string;
-  /** The lifecycle's start time of the run this process belongs to. */
-  startTime: number;
-  child: ChildProcess;
-  pidFile: string;
-  termLog: string;
-  policy: string;
-  hostPid?: number;
-  killedWith?: NodeJS.Signals;
-  stopping: boolean;
-  done: boolean;
-  killTimer?: NodeJS.Timeout;
-  stopProbes?: () => void;
-  /** CPU/memory samples, oldest first (metrics). */
-  samples: UsageSample[];
-  closed: Promise<void>;
-}
-
-type ContainerSpec = ContainerGroup['request']['Container'][number];
-
-function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpec | undefined {
-  const list = (c.init ? g.request.InitContainer : g.request.Container) as ContainerSpec[] | undefined;
-  return list?.find((s) => s.Name === c.name);
-}
-
-/** Where the container's command comes from: the request, else the image's default. */
-export function argvFor(spec: ContainerSpec, podName: string): string[] {
-  const argv = [...(spec.Command ?? []), ...(spec.Arg ?? [])];
-  if (argv.length > 0) return argv;
-  if (imageBacking(spec.Image) === 'http') {
-    const ports = (spec.Port ?? []).filter((p) => (p.Protocol ?? 'TCP') === 'TCP').map((p) => String(p.Port));
-    return [process.execPath, HTTP_SERVER, podName, ...ports];
-  }
-  return ['sh']; // the shell images' default command
-}
 
 export class ProcessRuntime {
   private readonly sandboxes = new Map<string, GroupSandbox>();
@@ -133,18 +89,7 @@ export class ProcessRuntime {
   containerPid(groupId: string, containerName: string): number | undefined {
     const run = this.runs.get(`${groupId}/${containerName}`);
     if (!run || run.done) return undefined;
-    return run.hostPid ?? this.readPid(run);
-  }
-
-  private readPid(run: Run): number | undefined {
-    if (run.hostPid) return run.hostPid;
-    try {
-      const pid = Number(readFileSync(run.pidFile, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0) run.hostPid = pid;
-    } catch {
-      // not written yet
-    }
-    return run.hostPid;
+    return run.hostPid ?? readPid(run);
   }
 
   private tick(): void {
@@ -161,7 +106,7 @@ export class ProcessRuntime {
   }
 
   private sample(now: number): void {
-    const live = [...this.runs.values()].filter((r) => !r.done && this.readPid(r) !== undefined);
+    const live = [...this.runs.values()].filter((r) => !r.done && readPid(r) !== undefined);
     if (live.length === 0) return;
     const byNs = pidsByNamespace();
     for (const r of live) {
@@ -263,56 +208,11 @@ export class ProcessRuntime {
       this.reportExit(g.id, c.name, startTime, 128, `process mode: ${(e as Error).message}`);
       return;
     }
-    const dir = box.runDir(c.name, ++this.runSeq);
-    const pidFile = `${dir}/pid`;
-    const termLog = `${dir}/termination-log`;
-    writeFileSync(termLog, '');
-    const extraPaths = imageBacking(spec.Image) === 'http' ? [HTTP_SERVER, process.execPath] : [];
-    const script = containerScript({
-      containerDir: dir,
-      pidFile,
-      etcFiles: ['hosts', 'resolv.conf', 'hostname'].map((f) => ({
-        source: `${box.dir}/etc/${f}`,
-        target: `/etc/${f}`,
-      })),
-      mounts: volumeMounts(box.dir, spec.VolumeMount),
-      hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
-      terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
-      env: containerEnv(spec.EnvironmentVar, box.hostname),
-      workingDir: spec.WorkingDir || '/',
-      argv: argvFor(spec, g.name),
-    });
-    writeFileSync(`${dir}/start.sh`, script);
-    const child = spawn(
-      'nsenter',
-      ['-t', String(box.pausePid), '-n', '-u', '--'].concat([
-        'unshare',
-        '-m',
-        '-p',
-        '-f',
-        '--kill-child',
-        '--',
-        'sh',
-        `${dir}/start.sh`,
-      ]),
-      { stdio: [spec.Stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
-    );
-    const run: Run = {
-      groupId: g.id,
-      containerName: c.name,
-      startTime,
-      child,
-      pidFile,
-      termLog,
-      policy: spec.TerminationMessagePolicy ?? 'File',
-      stopping: false,
-      done: false,
-      samples: [],
-      closed: Promise.resolve(),
-    };
+    const run = launchContainer(box, g, spec, c.name, startTime, ++this.runSeq);
     this.runs.set(`${g.id}/${c.name}`, run);
-    const out = this.lineSink(run);
-    const err = this.lineSink(run);
+    const child = run.child;
+    const out = lineSplitter((line) => this.append(run, line));
+    const err = lineSplitter((line) => this.append(run, line));
     child.stdout?.on('data', (d: Buffer) => out.write(d));
     child.stderr?.on('data', (d: Buffer) => err.write(d));
     if (!c.init) run.stopProbes = this.startProbes(g, spec, run);
@@ -378,23 +278,6 @@ export class ProcessRuntime {
     });
   }
 
-  /** Splits a stream into timestamped log lines on the container's current run. */
-  private lineSink(run: Run): { write(d: Buffer): void; flush(): void } {
-    let pending = '';
-    return {
-      write: (d) => {
-        pending += d.toString('utf8');
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) this.append(run, line);
-      },
-      flush: () => {
-        if (pending !== '') this.append(run, pending);
-        pending = '';
-      },
-    };
-  }
-
   private container(run: Run): ContainerRuntime | undefined {
     const g = this.core.state.groups[run.groupId];
     if (!g) return undefined;
@@ -410,24 +293,8 @@ export class ProcessRuntime {
   }
 
   private onRunClosed(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
-    let exitCode: number;
-    if (run.killedWith === 'SIGKILL') exitCode = 137;
-    else if (signal) exitCode = 128 + (constants.signals[signal] ?? 0);
-    else exitCode = code ?? 1;
-    let message = '';
-    try {
-      message = readFileSync(run.termLog, 'utf8').slice(0, MAX_TERMINATION_MESSAGE);
-    } catch {
-      // no message
-    }
-    const c = this.container(run);
-    if (message === '' && run.policy === 'FallbackToLogsOnError' && exitCode !== 0 && c) {
-      message = c.logs
-        .slice(-80)
-        .map((l) => l.text)
-        .join('\n')
-        .slice(-2048);
-    }
+    const exitCode = exitCodeOf(run.killedWith, code, signal);
+    const message = terminationMessage(run, exitCode, this.container(run)?.logs ?? []);
     this.reportExit(run.groupId, run.containerName, run.startTime, exitCode, message);
   }
 
@@ -444,30 +311,17 @@ export class ProcessRuntime {
     if (!this.closing) setImmediate(() => void this.syncGroup(groupId));
   }
 
-  private signal(run: Run, sig: NodeJS.Signals): void {
-    if (run.done) return;
-    const pid = this.readPid(run);
-    if (sig === 'SIGKILL') run.killedWith = 'SIGKILL';
-    try {
-      // Signal PID 1 of the container; before it is known, unshare (--kill-child) takes it down.
-      if (pid && isAlive(pid)) process.kill(pid, sig);
-      else if (sig === 'SIGKILL') run.child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-
   /** SIGTERM now, SIGKILL after `graceSeconds` if still running. */
   private stop(run: Run, graceSeconds: number): void {
     if (run.done || run.stopping) return;
     run.stopping = true;
     run.stopProbes?.();
     if (graceSeconds <= 0) {
-      this.signal(run, 'SIGKILL');
+      signalRun(run, 'SIGKILL');
       return;
     }
-    this.signal(run, 'SIGTERM');
-    run.killTimer = setTimeout(() => this.signal(run, 'SIGKILL'), graceSeconds * 1000);
+    signalRun(run, 'SIGTERM');
+    run.killTimer = setTimeout(() => signalRun(run, 'SIGKILL'), graceSeconds * 1000);
   }
 
   /** Kills every process and removes every namespace, veth, bridge and directory. */
@@ -479,7 +333,7 @@ export class ProcessRuntime {
     const runs = [...this.runs.values()];
     for (const r of runs) {
       r.stopping = true;
-      this.signal(r, 'SIGKILL');
+      signalRun(r, 'SIGKILL');
     }
     await Promise.all(runs.map((r) => r.closed));
     await Promise.all([...this.sandboxes.keys()].map((id) => this.dropSandbox(id)));
@@ -491,7 +345,7 @@ export class ProcessRuntime {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
     for (const r of this.runs.values()) if (!r.done) r.child.kill('SIGKILL');
-    for (const r of this.runs.values()) if (!r.done && r.hostPid) this.signal(r, 'SIGKILL');
+    for (const r of this.runs.values()) if (!r.done && r.hostPid) signalRun(r, 'SIGKILL');
     for (const box of this.sandboxes.values()) box.destroySync();
     this.bridge.destroySync();
   }

@@ -1,0 +1,181 @@
+// One run of a process-mode container: the start script, the process chain
+// (nsenter into the group's network and UTS namespaces → unshare a mount and PID
+// namespace → the script, which execs the command as PID 1), its signals, and
+// what its exit means (exit code, termination message).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
+import { containerScript } from './container-script.ts';
+import { containerEnv, volumeMounts } from './group-files.ts';
+import { isAlive } from './host-commands.ts';
+import { imageBacking } from './image-table.ts';
+import type { GroupSandbox } from './sandbox.ts';
+import type { UsageSample } from './usage.ts';
+
+const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
+/** The kubelet's cap on a termination message. */
+const MAX_TERMINATION_MESSAGE = 4096;
+
+export interface Run {
+  groupId: string;
+  containerName: string;
+  /** The lifecycle's start time of the run this process belongs to. */
+  startTime: number;
+  child: ChildProcess;
+  pidFile: string;
+  termLog: string;
+  policy: string;
+  hostPid?: number;
+  killedWith?: NodeJS.Signals;
+  stopping: boolean;
+  done: boolean;
+  killTimer?: NodeJS.Timeout;
+  stopProbes?: () => void;
+  /** CPU/memory samples, oldest first (metrics). */
+  samples: UsageSample[];
+  closed: Promise<void>;
+}
+
+export type ContainerSpec = ContainerGroup['request']['Container'][number];
+
+export function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpec | undefined {
+  const list = (c.init ? g.request.InitContainer : g.request.Container) as ContainerSpec[] | undefined;
+  return list?.find((s) => s.Name === c.name);
+}
+
+/** Where the container's command comes from: the request, else the image's default. */
+export function argvFor(spec: ContainerSpec, podName: string): string[] {
+  const argv = [...(spec.Command ?? []), ...(spec.Arg ?? [])];
+  if (argv.length > 0) return argv;
+  if (imageBacking(spec.Image) === 'http') {
+    const ports = (spec.Port ?? []).filter((p) => (p.Protocol ?? 'TCP') === 'TCP').map((p) => String(p.Port));
+    return [process.execPath, HTTP_SERVER, podName, ...ports];
+  }
+  return ['sh']; // the shell images' default command
+}
+
+/** Writes the start script for this run and starts it in the group's namespaces. */
+export function launchContainer(
+  box: GroupSandbox,
+  g: ContainerGroup,
+  spec: ContainerSpec,
+  name: string,
+  startTime: number,
+  seq: number,
+): Run {
+  const dir = box.runDir(name, seq);
+  const pidFile = `${dir}/pid`;
+  const termLog = `${dir}/termination-log`;
+  writeFileSync(termLog, '');
+  // The built-in web server runs on this emulator's node: show both read-only in the container.
+  const extraPaths = imageBacking(spec.Image) === 'http' ? [HTTP_SERVER, process.execPath] : [];
+  const script = containerScript({
+    containerDir: dir,
+    pidFile,
+    etcFiles: ['hosts', 'resolv.conf', 'hostname'].map((f) => ({
+      source: `${box.dir}/etc/${f}`,
+      target: `/etc/${f}`,
+    })),
+    mounts: volumeMounts(box.dir, spec.VolumeMount),
+    hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
+    terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
+    env: containerEnv(spec.EnvironmentVar, box.hostname),
+    workingDir: spec.WorkingDir || '/',
+    argv: argvFor(spec, g.name),
+  });
+  writeFileSync(`${dir}/start.sh`, script);
+  const child = spawn(
+    'nsenter',
+    ['-t', String(box.pausePid), '-n', '-u', '--', 'unshare', '-m', '-p', '-f', '--kill-child', '--'].concat([
+      'sh',
+      `${dir}/start.sh`,
+    ]),
+    { stdio: [spec.Stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
+  );
+  return {
+    groupId: g.id,
+    containerName: name,
+    startTime,
+    child,
+    pidFile,
+    termLog,
+    policy: spec.TerminationMessagePolicy ?? 'File',
+    stopping: false,
+    done: false,
+    samples: [],
+    closed: Promise.resolve(),
+  };
+}
+
+/** Splits a byte stream into lines (the last, unterminated one on flush). */
+export function lineSplitter(onLine: (line: string) => void): { write(d: Buffer): void; flush(): void } {
+  let pending = '';
+  return {
+    write: (d) => {
+      pending += d.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    },
+    flush: () => {
+      if (pending !== '') onLine(pending);
+      pending = '';
+    },
+  };
+}
+
+/** The host PID of the container's PID 1, once the start script has written it. */
+export function readPid(run: Run): number | undefined {
+  if (run.hostPid) return run.hostPid;
+  try {
+    const pid = Number(readFileSync(run.pidFile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0) run.hostPid = pid;
+  } catch {
+    // not written yet
+  }
+  return run.hostPid;
+}
+
+export function signalRun(run: Run, sig: NodeJS.Signals): void {
+  if (run.done) return;
+  const pid = readPid(run);
+  if (sig === 'SIGKILL') run.killedWith = 'SIGKILL';
+  try {
+    // Signal PID 1 of the container; before it is known, unshare (--kill-child) takes it down.
+    if (pid && isAlive(pid)) process.kill(pid, sig);
+    else if (sig === 'SIGKILL') run.child.kill('SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Pure: the container's exit code (unshare cannot report a PID 1 killed by a signal). */
+export function exitCodeOf(
+  killedWith: NodeJS.Signals | undefined,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): number {
+  if (killedWith === 'SIGKILL') return 137;
+  if (signal) return 128 + (constants.signals[signal] ?? 0);
+  return code ?? 1;
+}
+
+/** The file at TerminationMessagePath, else (FallbackToLogsOnError, failed) the log's tail. */
+export function terminationMessage(run: Run, exitCode: number, logs: readonly LogEntry[]): string {
+  let message = '';
+  try {
+    message = readFileSync(run.termLog, 'utf8').slice(0, MAX_TERMINATION_MESSAGE);
+  } catch {
+    // no message
+  }
+  if (message === '' && run.policy === 'FallbackToLogsOnError' && exitCode !== 0) {
+    message = logs
+      .slice(-80)
+      .map((l) => l.text)
+      .join('\n')
+      .slice(-2048);
+  }
+  return message;
+}
