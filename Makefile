@@ -7,7 +7,7 @@ export K8S_VERSION ?= v1.36.3
 export ETCD_VERSION ?= v3.6.16
 CACHE_DIR := $(HOME)/.cache/eci-virtual-node/$(K8S_VERSION)
 
-.PHONY: help install lint typecheck format test test-unit test-integration control-plane cluster emulator demo bench clean
+.PHONY: help install lint typecheck format test test-unit test-integration control-plane cluster emulator demo bench conformance clean
 
 help:
 	@echo "make demo           run pods on an emulated ECI virtual node (starts everything locally)"
@@ -16,6 +16,7 @@ help:
 	@echo "make cluster        run that control plane in the foreground (Ctrl-C stops it)"
 	@echo "make emulator       run the ECI + PrivateZone OpenAPI emulator"
 	@echo "make bench          benchmarks"
+	@echo "make conformance    Kubernetes' node-conformance e2e specs against the virtual node (docs/conformance.md)"
 
 # npm ci whenever node_modules is missing or older than the lockfile.
 node_modules/.installed: package-lock.json
@@ -61,6 +62,11 @@ demo: install control-plane
 
 bench: install control-plane
 	node scripts/bench.ts $(ARGS)
+
+# Builds the e2e binary once (cached beside the control plane); never part of `make test`.
+conformance: install control-plane
+	bash scripts/build-conformance.sh
+	node scripts/conformance.ts
 
 clean:
 	rm -rf node_modules
