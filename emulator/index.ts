@@ -24,6 +24,8 @@ export interface EmulatorHandle {
   url: string;
   /** host:port, what the SDK's Config.endpoint wants. */
   endpoint: string;
+  /** How containers run: `process` when --containers=process/auto got real processes, else `simulation`. */
+  containers: 'simulation' | 'process';
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startEmulator(options: EmulatorInput = {}): Promise<Emulat
   return {
     url: `${opts.tls ? 'https' : 'http'}://${endpoint}`,
     endpoint,
+    containers: core.processes ? 'process' : 'simulation',
     async close() {
       if (closed) return;
       closed = true;

@@ -111,8 +111,9 @@ async function main(): Promise<void> {
   const env = { KUBECONFIG: cp.kubeconfigPath };
 
   step('starting the ECI emulator');
-  emu = await startEmulator({ logLevel: 'warn' });
-  console.log(`    ${emu.url}`);
+  // auto: real processes in Linux namespaces where this machine allows it (root), else the simulation.
+  emu = await startEmulator({ logLevel: 'warn', containers: 'auto' });
+  console.log(`    ${emu.url} (containers: ${emu.containers})`);
 
   step('installing the add-on: namespace, credentials Secret, ECI Profile');
   await core.createNamespace({ body: { metadata: { name: SYSTEM_NS } } });
@@ -213,6 +214,21 @@ async function main(): Promise<void> {
     return (job.status?.succeeded ?? 0) >= 1;
   });
 
+  if (emu.containers === 'process') {
+    step('the web pods are real processes: HTTP to their pod IPs from this machine');
+    const pods = await core.listNamespacedPod({
+      namespace: 'default',
+      fieldSelector: `spec.nodeName=${NODE}`,
+    });
+    for (const pod of pods.items.filter((p) => p.metadata?.name?.startsWith('web-') && p.status?.podIP)) {
+      const url = `http://${pod.status?.podIP}:80/`;
+      const answer = await fetch(url, { signal: AbortSignal.timeout(5000) })
+        .then((r) => r.text())
+        .catch((e: unknown) => `no answer: ${(e as Error).message}`);
+      console.log(`    GET ${url} → ${answer.trim()}`);
+    }
+  }
+
   step('kubectl get nodes -o wide');
   process.stdout.write(kubectl(cp.kubeconfigPath, ['get', 'nodes', '-o', 'wide']));
   step('kubectl get pods -A -o wide');
@@ -224,6 +240,9 @@ async function main(): Promise<void> {
   console.log(
     'try: kubectl get events -A; kubectl logs <running pod> (served by the virtual node from DescribeContainerLog)',
   );
+  if (emu.containers === 'process') {
+    console.log('containers are real processes: kubectl logs job/hello-job shows what the shell printed');
+  }
   console.log(`ECI emulator admin API: ${emu.url}/_emulator/container-groups`);
   console.log(`Logs of the webhook and the reconciler: ${LOG_DIR}/`);
 }

@@ -1,5 +1,6 @@
 // --containers=simulation|process|auto → the process runtime, or none. `auto`
-// probes once and says in one log line which mode it chose and why.
+// probes once and says in one log line which mode it chose and why (a fallback
+// logs at warn, so the CLI's default level shows it).
 import type { Logger } from '../../shared/logger.ts';
 import type { EmulatorCore } from '../core.ts';
 import { probeProcessMode } from './probe.ts';
@@ -14,7 +15,7 @@ export async function startContainerRuntime(
   const probe = probeProcessMode();
   if (!probe.ok) {
     if (mode === 'process') throw new Error(`--containers=process is not possible here: ${probe.reason}`);
-    log.info({ containers: 'simulation', reason: probe.reason }, `containers: simulation (${probe.reason})`);
+    log.warn({ containers: 'simulation', reason: probe.reason }, `containers: simulation (${probe.reason})`);
     return undefined;
   }
   try {
@@ -27,7 +28,7 @@ export async function startContainerRuntime(
   } catch (e) {
     const reason = (e as Error).message;
     if (mode === 'process') throw new Error(`--containers=process could not start: ${reason}`, { cause: e });
-    log.info({ containers: 'simulation', reason }, `containers: simulation (${reason})`);
+    log.warn({ containers: 'simulation', reason }, `containers: simulation (${reason})`);
     return undefined;
   }
 }
