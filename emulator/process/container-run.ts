@@ -11,6 +11,7 @@ import { containerScript } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
 import { imageBacking } from './image-table.ts';
+import type { ProbeSpec } from './probes.ts';
 import type { GroupSandbox } from './sandbox.ts';
 import type { UsageSample } from './usage.ts';
 
@@ -33,6 +34,8 @@ export interface Run {
   done: boolean;
   killTimer?: NodeJS.Timeout;
   stopProbes?: () => void;
+  /** Runs before SIGTERM when the container is stopped. */
+  preStop?: ProbeSpec | undefined;
   /** CPU/memory samples, oldest first (metrics). */
   samples: UsageSample[];
   closed: Promise<void>;

@@ -32,8 +32,6 @@ export function containerScript(l: ContainerLaunch): string {
   const at = (target: string) => q(`${root}${target}`);
   const lines = [
     'set -e',
-    // Read by the shell itself, so /proc/self is this process: PID 1 of the new namespace, seen from the host.
-    `read -r hostpid _ </proc/self/stat; echo "$hostpid" >${q(l.pidFile)}`,
     'mount --make-rprivate /',
     `mkdir -p ${q(root)} ${q(upper)}`,
     `mount -t tmpfs -o mode=0755 tmpfs ${q(upper)}`,
@@ -69,6 +67,9 @@ export function containerScript(l: ContainerLaunch): string {
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${at(m.target)}`);
   }
   lines.push(`mkdir -p ${at(l.workingDir)}`, 'cd /');
+  // Written last, so a known PID means the container is set up (exec, probes and hooks may enter it).
+  // Read by the shell itself, so /proc/self is this process: PID 1 of the new namespace, seen from the host.
+  lines.push(`read -r hostpid _ </proc/self/stat; echo "$hostpid" >${q(l.pidFile)}`);
   const env = l.env.map(([k, v]) => q(`${k}=${v}`)).join(' ');
   lines.push(`exec chroot ${q(root)} env -i -C ${q(l.workingDir)} ${env} ${l.argv.map(q).join(' ')}`);
   return `${lines.join('\n')}\n`;

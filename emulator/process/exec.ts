@@ -7,7 +7,8 @@ import type { WebSocket } from 'ws';
 
 const SYNC_TIMEOUT_MS = 10_000;
 
-function environOf(pid: number): string[] {
+/** The container's environment, as its PID 1 has it. */
+export function environOf(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
   } catch {

@@ -4,13 +4,20 @@
 // asks the runtime to kill the container, which the restart policy then restarts.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { nsenterArgs } from './exec.ts';
+import { environOf, nsenterArgs } from './exec.ts';
 import { newTracker, probeSettings, record, type ProbeSpecLike } from './probe-tracker.ts';
 
 export interface ProbeSpec extends ProbeSpecLike {
   Exec?: { Command?: string[] | undefined } | undefined;
-  HttpGet?: { Path?: string | undefined; Port?: number | undefined; Scheme?: string | undefined } | undefined;
-  TcpSocket?: { Port?: number | undefined } | undefined;
+  HttpGet?:
+    | {
+        Path?: string | undefined;
+        Port?: number | undefined;
+        Scheme?: string | undefined;
+        Host?: string | undefined;
+      }
+    | undefined;
+  TcpSocket?: { Port?: number | undefined; Host?: string | undefined } | undefined;
 }
 
 export interface ProbeHooks {
@@ -27,7 +34,9 @@ type Result = { ok: boolean; message: string };
 function execProbe(pid: number | undefined, command: string[], timeoutMs: number): Promise<Result> {
   if (!pid) return Promise.resolve({ ok: false, message: 'container not running' });
   return new Promise((resolve) => {
-    const child = spawn('nsenter', nsenterArgs(pid, [], command), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('nsenter', nsenterArgs(pid, environOf(pid), command), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,17 +80,23 @@ function tcpProbe(ip: string, port: number, timeoutMs: number): Promise<Result> 
   });
 }
 
-function check(p: ProbeSpec, hooks: ProbeHooks, timeoutMs: number): Promise<Result> {
-  if (p.Exec?.Command?.length) return execProbe(hooks.pid(), p.Exec.Command, timeoutMs);
+/** Runs a probe's (or a lifecycle hook's) action once against the container. */
+export function check(
+  p: ProbeSpec,
+  target: { ip: string; pid(): number | undefined },
+  timeoutMs: number,
+): Promise<Result> {
+  if (p.Exec?.Command?.length) return execProbe(target.pid(), p.Exec.Command, timeoutMs);
   if (p.HttpGet?.Port) {
     const scheme = (p.HttpGet.Scheme ?? 'HTTP').toLowerCase();
     const path = p.HttpGet.Path ?? '/';
+    const host = p.HttpGet.Host || target.ip;
     return httpProbe(
-      `${scheme}://${hooks.ip}:${p.HttpGet.Port}${path.startsWith('/') ? path : `/${path}`}`,
+      `${scheme}://${host}:${p.HttpGet.Port}${path.startsWith('/') ? path : `/${path}`}`,
       timeoutMs,
     );
   }
-  if (p.TcpSocket?.Port) return tcpProbe(hooks.ip, p.TcpSocket.Port, timeoutMs);
+  if (p.TcpSocket?.Port) return tcpProbe(p.TcpSocket.Host || target.ip, p.TcpSocket.Port, timeoutMs);
   return Promise.resolve({ ok: true, message: '' });
 }
 

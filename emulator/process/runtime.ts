@@ -22,7 +22,8 @@ import {
   type Run,
 } from './container-run.ts';
 import { HostBridge, subnetFor } from './network.ts';
-import { runProbes, type ProbeSpec } from './probes.ts';
+import { lifecycleHooks } from './hooks.ts';
+import { check, runProbes, type ProbeSpec } from './probes.ts';
 import { GroupSandbox } from './sandbox.ts';
 import { pidsByNamespace, sampleContainer, usageFromSamples, type RealUsage } from './usage.ts';
 
@@ -215,7 +216,19 @@ export class ProcessRuntime {
     const err = lineSplitter((line) => this.append(run, line));
     child.stdout?.on('data', (d: Buffer) => out.write(d));
     child.stderr?.on('data', (d: Buffer) => err.write(d));
-    if (!c.init) run.stopProbes = this.startProbes(g, spec, run);
+    if (!c.init) {
+      run.stopProbes = this.startProbes(g, spec, run);
+      const hooks = lifecycleHooks(spec);
+      run.preStop = hooks.preStop;
+      // A failed postStart hook kills the container, which the restart policy then handles.
+      const postStart = hooks.postStart;
+      if (postStart) {
+        const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+        void this.runHook(run, 'PostStart', postStart, 30_000).then((ok) => {
+          if (!ok) this.stop(run, grace);
+        });
+      }
+    }
     run.closed = new Promise<void>((resolve) => {
       child.once('error', (e) => {
         this.append(run, `process mode: ${e.message}`);
@@ -312,6 +325,7 @@ export class ProcessRuntime {
   }
 
   /** SIGTERM now, SIGKILL after `graceSeconds` if still running. */
+  /** preStop hook (if any) and SIGTERM, then SIGKILL once `graceSeconds` have passed since the start. */
   private stop(run: Run, graceSeconds: number): void {
     if (run.done || run.stopping) return;
     run.stopping = true;
@@ -320,8 +334,40 @@ export class ProcessRuntime {
       signalRun(run, 'SIGKILL');
       return;
     }
-    signalRun(run, 'SIGTERM');
     run.killTimer = setTimeout(() => signalRun(run, 'SIGKILL'), graceSeconds * 1000);
+    const preStop = run.preStop;
+    if (!preStop) {
+      signalRun(run, 'SIGTERM');
+      return;
+    }
+    void this.runHook(run, 'PreStop', preStop, graceSeconds * 1000).then(() => signalRun(run, 'SIGTERM'));
+  }
+
+  /** Runs a lifecycle hook in the container; a failure is a Warning event. Resolves whether it passed. */
+  private async runHook(
+    run: Run,
+    kind: 'PostStart' | 'PreStop',
+    hook: ProbeSpec,
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const g = this.core.state.groups[run.groupId];
+    if (!g) return false;
+    const pid = () => this.containerPid(run.groupId, run.containerName);
+    for (let i = 0; i < 200 && pid() === undefined && !run.done; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const r = await check(hook, { ip: g.intranetIp, pid }, timeoutMs);
+    if (!r.ok) {
+      addEvent(
+        g,
+        this.core.now(),
+        'Warning',
+        `Failed${kind}Hook`,
+        `${kind}Hook failed: ${r.message}`,
+        run.containerName,
+      );
+      this.core.changed();
+    }
+    return r.ok;
   }
 
   /** Kills every process and removes every namespace, veth, bridge and directory. */

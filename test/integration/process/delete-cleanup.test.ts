@@ -67,6 +67,10 @@ test(
   'stopping the emulator leaves no bridge, veth, namespace process or directory',
   { skip: skipUnlessProcessMode },
   async () => {
+    // Other emulators may run on this host at the same time: only what appeared after our start is ours.
+    const linkNames = (text: string) => new Set([...text.matchAll(/^\d+: ([^:@]+)[:@]/gm)].map((m) => m[1]));
+    const preLinks = linkNames(hostLinks());
+    const preNamespaces = new Set(foreignNetnsProcesses().keys());
     const t = await startProcessEmulator(234);
     let closed = false;
     try {
@@ -89,34 +93,29 @@ test(
         async () => ((await log(t, ids[1] ?? '', 'app')).includes(marker) ? true : undefined),
         10_000,
       );
-      const links = hostLinks();
-      assert.match(links, /eciemu[0-9a-f]{6}/);
-      assert.equal((links.match(/\bev[0-9a-f]{8}@/g) ?? []).length >= 2, true, links);
+      const ours = [...linkNames(hostLinks())].filter((n) => !preLinks.has(n));
+      assert.equal(ours.filter((n) => /^eciemu[0-9a-f]{6}$/.test(n)).length, 1, ours.join(' '));
+      assert.equal(ours.filter((n) => /^ev[0-9a-f]{8}$/.test(n)).length, 2, ours.join(' '));
       assert.ok(processTable().includes(marker));
-      const bridge = /eciemu[0-9a-f]{6}/.exec(links)?.[0] ?? '';
       const dirs = () =>
         readdirSync(tmpdir()).filter((d) => ids.some((id) => d.startsWith(`eci-emu-${id}-`)));
       assert.equal(dirs().length, 2);
-      const before = foreignNetnsProcesses();
       // Each group has its own network namespace holding its pause and container processes.
-      const groupNamespaces = [...before.keys()].filter((ns) => (before.get(ns)?.length ?? 0) >= 3);
-      assert.ok(groupNamespaces.length >= 2, `group namespaces: ${JSON.stringify([...before])}`);
+      const groupNamespaces = [...foreignNetnsProcesses().keys()].filter((ns) => !preNamespaces.has(ns));
+      assert.equal(groupNamespaces.length, 2);
 
       await t.emu.close();
       closed = true;
-      const after = hostLinks();
-      assert.ok(!after.includes(bridge), `bridge ${bridge} left behind`);
-      assert.equal(
-        (after.match(/\bev[0-9a-f]{8}@/g) ?? []).filter((l) => links.includes(l)).length,
-        0,
-        after,
+      const left = linkNames(hostLinks());
+      assert.deepEqual(
+        ours.filter((n) => left.has(n)),
+        [],
+        'links left behind',
       );
-      const ps = processTable();
-      assert.ok(!ps.includes(marker), 'container process left behind');
-      assert.ok(
-        !ps.includes('pause web-pod') && !ps.includes('exec sleep infinity pause one'),
-        'pause process left behind',
-      );
+      assert.ok(!processTable().includes(marker), 'container process left behind');
+      const namespaces = foreignNetnsProcesses();
+      for (const ns of groupNamespaces)
+        assert.equal(namespaces.get(ns), undefined, `processes left in ${ns}`);
       assert.deepEqual(dirs(), []);
     } finally {
       if (!closed) await t.emu.close();

@@ -17,6 +17,7 @@ export const skipUnlessProcessMode: string | false = probe.ok
 export async function startProcessEmulator(thirdOctet: number): Promise<TestEmulator> {
   return startTestEmulator({
     containers: 'process',
+    quotas: false, // the tests poll logs faster than the per-minute log quota allows
     vSwitches: [
       { vSwitchId: 'vsw-emu-h', zoneId: 'cn-hangzhou-h', vpcId: 'vpc-emu', cidr: `10.${thirdOctet}.0.0/24` },
     ],

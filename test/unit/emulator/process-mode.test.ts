@@ -20,6 +20,7 @@ import { subnetFor, subnetOf } from '../../../emulator/process/network.ts';
 import { nsenterArgs } from '../../../emulator/process/exec.ts';
 import { newTracker, probeSettings, record } from '../../../emulator/process/probe-tracker.ts';
 import { parseStat, usageFromSamples } from '../../../emulator/process/usage.ts';
+import { lifecycleHooks } from '../../../emulator/process/hooks.ts';
 import { advance, beginDelete, isProcessBacked, newContainerRuntime } from '../../../emulator/lifecycle.ts';
 import { DEFAULT_TIMING } from '../../../emulator/options.ts';
 import type { ContainerGroup } from '../../../emulator/model.ts';
@@ -213,7 +214,13 @@ describe('container start script', () => {
       script,
       /mount --bind '\/g\/containers\/app\.1\/termination-log' '\/g\/containers\/app\.1\/root\/dev\/termination-log'/,
     );
-    const last = script.trim().split('\n').pop();
+    const lines = script.trim().split('\n');
+    const last = lines.pop();
+    // The PID is published only once everything is mounted: exec, probes and hooks wait for it.
+    assert.match(
+      lines.pop() ?? '',
+      /^read -r hostpid _ <\/proc\/self\/stat; echo "\$hostpid" >'\/g\/containers\/app\.1\/pid'$/,
+    );
     assert.equal(
       last,
       `exec chroot '/g/containers/app.1/root' env -i -C '/srv' 'MSG=it'\\''s' 'sh' '-c' 'echo "$MSG" > /tmp/x; exit 3'`,
@@ -390,5 +397,25 @@ describe('measured usage', () => {
     });
     assert.equal(usageFromSamples(samples, 3000, 0, 2, 1000)?.cpu.UsageNanoCores, 1e9);
     assert.equal(usageFromSamples(samples, 999, 0, 2, 1000), undefined);
+  });
+});
+
+describe('lifecycle hooks from the request', () => {
+  test('exec, httpGet and tcpSocket handlers in the probe shape; none when absent', () => {
+    assert.deepEqual(
+      lifecycleHooks({
+        LifecyclePostStartHandlerExec: ['sh', '-c', 'echo hi'],
+        LifecyclePreStopHandlerHttpGetPort: 8080,
+        LifecyclePreStopHandlerHttpGetPath: '/drain',
+      }),
+      {
+        postStart: { Exec: { Command: ['sh', '-c', 'echo hi'] } },
+        preStop: { HttpGet: { Port: 8080, Path: '/drain', Scheme: undefined, Host: undefined } },
+      },
+    );
+    assert.deepEqual(lifecycleHooks({ LifecyclePreStopHandlerTcpSocketPort: 5432 }), {
+      preStop: { TcpSocket: { Port: 5432, Host: undefined } },
+    });
+    assert.deepEqual(lifecycleHooks({ Name: 'app', LifecyclePostStartHandlerExec: [] }), {});
   });
 });
