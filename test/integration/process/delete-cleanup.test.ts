@@ -68,7 +68,8 @@ test(
   { skip: skipUnlessProcessMode },
   async () => {
     // Other emulators may run on this host at the same time: only what appeared after our start is ours.
-    const linkNames = (text: string) => new Set([...text.matchAll(/^\d+: ([^:@]+)[:@]/gm)].map((m) => m[1]));
+    const linkNames = (text: string) =>
+      new Set([...text.matchAll(/^\d+: ([^:@]+)[:@]/gm)].map((m) => m[1] ?? ''));
     const preLinks = linkNames(hostLinks());
     const preNamespaces = new Set(foreignNetnsProcesses().keys());
     const t = await startProcessEmulator(234);

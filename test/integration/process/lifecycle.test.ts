@@ -10,7 +10,7 @@ import {
   waitForStatus,
   type TestEmulator,
 } from '../emulator/sdk.ts';
-import { $Eci, log, skipUnlessProcessMode, startProcessEmulator } from './helpers.ts';
+import { $Eci, log, processTable, skipUnlessProcessMode, startProcessEmulator } from './helpers.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -113,5 +113,20 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
     assert.equal(g.containers?.[0]?.previousState?.exitCode, 1);
     assert.match(await log(t, id, 'app', true), /^run at /m);
     await t.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id }));
+  });
+
+  test('ActiveDeadlineSeconds stops the real process and fails the group with DeadlineExceeded', async () => {
+    const marker = `deadline-marker-${process.pid}`;
+    const { body } = await t.client.createContainerGroup(
+      createRequest('deadline', [container('app', `echo ${marker}; while true; do sleep 0.2; done`)], {
+        activeDeadlineSeconds: 2,
+        terminationGracePeriodSeconds: 1,
+      }),
+    );
+    const id = body?.containerGroupId ?? '';
+    await waitFor(async () => ((await log(t, id, 'app')).includes(marker) ? true : undefined), 15_000);
+    const failed = await waitForStatus(t.client, id, 'Failed', 20_000);
+    assert.ok((failed.events ?? []).some((e) => e.reason === 'DeadlineExceeded'));
+    await waitFor(async () => (processTable().includes(marker) ? undefined : true), 10_000);
   });
 });
