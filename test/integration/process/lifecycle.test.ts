@@ -129,4 +129,41 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
     assert.ok((failed.events ?? []).some((e) => e.reason === 'DeadlineExceeded'));
     await waitFor(async () => (processTable().includes(marker) ? undefined : true), 10_000);
   });
+
+  test('RestartContainerGroup starts a new process as PID 1 of a fresh namespace and keeps the previous log', async () => {
+    const { body } = await t.client.createContainerGroup(
+      createRequest(
+        'restart-me',
+        [
+          container(
+            'app',
+            'echo "pid-marker $$ $(date +%s%N)"; while true; do sleep 0.2; done',
+          ),
+        ],
+        {
+          terminationGracePeriodSeconds: 1,
+        },
+      ),
+    );
+    const id = body?.containerGroupId ?? '';
+    await waitForStatus(t.client, id, 'Running', 20_000);
+    const firstLog = await waitFor(async () => {
+      const l = await log(t, id, 'app');
+      return l.includes('pid-marker') ? l : undefined;
+    }, 15_000);
+    await t.client.restartContainerGroup(new $Eci.RestartContainerGroupRequest({ containerGroupId: id }));
+    const g = await waitFor(async () => {
+      const d = await describeOne(t.client, id);
+      return d?.status === 'Running' && (d.containers?.[0]?.restartCount ?? 0) >= 1 ? d : undefined;
+    }, 20_000);
+    assert.equal(g.containers?.[0]?.currentState?.state, 'Running');
+    const secondLog = await waitFor(async () => {
+      const l = await log(t, id, 'app');
+      return l.includes('pid-marker') ? l : undefined;
+    }, 15_000);
+    // Each run is PID 1 of a fresh PID namespace; the previous run's log is kept.
+    assert.match(secondLog, /^pid-marker 1 \d+$/m);
+    assert.notEqual(secondLog, firstLog);
+    assert.equal(await log(t, id, 'app', true), firstLog);
+  });
 });
