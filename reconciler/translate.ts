@@ -30,6 +30,7 @@ import { layout, sizePod, type Placed } from './translate/layout.ts';
 import { logEnv } from './translate/logs.ts';
 import { referenceEvents, type ReferenceEvent } from './translate/missing.ts';
 import { containerGroupName } from './translate/names.ts';
+import { serviceEnvironment } from './translate/service-env.ts';
 import { resolvePlacement, placementProblems, rotateVSwitches } from './translate/placement.ts';
 import { applyPodFields, checkPod, droppedPodSecurity } from './translate/pod.ts';
 import { registryCredentials } from './translate/registry.ts';
@@ -79,7 +80,8 @@ export function translatePod(input: TranslateInput): TranslateResult {
   const issues = new Issues();
   const namespace = pod.metadata?.namespace ?? 'default';
   const podName = pod.metadata?.name ?? '';
-  const ctx: Context = { input, pod, namespace, podName, issues };
+  const serviceEnv = serviceEnvironment(pod, input.services);
+  const ctx: Context = { input, pod, namespace, podName, issues, serviceEnv };
   const spec = pod.spec;
   if (!podName) issues.error('metadata.name', 'the pod has no name');
   if (!spec?.containers?.length) {

@@ -1,5 +1,6 @@
-// The Kubernetes objects a pod's translation reads: ConfigMaps, Secrets, PVCs/PVs and
-// service-account tokens (podReferences in reconciler/translate says which). ConfigMaps,
+// The Kubernetes objects a pod's translation reads: ConfigMaps, Secrets, PVCs/PVs,
+// service-account tokens (podReferences in reconciler/translate says which) and the
+// Services a kubelet turns into environment variables (translate/service-env.ts). ConfigMaps,
 // kube-root-ca.crt above all (every pod mounts it), are cached briefly in an LRU bounded
 // by bytes, so a flood of large ConfigMaps cannot grow the process without limit.
 import type {
@@ -9,9 +10,10 @@ import type {
   V1PersistentVolumeClaim,
   V1Pod,
   V1Secret,
+  V1Service,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isNotFound } from '../../shared/kube.ts';
+import { isNotFound, kubeStatusCode } from '../../shared/kube.ts';
 import { podReferences } from '../translate.ts';
 
 const CONFIGMAP_TTL_MS = 10_000;
@@ -86,12 +88,15 @@ export interface PodReferenceObjects {
   persistentVolumeClaims: Record<string, V1PersistentVolumeClaim>;
   persistentVolumes: Record<string, V1PersistentVolume>;
   serviceAccountTokens: Record<string, string>;
+  /** The namespace's Services (when service links are on) and `default/kubernetes`; absent when unreadable. */
+  services?: V1Service[];
 }
 
 export class ReferenceReader {
   private readonly configMaps: ByteLru<V1ConfigMap>;
   private readonly core: CoreV1Api;
   private readonly log: Logger;
+  private warnedServicesForbidden = false;
 
   constructor(core: CoreV1Api, log: Logger, cacheBytes = CONFIGMAP_CACHE_BYTES) {
     this.core = core;
@@ -121,7 +126,38 @@ export class ReferenceReader {
       const token = await this.token(pod, namespace, audience);
       if (token) serviceAccountTokens[audience] = token;
     }
-    return { configMaps, secrets, persistentVolumeClaims, persistentVolumes, serviceAccountTokens };
+    const services = await this.services(pod, namespace);
+    return {
+      configMaps,
+      secrets,
+      persistentVolumeClaims,
+      persistentVolumes,
+      serviceAccountTokens,
+      ...(services ? { services } : {}),
+    };
+  }
+
+  /**
+   * What the kubelet's service lister would give for this pod: only `default/kubernetes`
+   * unless service links are on. Without RBAC on Services the pod still runs, without the
+   * variables, and the reconciler says so once.
+   */
+  private async services(pod: V1Pod, namespace: string): Promise<V1Service[] | undefined> {
+    const links = pod.spec?.enableServiceLinks !== false;
+    try {
+      const own = links ? (await this.core.listNamespacedService({ namespace })).items : [];
+      if (namespace === 'default' && links) return own;
+      const master = await fetchAll(['kubernetes'], (name) =>
+        this.core.readNamespacedService({ name, namespace: 'default' }),
+      );
+      return [...own, ...Object.values(master)];
+    } catch (err) {
+      if (kubeStatusCode(err) !== 403) throw err;
+      if (!this.warnedServicesForbidden)
+        this.log.warn({ err }, 'cannot read Services: ECI pods start without the service environment');
+      this.warnedServicesForbidden = true;
+      return undefined;
+    }
   }
 
   private async token(pod: V1Pod, namespace: string, audience: string): Promise<string | undefined> {

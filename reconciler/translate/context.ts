@@ -6,6 +6,7 @@ import type {
   V1PersistentVolumeClaim,
   V1Pod,
   V1Secret,
+  V1Service,
 } from '@kubernetes/client-node';
 import type { PrivilegedAnnotationPolicy } from '../../shared/privileged-annotations.ts';
 import type { Owner } from '../ownership.ts';
@@ -33,6 +34,11 @@ export interface TranslateInput {
    * audience ('' = the API server's own). See `serviceAccountTokenAudiences`.
    */
   serviceAccountTokens?: Record<string, string>;
+  /**
+   * The pod namespace's Services and `default/kubernetes`, fetched on create; the kubelet's
+   * service variables come from them (service-env.ts). Absent: no service variables.
+   */
+  services?: V1Service[];
   profile?: ProfileDefaults;
   /** The reconciler's flags; the profile's placement wins over them (translate/placement.ts). */
   defaults: { regionId: string; vSwitchIds: string[]; securityGroupId: string; clusterDomain?: string };
@@ -103,4 +109,6 @@ export interface Context {
   namespace: string;
   podName: string;
   issues: Issues;
+  /** The kubelet's service variables for this pod (service-env.ts), computed once. */
+  serviceEnv: Map<string, string>;
 }

@@ -1,5 +1,6 @@
-// Container environment: env values, valueFrom, envFrom and $(VAR) expansion,
-// resolved here because ECI only resolves status.podIP at run time (FieldRef).
+// Container environment: env values, valueFrom, envFrom, $(VAR) expansion and the
+// kubelet's service variables (service-env.ts), resolved here because ECI only resolves
+// status.podIP at run time (FieldRef).
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { Context } from './context.ts';
 import { ceilTo, parseQuantity } from './quantity.ts';
@@ -179,7 +180,8 @@ export function containerEnv(
     }
   });
 
-  const lookup = (name: string) => env.get(name)?.value;
+  // $(VAR) sees the container's own variables first, then the service environment (kubelet's MappingFuncFor).
+  const lookup = (name: string) => (env.has(name) ? env.get(name)?.value : ctx.serviceEnv.get(name));
   (container.env ?? []).forEach((e: V1EnvVar, i) => {
     const field = `${path}.env[${i}]`;
     const from = e.valueFrom;
@@ -237,5 +239,8 @@ export function containerEnv(
       issues.error(`${field}.valueFrom`, 'this valueFrom source is not supported');
     }
   });
-  return [...env.values()];
+  // The service variables come after the container's own, which win on a clash (makeEnvironmentVariables).
+  const out = [...env.values()];
+  for (const [key, value] of ctx.serviceEnv) if (!env.has(key)) out.push({ key, value });
+  return out;
 }
