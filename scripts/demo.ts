@@ -3,12 +3,13 @@
 // on virtual-node-eci-0 and the Job completes; prints nodes and pods and how to explore
 // with kubectl; stays up until Ctrl-C (or exits at once with DEMO_EXIT=1). Every process
 // it started is stopped on the way out.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { AdmissionregistrationV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.ts';
 import { freePort } from '../test/harness/ports.ts';
@@ -25,6 +26,7 @@ let cp: ControlPlane | undefined;
 let emu: EmulatorHandle | undefined;
 
 const step = (msg: string) => console.log(`==> ${msg}`);
+const execFileAsync = promisify(execFile);
 
 async function cleanup(): Promise<void> {
   for (const child of children.reverse()) {
@@ -216,10 +218,7 @@ async function main(): Promise<void> {
 
   if (emu.containers === 'process') {
     step('the web pods are real processes: HTTP to their pod IPs from this machine');
-    const pods = await core.listNamespacedPod({
-      namespace: 'default',
-      fieldSelector: `spec.nodeName=${NODE}`,
-    });
+    const pods = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${NODE}` });
     for (const pod of pods.items.filter((p) => p.metadata?.name?.startsWith('web-') && p.status?.podIP)) {
       const url = `http://${pod.status?.podIP}:80/`;
       const answer = await fetch(url, { signal: AbortSignal.timeout(5000) })
@@ -227,6 +226,15 @@ async function main(): Promise<void> {
         .catch((e: unknown) => `no answer: ${(e as Error).message}`);
       console.log(`    GET ${url} → ${answer.trim()}`);
     }
+    step('kubectl logs job/hello-job (what the real shell printed)');
+    // Asynchronously: the emulator serving these logs runs in this process's event loop.
+    const { stdout } = await execFileAsync(cp.kubectlPath, [
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      'logs',
+      'job/hello-job',
+    ]);
+    console.log(stdout.trimEnd().replace(/^/gm, '    '));
   }
 
   step('kubectl get nodes -o wide');
