@@ -189,7 +189,10 @@ export class ProcessRuntime {
 
   private async sandboxFor(g: ContainerGroup): Promise<GroupSandbox> {
     const have = this.sandboxes.get(g.id);
-    if (have) return have;
+    if (have) {
+      have.refresh(g);
+      return have;
+    }
     const subnet = subnetFor(this.core.opts.vSwitches, g.intranetIp);
     if (!subnet) throw new Error(`IntranetIp ${g.intranetIp} is in no vSwitch CIDR`);
     const box = await GroupSandbox.create(g, this.bridge, subnet);

@@ -18,6 +18,23 @@ function hostResolvConf(): string {
   }
 }
 
+function writeGroupFiles(dir: string, g: ContainerGroup): void {
+  mkdirSync(join(dir, 'etc'), { recursive: true });
+  writeFileSync(join(dir, 'etc/hosts'), hostsFile(g.request, g.intranetIp));
+  writeFileSync(join(dir, 'etc/resolv.conf'), resolvConf(g.request, hostResolvConf()));
+  writeFileSync(join(dir, 'etc/hostname'), `${hostnameOf(g.request)}\n`);
+  const vols = volumeFiles(g.request);
+  for (const d of vols.dirs) {
+    mkdirSync(join(dir, d), { recursive: true });
+    chmodSync(join(dir, d), 0o777); // emptyDir is world-writable, as the kubelet makes it
+  }
+  for (const f of vols.files) {
+    mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+    writeFileSync(join(dir, f.path), f.content);
+    chmodSync(join(dir, f.path), f.mode & 0o7777);
+  }
+}
+
 function startPause(hostname: string): Promise<ChildProcess> {
   const child = spawn(
     'unshare',
@@ -35,6 +52,8 @@ function startPause(hostname: string): Promise<ChildProcess> {
 
 export class GroupSandbox {
   private hostEnd: string | undefined;
+  /** The request the files were written from (UpdateContainerGroup replaces it). */
+  private request: ContainerGroup['request'] | undefined;
   private destroyed = false;
 
   readonly dir: string;
@@ -57,20 +76,7 @@ export class GroupSandbox {
     const dir = mkdtempSync(join(tmpdir(), `eci-emu-${g.id}-`));
     const hostname = hostnameOf(g.request);
     try {
-      mkdirSync(join(dir, 'etc'));
-      writeFileSync(join(dir, 'etc/hosts'), hostsFile(g.request, g.intranetIp));
-      writeFileSync(join(dir, 'etc/resolv.conf'), resolvConf(g.request, hostResolvConf()));
-      writeFileSync(join(dir, 'etc/hostname'), `${hostname}\n`);
-      const vols = volumeFiles(g.request);
-      for (const d of vols.dirs) {
-        mkdirSync(join(dir, d), { recursive: true });
-        chmodSync(join(dir, d), 0o777); // emptyDir is world-writable, as the kubelet makes it
-      }
-      for (const f of vols.files) {
-        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-        writeFileSync(join(dir, f.path), f.content);
-        chmodSync(join(dir, f.path), f.mode & 0o7777);
-      }
+      writeGroupFiles(dir, g);
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -83,6 +89,7 @@ export class GroupSandbox {
       throw e;
     }
     const box = new GroupSandbox(dir, hostname, pause, bridge);
+    box.request = g.request;
     try {
       box.hostEnd = await bridge.attach(box.pausePid, g.intranetIp, subnet);
     } catch (e) {
@@ -90,6 +97,13 @@ export class GroupSandbox {
       throw e;
     }
     return box;
+  }
+
+  /** After UpdateContainerGroup: the /etc files and volume contents from the new request. */
+  refresh(g: ContainerGroup): void {
+    if (this.request === g.request) return;
+    writeGroupFiles(this.dir, g);
+    this.request = g.request;
   }
 
   /** A fresh directory for one run of a container (its overlay, PID file, termination log). */

@@ -134,12 +134,7 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
     const { body } = await t.client.createContainerGroup(
       createRequest(
         'restart-me',
-        [
-          container(
-            'app',
-            'echo "pid-marker $$ $(date +%s%N)"; while true; do sleep 0.2; done',
-          ),
-        ],
+        [container('app', 'echo "pid-marker $$ $(date +%s%N)"; while true; do sleep 0.2; done')],
         {
           terminationGracePeriodSeconds: 1,
         },
@@ -165,5 +160,55 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
     assert.match(secondLog, /^pid-marker 1 \d+$/m);
     assert.notEqual(secondLog, firstLog);
     assert.equal(await log(t, id, 'app', true), firstLog);
+  });
+
+  test('UpdateContainerGroup with new config-file contents: the recreated container reads them', async () => {
+    const cfg = (text: string) => ({ path: 'value', content: b64(text) });
+    const { body } = await t.client.createContainerGroup(
+      createRequest(
+        'updated',
+        [
+          container('app', 'echo "value=$(cat /cfg/value)"; while true; do sleep 0.2; done', {
+            volumeMount: [
+              new $Eci.CreateContainerGroupRequestContainerVolumeMount({ name: 'cfg', mountPath: '/cfg' }),
+            ],
+          }),
+        ],
+        {
+          terminationGracePeriodSeconds: 1,
+          volume: [
+            new $Eci.CreateContainerGroupRequestVolume({
+              name: 'cfg',
+              type: 'ConfigFileVolume',
+              configFileVolume: new $Eci.CreateContainerGroupRequestVolumeConfigFileVolume({
+                configFileToPath: [
+                  new $Eci.CreateContainerGroupRequestVolumeConfigFileVolumeConfigFileToPath(cfg('one')),
+                ],
+              }),
+            }),
+          ],
+        },
+      ),
+    );
+    const id = body?.containerGroupId ?? '';
+    await waitFor(async () => ((await log(t, id, 'app')).includes('value=one') ? true : undefined), 20_000);
+    await t.client.updateContainerGroup(
+      new $Eci.UpdateContainerGroupRequest({
+        containerGroupId: id,
+        updateType: 'IncrementalUpdate',
+        volume: [
+          new $Eci.UpdateContainerGroupRequestVolume({
+            name: 'cfg',
+            type: 'ConfigFileVolume',
+            configFileVolume: new $Eci.UpdateContainerGroupRequestVolumeConfigFileVolume({
+              configFileToPath: [
+                new $Eci.UpdateContainerGroupRequestVolumeConfigFileVolumeConfigFileToPath(cfg('two')),
+              ],
+            }),
+          }),
+        ],
+      }),
+    );
+    await waitFor(async () => ((await log(t, id, 'app')).includes('value=two') ? true : undefined), 20_000);
   });
 });
