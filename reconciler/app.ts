@@ -20,6 +20,7 @@ import { PodController } from './controller/pod-controller.ts';
 import { KubePodWriter } from './controller/pod-kube.ts';
 import { startKubeletApi } from './kubelet-api.ts';
 import { NodeController } from './node.ts';
+import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './privatezone/sync.ts';
 import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
 import { EciProvider } from './provider/eci-provider.ts';
 import { StatusPoller } from './provider/status-poller.ts';
@@ -34,6 +35,8 @@ export interface ReconcilerHandle {
   provider: EciProvider;
   poller: StatusPoller;
   eci: Eci;
+  /** PrivateZone service discovery, on while the ECI Profile's enablePrivateZone is. */
+  privateZone: PrivateZoneSync;
   /** http://host:port of /healthz, /readyz, /metrics. */
   healthUrl: string;
   stop(): Promise<void>;
@@ -63,6 +66,22 @@ export async function startReconciler(
 
   try {
     const { credentials, fromSecret } = await resolveCredentials(core, config);
+    const { host: pvtzHost, protocol: pvtzProtocol } = privateZoneEndpoint(eciEndpointOf(config));
+    const privateZone = new PrivateZoneSync({
+      kc,
+      client: {
+        endpoint: pvtzHost,
+        protocol: pvtzProtocol,
+        regionId: config.regionId,
+        credentials,
+        timeoutMs: config.eciTimeoutMs,
+      },
+      clusterId: config.clusterId,
+      regionId: config.regionId,
+      log,
+      registry,
+    });
+    cleanups.push(() => privateZone.stop());
 
     // The ECI Profile wins over the flags for placement (vSwitchIds, securityGroupId).
     const [profileNamespace, profileName] = config.profileConfigMap.split('/') as [string, string];
@@ -73,9 +92,12 @@ export async function startReconciler(
       name: profileName,
       component: 'eci-virtual-node-reconciler',
       registry,
+      // enablePrivateZone is hot: flipping it starts or stops the sync.
+      onChange: (p) => void privateZone.apply(settingsFromProfile(p)),
     });
     cleanups.push(() => profile.stop());
     await profile.waitForSync(30_000).catch(() => log.warn('ECI Profile not synced; using flags'));
+    void privateZone.apply(settingsFromProfile(profile.current()));
     // What the translation reads of the profile; its placement wins over the flags.
     const profileDefaults = (): ProfileDefaults => {
       const p = profile.current();
@@ -105,7 +127,15 @@ export async function startReconciler(
 
     if (fromSecret) {
       // Rotated credentials take effect without a restart.
-      const secret = watchCredentials(kc, config, (c) => eci.setCredentials(c), log);
+      const secret = watchCredentials(
+        kc,
+        config,
+        (c) => {
+          eci.setCredentials(c);
+          privateZone.setCredentials(c);
+        },
+        log,
+      );
       cleanups.push(() => secret.stop());
     }
 
@@ -248,6 +278,7 @@ export async function startReconciler(
       provider,
       poller,
       eci,
+      privateZone,
       healthUrl: `http://127.0.0.1:${addr.port}`,
       stop: stopAll,
     };

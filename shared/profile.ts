@@ -161,6 +161,13 @@ const FIELDS = {
     .transform((v) => (v === '' ? undefined : v)),
   enablePVCController: bool(false),
   enablePrivateZone: bool(false),
+  /**
+   * With enablePrivateZone: sync every Service, not only those annotated
+   * `service.beta.kubernetes.io/alibaba-cloud-private-zone-enable: "true"` (ACK's rule).
+   */
+  privateZoneAllServices: bool(false),
+  /** When enablePrivateZone turns false: delete the records the sync wrote (default: keep them). */
+  privateZoneRemoveRecordsOnDisable: bool(false),
   enableReuseSSLKey: bool(false),
   featureGates: featureGatesField,
   privilegedAnnotations: privilegedAnnotationsField,
@@ -180,6 +187,8 @@ const eciProfileSchema = z.object({
   slsMachineGroup: FIELDS.slsMachineGroup.prefault(''),
   enablePVCController: FIELDS.enablePVCController.prefault(''),
   enablePrivateZone: FIELDS.enablePrivateZone.prefault(''),
+  privateZoneAllServices: FIELDS.privateZoneAllServices.prefault(''),
+  privateZoneRemoveRecordsOnDisable: FIELDS.privateZoneRemoveRecordsOnDisable.prefault(''),
   enableReuseSSLKey: FIELDS.enableReuseSSLKey.prefault(''),
   featureGates: FIELDS.featureGates.prefault(''),
   privilegedAnnotations: FIELDS.privilegedAnnotations.prefault(''),
