@@ -53,6 +53,8 @@ export class EmulatorCore {
 
   changed(): void {
     this.onChange();
+    // Process mode reacts at once (a create, a delete) instead of on its next tick.
+    this.processes?.poke();
   }
 
   /** The group, advanced to now; NotFound when it does not exist (or just went away). */

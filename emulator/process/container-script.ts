@@ -3,7 +3,10 @@
 // a tmpfs overlay (writes stay in the container), /proc of its own PID namespace,
 // the group's /etc files and volumes bind-mounted, then exec of the command with
 // exactly the requested environment and working directory.
+import { posix } from 'node:path';
 import type { BindMount } from './group-files.ts';
+
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 /** Single-quotes a word for sh. */
 export function shQuote(s: string): string {
@@ -40,7 +43,8 @@ export function containerScript(l: ContainerLaunch): string {
     `mount -t proc proc ${at('/proc')}`,
     // A private /dev with the usual devices (writes there must not reach the host's /dev).
     `mount -t tmpfs -o mode=0755 tmpfs ${at('/dev')}`,
-    `for d in null zero full random urandom tty; do touch ${at('/dev')}/$d; mount --bind /dev/$d ${at('/dev')}/$d; done`,
+    `touch ${DEVICES.map((d) => at(`/dev/${d}`)).join(' ')}`,
+    ...DEVICES.map((d) => `mount --bind /dev/${d} ${at(`/dev/${d}`)}`),
     `mkdir -p ${at('/dev/shm')} ${at('/dev/pts')}`,
     `mount -t tmpfs -o mode=1777 tmpfs ${at('/dev/shm')}`,
     `ln -s /proc/self/fd ${at('/dev/fd')}`,
@@ -52,12 +56,12 @@ export function containerScript(l: ContainerLaunch): string {
   for (const p of l.hostPaths) {
     lines.push(`mkdir -p ${at(p)}`, `mount --bind ${q(p)} ${at(p)}`, `mount -o remount,bind,ro ${at(p)}`);
   }
-  const bindFile = (source: string, target: string) => {
-    lines.push(`mkdir -p "$(dirname ${at(target)})"`, `touch ${at(target)}`);
-    lines.push(`mount --bind ${q(source)} ${at(target)}`);
-  };
-  for (const f of l.etcFiles) bindFile(f.source, f.target);
-  bindFile(l.terminationLog.source, l.terminationLog.target);
+  // Single files (/etc/hosts, …, the termination log): one mkdir and one touch for all, then a bind each.
+  // Each command is a fork, and these scripts run on every container start.
+  const files = [...l.etcFiles, l.terminationLog];
+  lines.push(`mkdir -p ${files.map((f) => at(posix.dirname(f.target))).join(' ')}`);
+  lines.push(`touch ${files.map((f) => at(f.target)).join(' ')}`);
+  for (const f of files) lines.push(`mount --bind ${q(f.source)} ${at(f.target)}`);
   for (const m of l.mounts) {
     // A SubPath may name a file; the mount point must then be a file too.
     lines.push(

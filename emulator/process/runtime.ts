@@ -93,6 +93,18 @@ export class ProcessRuntime {
     return run.hostPid ?? readPid(run);
   }
 
+  private poked = false;
+
+  /** Something changed: sync soon (once per turn of the event loop, however many changes). */
+  poke(): void {
+    if (this.poked || this.closing) return;
+    this.poked = true;
+    setImmediate(() => {
+      this.poked = false;
+      this.tick();
+    });
+  }
+
   private tick(): void {
     if (this.closing) return;
     const ids = new Set<string>(this.sandboxes.keys());
