@@ -36,7 +36,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 
 export class ProcessRuntime {
   private readonly sandboxes = new Map<string, GroupSandbox>();
-  private readonly runs = new Map<string, Run>();
+  /** Group id → container name → its latest run. */
+  private readonly runs = new Map<string, Map<string, Run>>();
   private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private runSeq = 0;
@@ -88,7 +89,7 @@ export class ProcessRuntime {
 
   /** The host PID of a container's PID 1 while it runs. */
   containerPid(groupId: string, containerName: string): number | undefined {
-    const run = this.runs.get(`${groupId}/${containerName}`);
+    const run = this.runs.get(groupId)?.get(containerName);
     if (!run || run.done) return undefined;
     return run.hostPid ?? readPid(run);
   }
@@ -108,8 +109,11 @@ export class ProcessRuntime {
   private tick(): void {
     if (this.closing) return;
     const ids = new Set<string>(this.sandboxes.keys());
-    for (const r of this.runs.values()) if (!r.done) ids.add(r.groupId);
-    for (const [id, g] of Object.entries(this.core.state.groups)) if (g.runtime === 'process') ids.add(id);
+    for (const id of this.runs.keys()) ids.add(id);
+    for (const [id, g] of Object.entries(this.core.state.groups)) {
+      // A finished group without processes or sandbox needs nothing until readers purge it.
+      if (g.runtime === 'process' && !(TERMINAL.has(g.status) && !this.runs.has(id))) ids.add(id);
+    }
     for (const id of ids) void this.syncGroup(id);
     const now = this.core.now();
     if (now - this.lastSample >= SAMPLE_MS) {
@@ -119,7 +123,7 @@ export class ProcessRuntime {
   }
 
   private sample(now: number): void {
-    const live = [...this.runs.values()].filter((r) => !r.done && readPid(r) !== undefined);
+    const live = this.allRuns().filter((r) => !r.done && readPid(r) !== undefined);
     if (live.length === 0) return;
     const byNs = pidsByNamespace();
     for (const r of live) {
@@ -139,7 +143,7 @@ export class ProcessRuntime {
     memBytes: number,
   ): RealUsage | undefined {
     if (!isProcessBacked(g, c)) return undefined;
-    const run = this.runs.get(`${g.id}/${c.name}`);
+    const run = this.runs.get(g.id)?.get(c.name);
     const samples = run && run.startTime === c.current.startTime ? run.samples : [];
     // Not sampled yet: nothing measured, rather than modelled figures.
     return (
@@ -149,7 +153,11 @@ export class ProcessRuntime {
   }
 
   private liveRuns(groupId: string): Run[] {
-    return [...this.runs.values()].filter((r) => r.groupId === groupId && !r.done);
+    return [...(this.runs.get(groupId)?.values() ?? [])].filter((r) => !r.done);
+  }
+
+  private allRuns(): Run[] {
+    return [...this.runs.values()].flatMap((m) => [...m.values()]);
   }
 
   private async syncGroup(id: string): Promise<void> {
@@ -164,13 +172,16 @@ export class ProcessRuntime {
       }
       if (!g) {
         for (const r of this.liveRuns(id)) this.stop(r, 0);
-        if (this.liveRuns(id).length === 0) await this.dropSandbox(id);
+        if (this.liveRuns(id).length === 0) {
+          await this.dropSandbox(id);
+          this.runs.delete(id); // forget the runs (and their metric samples) with the group
+        }
         return;
       }
       const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
       for (const c of [...g.initContainers, ...g.containers]) {
         if (!isProcessBacked(g, c)) continue;
-        const run = this.runs.get(`${id}/${c.name}`);
+        const run = this.runs.get(id)?.get(c.name);
         const running = c.current.state === 'Running';
         if (running && (!run || run.startTime !== c.current.startTime)) {
           if (run && !run.done) this.stop(run, 0);
@@ -184,7 +195,10 @@ export class ProcessRuntime {
       if (!live && g.status === 'Terminating') {
         g.phaseEndsAt = Math.min(g.phaseEndsAt ?? 0, this.core.now() + this.core.opts.timing.terminatingMs);
       }
-      if (!live && (g.status === 'Terminating' || TERMINAL.has(g.status))) await this.dropSandbox(id);
+      if (!live && (g.status === 'Terminating' || TERMINAL.has(g.status))) {
+        await this.dropSandbox(id);
+        if (TERMINAL.has(g.status)) this.runs.delete(id);
+      }
     } finally {
       this.busy.delete(id);
     }
@@ -225,7 +239,9 @@ export class ProcessRuntime {
       return;
     }
     const run = launchContainer(box, g, spec, c.name, startTime, ++this.runSeq);
-    this.runs.set(`${g.id}/${c.name}`, run);
+    const ofGroup = this.runs.get(g.id) ?? new Map<string, Run>();
+    ofGroup.set(c.name, run);
+    this.runs.set(g.id, ofGroup);
     const child = run.child;
     const out = lineSplitter((line) => this.append(run, line));
     const err = lineSplitter((line) => this.append(run, line));
@@ -391,7 +407,7 @@ export class ProcessRuntime {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
     this.removeSignalHandlers();
-    const runs = [...this.runs.values()];
+    const runs = this.allRuns();
     for (const r of runs) {
       r.stopping = true;
       signalRun(r, 'SIGKILL');
@@ -405,8 +421,8 @@ export class ProcessRuntime {
   private closeSync(): void {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
-    for (const r of this.runs.values()) if (!r.done) r.child.kill('SIGKILL');
-    for (const r of this.runs.values()) if (!r.done && r.hostPid) signalRun(r, 'SIGKILL');
+    for (const r of this.allRuns()) if (!r.done) r.child.kill('SIGKILL');
+    for (const r of this.allRuns()) if (!r.done && r.hostPid) signalRun(r, 'SIGKILL');
     for (const box of this.sandboxes.values()) box.destroySync();
     this.bridge.destroySync();
   }
