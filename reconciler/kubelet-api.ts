@@ -184,6 +184,7 @@ export async function startKubeletApi(
       socket.destroy();
     }
   });
+  const upgraded = new Set<Duplex>();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
     const refuse = (status: string, body: string): void => {
@@ -200,6 +201,9 @@ export async function startKubeletApi(
     if (!wantsSpdy(req)) return refuse('400 Bad Request', 'only the SPDY/3.1 upgrade is served here');
     // Idle sessions stay open: the API server pings every 5 s, so silence means a dead peer.
     if (socket instanceof Socket) socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+    // The HTTP server forgets upgraded sockets; close() must still end them.
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     serveSpdyUpgrade(req, socket, head, route, o.streaming!, o.log);
   };
   server.headersTimeout = limits.headersTimeoutMs;
@@ -225,6 +229,7 @@ export async function startKubeletApi(
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
         server.close(() => resolve());
       }),
   };

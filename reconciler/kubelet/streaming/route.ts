@@ -38,7 +38,9 @@ function segmentsOf(path: string): string[] | undefined {
 export function routeStreaming(rawUrl: string): StreamingRoute {
   const q = rawUrl.indexOf('?');
   const segments = segmentsOf(q < 0 ? rawUrl : rawUrl.slice(0, q));
-  const kind = segments?.[0];
+  // The kubelet's paths: /exec, /attach, /portForward (camel case, as the API server calls it).
+  const first = segments?.[0];
+  const kind = first === 'portForward' ? 'portforward' : first;
   if (kind !== 'exec' && kind !== 'attach' && kind !== 'portforward') return { kind: 'not-streaming' };
   if (!segments) return { kind: 'bad-request', message: 'malformed percent-encoding in the path' };
   const names = segments.slice(1);
@@ -46,7 +48,7 @@ export function routeStreaming(rawUrl: string): StreamingRoute {
   const expected = kind === 'portforward' ? [2, 3] : [3, 4];
   if (!expected.includes(names.length)) {
     const shape = kind === 'portforward' ? '<namespace>/<pod>' : '<namespace>/<pod>/<container>';
-    return { kind: 'bad-request', message: `expected /${kind}/${shape}` };
+    return { kind: 'bad-request', message: `expected /${first}/${shape}` };
   }
   const bad = names.find((n) => n.length > 253 || !NAME.test(n));
   if (bad !== undefined)

@@ -176,7 +176,7 @@ test('no supported protocol: 403 naming the accepted ones; bad queries: 400 befo
 });
 
 test('port-forward: two connections over one upgrade echo through; a refused port is text on its error stream', async () => {
-  const r = await TestSpdyClient.upgrade(api.port, '/portforward/ns/p', ['portforward.k8s.io']);
+  const r = await TestSpdyClient.upgrade(api.port, '/portForward/ns/p', ['portforward.k8s.io']);
   assert.equal(r.status, 101);
   const client = r.client!;
   const pair = (requestId: string, port: string) => {
