@@ -140,12 +140,13 @@ export class Run {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.passing = this.pass().finally(() => {
+      this.passing = this.pass().then((ok) => {
         this.passing = undefined;
+        // Changes that came during the pass get their own; a failed pass is retried later, not at once.
         if (this.again) {
           this.again = false;
-          this.schedule(0);
-        }
+          this.schedule(this.o.debounceMs ?? 200);
+        } else if (!ok) this.schedule(RETRY_PASS_MS);
       });
     }, ms);
   }
@@ -156,7 +157,8 @@ export class Run {
     }
   }
 
-  private async pass(): Promise<void> {
+  /** One diff-and-write pass; false when something failed. */
+  private async pass(): Promise<boolean> {
     let failed: boolean;
     try {
       if (this.reload) await this.loadRecords();
@@ -182,7 +184,7 @@ export class Run {
       this.reload = true;
       this.o.log.warn({ err }, 'PrivateZone pass failed');
     }
-    if (failed) this.schedule(RETRY_PASS_MS);
+    return !failed;
   }
 
   /** Runs the writes a few at a time; each resolves true when it succeeded. */

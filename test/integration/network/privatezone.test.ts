@@ -19,6 +19,7 @@ import {
 } from '../reconciler/stack.ts';
 import { PvtzClient } from '../../../reconciler/privatezone/client.ts';
 import { OWNER_REMARK, PRIVATE_ZONE_ENABLE_ANNOTATION } from '../../../reconciler/privatezone/records.ts';
+import { PRIVATE_ZONE_SYNC_FAILED } from '../../../reconciler/privatezone/service-events.ts';
 import type { PvtzZone } from '../../../emulator/model.ts';
 
 let stack: Stack;
@@ -231,6 +232,30 @@ describe('PrivateZone sync', () => {
     await stack.admin.clearFaults('AddZoneRecord');
     await eventually('the record after the throttling', async () =>
       (await records()).includes(`late.${ns}=${svc.spec!.clusterIP}`),
+    );
+  });
+
+  test('a write PrivateZone refuses leaves a Warning Event on the Service, and heals once it is accepted', async () => {
+    await stack.admin.setFault({
+      action: 'AddZoneRecord',
+      code: 'InvalidParameter',
+      httpStatus: 400,
+      errorRate: 1,
+    });
+    const svc = await stack.core.createNamespacedService({ namespace: ns, body: service('refused', {}) });
+    const event = await eventually('a PrivateZoneSyncFailed Event on the Service', async () => {
+      const list = await stack.core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'involvedObject.kind=Service,involvedObject.name=refused',
+      });
+      return list.items.find((e) => e.reason === PRIVATE_ZONE_SYNC_FAILED);
+    });
+    assert.equal(event.type, 'Warning');
+    assert.equal(event.involvedObject.uid, svc.metadata!.uid);
+    assert.match(event.message ?? '', /InvalidParameter/);
+    await stack.admin.clearFaults('AddZoneRecord');
+    await eventually('the record once PrivateZone accepts it', async () =>
+      (await records()).includes(`refused.${ns}=${svc.spec!.clusterIP}`),
     );
   });
 
