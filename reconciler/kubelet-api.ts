@@ -20,6 +20,9 @@ import { routeRequest } from './kubelet/request.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
 import { routeStreaming } from './kubelet/streaming/route.ts';
 import { serveSpdyUpgrade, wantsSpdy } from './kubelet/streaming/spdy-upgrade.ts';
+import { createNodeAuthGate, type AuthCacheTtls, type GateDecision } from './kubelet/auth/gate.ts';
+import { kubeReviewClient, type ReviewClient } from './kubelet/auth/review.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
 
@@ -68,9 +71,31 @@ export interface KubeletApiOptions extends LogSource {
   limits?: Partial<KubeletApiLimits>;
   /** Runs exec/attach/port-forward; without it those paths answer 404 as before. */
   streaming?: StreamingBackend;
+  /** Authenticate and authorize callers as the kubelet does; without it anyone may call. */
+  auth?: KubeletAuthOptions;
+}
+
+export interface KubeletAuthOptions {
+  /** The node's name: the object SubjectAccessReviews ask about. */
+  nodeName: string;
+  /** Client certificates signed by this CA authenticate (CN user, O groups); without it only tokens do. */
+  clientCaPem?: string;
+  /** Credentials for TokenReview and SubjectAccessReview (the reconciler's own). */
+  kubeConfig: KubeConfig;
+  /** Replaces the API calls (tests). */
+  reviews?: ReviewClient;
+  cacheTtls?: Partial<AuthCacheTtls>;
 }
 
 const THROTTLE_RETRY_AFTER_S = 1;
+
+/** An HTTP answer on a socket that asked to upgrade (no ServerResponse exists for it). */
+function refuseUpgrade(socket: Duplex, status: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 export async function startKubeletApi(
   o: KubeletApiOptions,
@@ -85,6 +110,36 @@ export async function startKubeletApi(
     validityDays: 365,
   });
   let inFlight = 0;
+  const gate = o.auth
+    ? createNodeAuthGate({
+        nodeName: o.auth.nodeName,
+        reviews: o.auth.reviews ?? kubeReviewClient(o.auth.kubeConfig),
+        log: o.log,
+        ttls: o.auth.cacheTtls,
+      })
+    : undefined;
+  /** Runs `next` once the caller is let in; otherwise `refuse` gets the 401/403/500. */
+  const admit = (
+    req: IncomingMessage,
+    next: () => void,
+    refuse: (d: Extract<GateDecision, { ok: false }>) => void,
+  ) => {
+    if (!gate) return next();
+    gate
+      .decide(req)
+      .then(
+        (d) => (d.ok ? next() : refuse(d)),
+        (err: unknown) => {
+          o.log.error({ err }, 'kubelet API: authorization failed unexpectedly');
+          refuse({ ok: false, status: 500, body: 'internal error while authorizing' });
+        },
+      )
+      .catch((err: unknown) => {
+        // The handler threw after admission: nothing sensible can follow on this connection.
+        o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: handler threw');
+        req.socket.destroy();
+      });
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const send = (reply: Reply): void => {
@@ -156,6 +211,11 @@ export async function startKubeletApi(
     {
       cert: serving.certPem,
       key: serving.keyPem,
+      // Ask for a client certificate, verify it against the client CA, but let the request
+      // in without one: the gate then tries a bearer token.
+      ...(o.auth?.clientCaPem
+        ? { requestCert: true, rejectUnauthorized: false, ca: o.auth.clientCaPem }
+        : {}),
       maxHeaderSize: limits.maxHeaderBytes,
       handshakeTimeout: limits.handshakeTimeoutMs,
       // How often node checks headersTimeout/requestTimeout (default 30 s, too coarse for 10 s).
@@ -165,7 +225,15 @@ export async function startKubeletApi(
       req.on('error', (err) => o.log.debug({ err }, 'kubelet API: request error'));
       res.on('error', (err) => o.log.debug({ err }, 'kubelet API: response error'));
       try {
-        handle(req, res);
+        admit(
+          req,
+          () => handle(req, res),
+          (d) => {
+            if (res.headersSent || res.destroyed) return;
+            res.writeHead(d.status, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end(d.body);
+          },
+        );
       } catch (err) {
         o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: handler threw');
         if (!res.headersSent && !res.destroyed) {
@@ -178,7 +246,12 @@ export async function startKubeletApi(
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => o.log.debug({ err }, 'kubelet API: upgraded socket error'));
     try {
-      handleUpgrade(req, socket, head);
+      const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
+      admit(
+        req,
+        () => handleUpgrade(req, socket, head),
+        (d) => refuseUpgrade(socket, `${d.status} ${reasons[d.status]}`, d.body),
+      );
     } catch (err) {
       o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: upgrade handler threw');
       socket.destroy();
@@ -187,12 +260,7 @@ export async function startKubeletApi(
   const upgraded = new Set<Duplex>();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
-    const refuse = (status: string, body: string): void => {
-      socket.end(
-        `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    };
+    const refuse = (status: string, body: string) => refuseUpgrade(socket, status, body);
     if (route.kind === 'not-streaming')
       return refuse('404 Not Found', 'not supported by the ECI virtual node');
     if (route.kind === 'bad-request') return refuse('400 Bad Request', route.message);

@@ -49,9 +49,10 @@ export interface FakeNode {
 
 export async function startFakeNode(
   kc: KubeConfig,
-  extra: Partial<KubeletApiOptions> = {},
+  extra: Partial<KubeletApiOptions> | ((nodeName: string) => Partial<KubeletApiOptions>) = {},
 ): Promise<FakeNode> {
   const core = kc.makeApiClient(CoreV1Api);
+  const name = uniqueName('kubelet-api-node');
   const api = await startKubeletApi({
     host: '127.0.0.1',
     port: 0,
@@ -59,9 +60,8 @@ export async function startFakeNode(
     log: pino({ level: 'silent' }),
     groupOf: () => undefined,
     readLog: () => Promise.resolve(''),
-    ...extra,
+    ...(typeof extra === 'function' ? extra(name) : extra),
   });
-  const name = uniqueName('kubelet-api-node');
   await core.createNode({
     body: {
       metadata: { name },
