@@ -21,6 +21,7 @@ const envSchema = z.object({
     .regex(/^\d+(s|m|h)$/, 'CONFORMANCE_TIMEOUT must be a duration like 60m')
     .default('60m'),
   CONFORMANCE_FOCUS: z.string().min(1).optional(),
+  CONFORMANCE_KEEP_TAINT: z.enum(['0', '1']).default('0'),
 });
 
 const env = envSchema.safeParse(process.env);
@@ -30,6 +31,7 @@ if (!env.success) {
   process.exit(2);
 }
 const { CONFORMANCE_PROCS: procs, CONFORMANCE_TIMEOUT: timeout, CONFORMANCE_FOCUS: narrow } = env.data;
+const untaint = env.data.CONFORMANCE_KEEP_TAINT === '0';
 const cacheDir = binaryDir();
 const binary = join(cacheDir, 'e2e-common-node.test');
 const ginkgo = join(cacheDir, 'ginkgo');
@@ -72,7 +74,7 @@ function runE2e(command: string, args: string[], logPath: string): Promise<numbe
 }
 
 try {
-  stack = await startStack(runDir, step);
+  stack = await startStack(runDir, step, { untaint });
   const jsonReport = join(runDir, 'report.json');
   const [command, args] = e2eCommand({
     binary,
@@ -96,6 +98,8 @@ try {
   const allRows = reportToRows(JSON.parse(readFileSync(jsonReport, 'utf8')));
   // A narrowed run reports only what it ran; the rest of the scope was filtered, not interrupted.
   const rows = narrow ? allRows.filter((r) => r.result !== 'not run') : allRows;
+  if (rows.length === 0)
+    throw new Error(`no spec in scope matched${narrow ? ` CONFORMANCE_FOCUS=${narrow}` : ''}`);
   const counts = countRows(rows, NOT_APPLICABLE);
   console.log('');
   console.log(formatTable(rows));
@@ -116,6 +120,7 @@ try {
         containers: stack.containers,
         procs,
         timeout,
+        taint: untaint ? 'removed' : 'kept',
       },
       NOT_APPLICABLE,
     );

@@ -12,6 +12,8 @@ export interface RunFacts {
   procs: number;
   /** --ginkgo.timeout given to the run. */
   timeout: string;
+  /** Whether the virtual node kept its NoSchedule taint (CONFORMANCE_KEEP_TAINT=1) or lost it. */
+  taint: 'removed' | 'kept';
 }
 
 /** Markdown cells hold no pipes or newlines. */
@@ -42,14 +44,17 @@ export function renderDoc(
     `at ${facts.k8sVersion}, run by \`make conformance\` against \`virtual-node-eci-0\`: a local control plane, the ECI`,
     'emulator, the webhook and the reconciler; an ECI Profile selector sends every pod of a namespace',
     'labelled `e2e-framework` (every namespace the e2e framework creates) to the virtual node, whose taint',
-    'is declared non-blocking (`--non-blocking-taints`).',
+    'is declared non-blocking (`--non-blocking-taints`). The e2e node pickers (`GetReadySchedulableNodes`:',
+    'lifecycle hooks, node lease, resize) ignore that flag, so by default the run removes the taint once the',
+    'node is Ready: it is the only node and the webhook still gives every e2e pod the toleration and the',
+    'nodeSelector (`CONFORMANCE_KEEP_TAINT=1` keeps it).',
     '',
     `Specs in scope match \`${FOCUS}\` and not \`${SKIP}\`.`,
     '',
     '## Last run',
     '',
     `- started ${facts.startedAt}, wall time ${minutes(facts.wallTimeSec)} (${facts.procs} ginkgo process${facts.procs === 1 ? '' : 'es'}, \`--ginkgo.timeout=${facts.timeout}\`)`,
-    `- emulator containers: ${facts.containers}`,
+    `- emulator containers: ${facts.containers}; virtual node taint ${facts.taint}`,
     `- in scope ${c.inScope}: passed ${c.passed}, failed ${c.failed}, skipped by the spec ${c.skipped}, not run (suite timeout) ${c.notRun}, not applicable to ECI ${c.notApplicable}`,
     '',
     '| Spec | Result | Seconds | Not applicable to ECI (reason) |',

@@ -3,24 +3,26 @@
 // and the reconciler, wired as scripts/demo.ts wires them, plus an ECI Profile
 // selector that sends every pod of the e2e framework's namespaces to the virtual node.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { VIRTUAL_NODE } from '../../shared/annotation-names.ts';
 import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.ts';
 import { freePort } from '../../test/harness/ports.ts';
 import { webhookConfiguration } from '../../webhook/webhook-config.ts';
+import { routedDestinations, vSwitchFlags } from './vswitches.ts';
 
 export const NODE = 'virtual-node-eci-0';
 const SYSTEM_NS = 'eci-virtual-node';
 /** The label the e2e framework puts on every namespace it creates (framework.CreateTestingNS). */
 export const E2E_NAMESPACE_LABEL = 'e2e-framework';
-/**
- * vSwitch CIDRs of this run's emulator: process mode routes them on the host, so they
- * must differ from the defaults other emulators on the machine may be using.
- */
-const VSWITCHES = ['vsw-emu-h=cn-hangzhou-h:10.241.0.0/20', 'vsw-emu-i=cn-hangzhou-i:10.241.16.0/20'];
 
 export interface Stack {
   cp: ControlPlane;
@@ -60,7 +62,16 @@ async function until<T>(
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-export async function startStack(logDir: string, step: (msg: string) => void): Promise<Stack> {
+export interface StackOptions {
+  /** Remove the virtual node's NoSchedule taint once it is Ready (see below). */
+  untaint: boolean;
+}
+
+export async function startStack(
+  logDir: string,
+  step: (msg: string) => void,
+  options: StackOptions = { untaint: true },
+): Promise<Stack> {
   const children: ChildProcess[] = [];
   let cp: ControlPlane | undefined;
 
@@ -135,7 +146,8 @@ export async function startStack(logDir: string, step: (msg: string) => void): P
       '--log-level',
       'info',
     ];
-    for (const v of VSWITCHES) emulatorArgs.push('--vswitch', v);
+    for (const v of vSwitchFlags(routedDestinations(readFileSync('/proc/net/route', 'utf8'))))
+      emulatorArgs.push('--vswitch', v);
     const emulator = await startProgram('emulator', emulatorArgs, {}, (line) =>
       line.startsWith('eci-emulator listening on '),
     );
@@ -226,6 +238,20 @@ export async function startStack(logDir: string, step: (msg: string) => void): P
       const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
       return ready && !(n.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready');
     });
+
+    if (options.untaint) {
+      // The e2e framework's node pickers (e2enode.GetReadySchedulableNodes, used by the
+      // lifecycle-hook, node-lease and resize specs) ignore --non-blocking-taints and want an
+      // untainted node. Here the virtual node is the only node and the webhook still gives
+      // every e2e pod the toleration and nodeSelector, so the taint protects nothing.
+      step(`removing the taint ${VIRTUAL_NODE.taintKey} from ${NODE} (the only node)`);
+      const n = await core.readNode({ name: NODE });
+      const taints = (n.spec?.taints ?? []).filter((t) => t.key !== VIRTUAL_NODE.taintKey);
+      await core.patchNode(
+        { name: NODE, body: [{ op: 'replace', path: '/spec/taints', value: taints }] },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+    }
 
     // The apiserver and the webhook pick up configuration through informers: wait until
     // a pod of a namespace labelled like the e2e ones is sent to the virtual node.

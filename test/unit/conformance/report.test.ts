@@ -119,9 +119,11 @@ test('renderDoc writes counts, the wall time, one table row per spec with escape
       containers: 'process (x)',
       procs: 2,
       timeout: '60m',
+      taint: 'kept',
     },
     new Map([['[sig-node] Pods should panic [NodeConformance]', 'ECI has no X (https://example.com/doc)']]),
   );
+  assert.match(doc, /emulator containers: process \(x\); virtual node taint kept/);
   assert.match(doc, /wall time 12 min 34 s \(2 ginkgo processes, `--ginkgo.timeout=60m`\)/);
   assert.match(
     doc,
