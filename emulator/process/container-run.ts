@@ -91,10 +91,10 @@ export function launchContainer(
   writeFileSync(`${dir}/start.sh`, script);
   const child = spawn(
     'nsenter',
-    ['-t', String(box.pausePid), '-n', '-u', '--', 'unshare', '-m', '-p', '-f', '--kill-child', '--'].concat([
-      'sh',
-      `${dir}/start.sh`,
-    ]),
+    // setpriv --pdeathsig: unshare (and with --kill-child, the container) dies if the emulator does.
+    ['-t', String(box.pausePid), '-n', '-u', '--', 'setpriv', '--pdeathsig', 'KILL', '--']
+      .concat(['unshare', '-m', '-p', '-f', '--kill-child', '--'])
+      .concat(['sh', `${dir}/start.sh`]),
     { stdio: [spec.Stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
   );
   return {

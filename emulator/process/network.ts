@@ -4,7 +4,7 @@
 // the host reaches every group at the IP the API reports.
 import { randomBytes } from 'node:crypto';
 import type { VSwitchConfig } from '../options.ts';
-import { runHost, tryHost, tryHostSync } from './host-commands.ts';
+import { isAlive, runHost, tryHost, tryHostSync } from './host-commands.ts';
 
 export interface Subnet {
   cidr: string;
@@ -39,6 +39,26 @@ export function subnetFor(vSwitches: readonly VSwitchConfig[], ip: string): Subn
   return undefined;
 }
 
+const OWNER_ALIAS = 'eci-emulator:pid=';
+
+/** Pure: bridges in `ip -o link` output whose owning emulator (alias) is not alive. */
+export function staleBridges(ipLinkOutput: string, alive: (pid: number) => boolean): string[] {
+  const out: string[] = [];
+  for (const line of ipLinkOutput.split('\n')) {
+    const name = /^\d+: (eciemu[0-9a-f]{6})[:@]/.exec(line)?.[1];
+    const owner = new RegExp(`alias ${OWNER_ALIAS}(\\d+)`).exec(line)?.[1];
+    if (name && owner && !alive(Number(owner))) out.push(name);
+  }
+  return out;
+}
+
+/** Removes bridges left by emulators that died without cleaning up (kill -9). */
+export async function reapStaleBridges(): Promise<string[]> {
+  const stale = staleBridges(await runHost('ip', ['-o', 'link', 'show']), isAlive);
+  for (const name of stale) await tryHost('ip', ['link', 'del', name]);
+  return stale;
+}
+
 export class HostBridge {
   readonly name = `eciemu${randomBytes(3).toString('hex')}`;
   private readonly subnets: Subnet[];
@@ -63,6 +83,8 @@ export class HostBridge {
   async create(): Promise<void> {
     await runHost('ip', ['link', 'add', this.name, 'type', 'bridge']);
     this.up = true;
+    // The owner, so a later emulator can remove this bridge if we die without cleaning up.
+    await runHost('ip', ['link', 'set', this.name, 'alias', `${OWNER_ALIAS}${process.pid}`]);
     for (const s of this.subnets) {
       await runHost('ip', ['addr', 'add', `${s.gateway}/${s.prefix}`, 'dev', this.name]);
     }

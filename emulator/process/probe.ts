@@ -14,7 +14,7 @@ export function probeProcessMode(): ProbeResult {
   if (process.platform !== 'linux')
     return { ok: false, reason: `platform is ${process.platform}, not linux` };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'not running as root' };
-  for (const tool of ['ip', 'nsenter', 'unshare', 'chroot', 'mount']) {
+  for (const tool of ['ip', 'nsenter', 'unshare', 'setpriv', 'chroot', 'mount']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) {
       return { ok: false, reason: `${tool} is not installed` };
     }

@@ -21,10 +21,11 @@ import {
   type ContainerSpec,
   type Run,
 } from './container-run.ts';
-import { HostBridge, subnetFor } from './network.ts';
+import { HostBridge, reapStaleBridges, subnetFor } from './network.ts';
 import { lifecycleHooks } from './hooks.ts';
 import { check, runProbes, type ProbeSpec } from './probes.ts';
-import { GroupSandbox } from './sandbox.ts';
+import { GroupSandbox, reapStaleGroupDirs } from './sandbox.ts';
+import { isAlive } from './host-commands.ts';
 import { pidsByNamespace, sampleContainer, usageFromSamples, type RealUsage } from './usage.ts';
 
 const TICK_MS = 100;
@@ -72,6 +73,11 @@ export class ProcessRuntime {
 
   /** Creates the host bridge; rejects (naming why) when the vSwitch CIDRs are taken. */
   static async start(core: EmulatorCore, log: Logger): Promise<ProcessRuntime> {
+    const reaped = await reapStaleBridges();
+    const dirs = reapStaleGroupDirs(isAlive);
+    if (reaped.length + dirs.length > 0) {
+      log.info({ bridges: reaped, dirs }, 'removed what emulators that died left behind');
+    }
     const bridge = new HostBridge(core.opts.vSwitches);
     const conflict = await bridge.conflict();
     if (conflict) throw new Error(conflict);

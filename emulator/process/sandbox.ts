@@ -3,7 +3,7 @@
 // bridge as its eth0, and a directory with the group's /etc files and volumes.
 // destroy() leaves none of them behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ContainerGroup } from '../model.ts';
@@ -16,6 +16,18 @@ function hostResolvConf(): string {
   } catch {
     return '';
   }
+}
+
+const DIR_PREFIX = 'eci-emu-';
+
+/** Removes group directories of emulators that died without cleaning up (kill -9). */
+export function reapStaleGroupDirs(alive: (pid: number) => boolean): string[] {
+  const stale = readdirSync(tmpdir()).filter((d) => {
+    const owner = new RegExp(`^${DIR_PREFIX}(\\d+)-eci-`).exec(d)?.[1];
+    return owner !== undefined && !alive(Number(owner));
+  });
+  for (const d of stale) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+  return stale;
 }
 
 function writeGroupFiles(dir: string, g: ContainerGroup): void {
@@ -36,9 +48,16 @@ function writeGroupFiles(dir: string, g: ContainerGroup): void {
 }
 
 function startPause(hostname: string): Promise<ChildProcess> {
+  // --pdeathsig: if the emulator dies without cleaning up (kill -9), the pause process dies with it.
   const child = spawn(
-    'unshare',
-    ['--net', '--uts', 'sh', '-c', 'hostname "$1" && echo ready && exec sleep infinity', 'pause', hostname],
+    'setpriv',
+    ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--uts'].concat([
+      'sh',
+      '-c',
+      'hostname "$1" && echo ready && exec sleep infinity',
+      'pause',
+      hostname,
+    ]),
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -73,7 +92,7 @@ export class GroupSandbox {
   }
 
   static async create(g: ContainerGroup, bridge: HostBridge, subnet: Subnet): Promise<GroupSandbox> {
-    const dir = mkdtempSync(join(tmpdir(), `eci-emu-${g.id}-`));
+    const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-${g.id}-`));
     const hostname = hostnameOf(g.request);
     try {
       writeGroupFiles(dir, g);

@@ -99,7 +99,7 @@ test(
       assert.equal(ours.filter((n) => /^ev[0-9a-f]{8}$/.test(n)).length, 2, ours.join(' '));
       assert.ok(processTable().includes(marker));
       const dirs = () =>
-        readdirSync(tmpdir()).filter((d) => ids.some((id) => d.startsWith(`eci-emu-${id}-`)));
+        readdirSync(tmpdir()).filter((d) => ids.some((id) => d.startsWith(`eci-emu-${process.pid}-${id}-`)));
       assert.equal(dirs().length, 2);
       // Each group has its own network namespace holding its pause and container processes.
       const groupNamespaces = [...foreignNetnsProcesses().keys()].filter((ns) => !preNamespaces.has(ns));

@@ -16,7 +16,7 @@ import {
   volumeMounts,
 } from '../../../emulator/process/group-files.ts';
 import { containerScript, shQuote } from '../../../emulator/process/container-script.ts';
-import { subnetFor, subnetOf } from '../../../emulator/process/network.ts';
+import { staleBridges, subnetFor, subnetOf } from '../../../emulator/process/network.ts';
 import { nsenterArgs } from '../../../emulator/process/exec.ts';
 import { newTracker, probeSettings, record } from '../../../emulator/process/probe-tracker.ts';
 import { parseStat, usageFromSamples } from '../../../emulator/process/usage.ts';
@@ -417,5 +417,20 @@ describe('lifecycle hooks from the request', () => {
       preStop: { TcpSocket: { Port: 5432, Host: undefined } },
     });
     assert.deepEqual(lifecycleHooks({ Name: 'app', LifecyclePostStartHandlerExec: [] }), {});
+  });
+});
+
+describe('leftovers of emulators that died', () => {
+  test('a bridge is stale when the emulator named in its alias is gone', () => {
+    const out = [
+      '7: eciemu0a1b2c: <BROADCAST> mtu 1500 \\    link/ether 56:cc brd ff \\    alias eci-emulator:pid=111',
+      '8: eciemu3d4e5f: <BROADCAST> mtu 1500 \\    link/ether 56:cd brd ff \\    alias eci-emulator:pid=222',
+      '9: eciemu777777: <BROADCAST> mtu 1500 \\    link/ether 56:ce brd ff',
+      '10: eth0: <BROADCAST> mtu 1500 \\    alias eci-emulator:pid=111',
+    ].join('\n');
+    assert.deepEqual(
+      staleBridges(out, (pid) => pid === 222),
+      ['eciemu0a1b2c'],
+    );
   });
 });
