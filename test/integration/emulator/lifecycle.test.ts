@@ -23,32 +23,38 @@ after(async () => {
 
 describe('container group lifecycle', () => {
   test('Scheduling → Pending → Running for a long-running container, Terminating → gone on delete', async () => {
-    const { body } = await t.client.createContainerGroup(
-      createRequest('web', [container('nginx', undefined, { image: 'nginx:1.25' })]),
-    );
-    const id = body?.containerGroupId ?? '';
-    assert.match(id, /^eci-[a-z0-9]{20}$/);
-    const running = await waitForStatus(t.client, id, 'Running');
-    assert.equal(running.zoneId, 'cn-hangzhou-h');
-    assert.equal(running.vSwitchId, 'vsw-emu-h');
-    assert.equal(running.vpcId, 'vpc-emu');
-    assert.match(running.intranetIp ?? '', /^172\.16\.(\d|1[0-5])\.\d+$/);
-    const c = running.containers?.[0];
-    assert.equal(c?.currentState?.state, 'Running');
-    assert.equal(c?.ready, true);
-    const reasons = (running.events ?? []).map((e) => e.reason);
-    for (const r of ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'])
-      assert.ok(reasons.includes(r), r);
+    // Its own emulator with a Terminating phase long enough to be seen on a busy machine.
+    const own = await startTestEmulator({ timing: { terminatingMs: 1500 } });
+    try {
+      const { body } = await own.client.createContainerGroup(
+        createRequest('web', [container('nginx', undefined, { image: 'nginx:1.25' })]),
+      );
+      const id = body?.containerGroupId ?? '';
+      assert.match(id, /^eci-[a-z0-9]{20}$/);
+      const running = await waitForStatus(own.client, id, 'Running');
+      assert.equal(running.zoneId, 'cn-hangzhou-h');
+      assert.equal(running.vSwitchId, 'vsw-emu-h');
+      assert.equal(running.vpcId, 'vpc-emu');
+      assert.match(running.intranetIp ?? '', /^172\.16\.(\d|1[0-5])\.\d+$/);
+      const c = running.containers?.[0];
+      assert.equal(c?.currentState?.state, 'Running');
+      assert.equal(c?.ready, true);
+      const reasons = (running.events ?? []).map((e) => e.reason);
+      for (const r of ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'])
+        assert.ok(reasons.includes(r), r);
 
-    await t.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id }));
-    const terminating = await describeOne(t.client, id);
-    assert.equal(terminating?.status, 'Terminating');
-    await waitFor(async () => ((await describeOne(t.client, id)) === undefined ? true : undefined));
-    const gone = await apiError(
-      t.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id })),
-    );
-    assert.equal(gone.code, 'InvalidContainerGroup.NotFound');
-    assert.equal(gone.statusCode, 404);
+      await own.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id }));
+      const terminating = await describeOne(own.client, id);
+      assert.equal(terminating?.status, 'Terminating');
+      await waitFor(async () => ((await describeOne(own.client, id)) === undefined ? true : undefined));
+      const gone = await apiError(
+        own.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id })),
+      );
+      assert.equal(gone.code, 'InvalidContainerGroup.NotFound');
+      assert.equal(gone.statusCode, 404);
+    } finally {
+      await own.emu.close();
+    }
   });
 
   test('a group stays Scheduling, without an IP, until schedulingMs has passed', async () => {
