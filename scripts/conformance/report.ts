@@ -57,6 +57,8 @@ function resultOf(state: string): Result {
 }
 
 const NANOS_PER_SEC = 1e9;
+/** Ginkgo's message for specs running when --timeout elapsed. */
+const SUITE_TIMEOUT = 'A suite timeout occurred';
 const DETAIL_MAX = 200;
 
 function firstLine(message: string): string {
@@ -88,6 +90,8 @@ export function reportToRows(json: unknown): SpecRow[] {
       // A spec in scope that ginkgo skipped without a Skip() message never started: the
       // suite was interrupted (--ginkgo.timeout) before reaching it.
       if (result === 'skipped' && !s.Failure?.Message) result = 'not run';
+      // Cut off by the suite timeout: no verdict about the node either.
+      if (s.State === 'timedout' && s.Failure?.Message.startsWith(SUITE_TIMEOUT)) result = 'not run';
       const row: SpecRow = { spec, result, durationSec: Math.round((s.RunTime / NANOS_PER_SEC) * 10) / 10 };
       if (result !== 'passed' && s.Failure) {
         row.detail = firstLine(s.Failure.Message);

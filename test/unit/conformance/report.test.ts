@@ -49,6 +49,12 @@ const FIXTURE = [
       }),
       spec('should support exec over websockets [NodeConformance] [Conformance]', 'skipped', 0),
       spec('should panic [NodeConformance]', 'panicked', 1, { Failure: { Message: 'boom' } }),
+      spec('should be cut off [NodeConformance]', 'timedout', 20, {
+        Failure: { Message: 'A suite timeout occurred' },
+      }),
+      spec('should time out on its own [NodeConformance]', 'timedout', 30, {
+        Failure: { Message: 'A node timeout occurred' },
+      }),
       { ...spec('a label-only conformance spec', 'passed', 2), LeafNodeLabels: ['NodeConformance'] },
       { LeafNodeType: 'ReportAfterSuite', State: 'passed', RunTime: 0 },
     ],
@@ -61,11 +67,13 @@ test('reportToRows keeps the in-scope It specs, sorted, with results, seconds an
     rows.map((r) => [r.spec, r.result, r.durationSec]),
     [
       ['[sig-node] Pods a label-only conformance spec [NodeConformance]', 'passed', 2],
+      ['[sig-node] Pods should be cut off [NodeConformance]', 'not run', 20],
       ['[sig-node] Pods should be submitted and removed [NodeConformance] [Conformance]', 'failed', 300],
       ['[sig-node] Pods should get a host IP [NodeConformance] [Conformance]', 'passed', 12.3],
       ['[sig-node] Pods should need a provider [NodeConformance]', 'skipped', 0.5],
       ['[sig-node] Pods should panic [NodeConformance]', 'failed', 1],
       ['[sig-node] Pods should support exec over websockets [NodeConformance] [Conformance]', 'not run', 0],
+      ['[sig-node] Pods should time out on its own [NodeConformance]', 'failed', 30],
     ],
   );
   const failed = rows.find((r) => r.spec.includes('submitted'));
@@ -92,20 +100,20 @@ test('countRows counts results and only the not-applicable specs that are in the
     ['not in the table', 'reason'],
   ]);
   assert.deepEqual(countRows(rows, na), {
-    inScope: 6,
+    inScope: 8,
     passed: 2,
-    failed: 2,
+    failed: 3,
     skipped: 1,
-    notRun: 1,
+    notRun: 2,
     notApplicable: 1,
   });
 });
 
 test('formatTable prints one aligned line per spec under a header', () => {
   const lines = formatTable(reportToRows(FIXTURE)).split('\n');
-  assert.equal(lines.length, 7);
+  assert.equal(lines.length, 9);
   assert.match(lines[0]!, /^RESULT\s+SECONDS\s+SPEC$/);
-  assert.match(lines[2]!, /^failed\s+300\.0\s+\[sig-node\] Pods should be submitted and removed/);
+  assert.match(lines[3]!, /^failed\s+300\.0\s+\[sig-node\] Pods should be submitted and removed/);
 });
 
 test('renderDoc writes counts, the wall time, one table row per spec with escaped pipes, and the failures', () => {
@@ -127,13 +135,13 @@ test('renderDoc writes counts, the wall time, one table row per spec with escape
   assert.match(doc, /wall time 12 min 34 s \(2 ginkgo processes, `--ginkgo.timeout=60m`\)/);
   assert.match(
     doc,
-    /in scope 6: passed 2, failed 2, skipped by the spec 1, not run \(suite timeout\) 1, not applicable to ECI 1/,
+    /in scope 8: passed 2, failed 3, skipped by the spec 1, not run \(suite timeout\) 2, not applicable to ECI 1/,
   );
   assert.match(
     doc,
     /\| \[sig-node\] Pods should panic \[NodeConformance\] \| failed \| 1\.0 \| ECI has no X \(https:\/\/example\.com\/doc\) \|/,
   );
-  assert.equal(doc.split('\n').filter((l) => l.startsWith('| [sig-node]')).length, 6 + 3);
+  assert.equal(doc.split('\n').filter((l) => l.startsWith('| [sig-node]')).length, 8 + 4);
   assert.match(doc, /\| test\/e2e\/framework\/pod\/wait\.go:42 \| Timed out after 300s\. \|/);
   assert.doesNotMatch(doc, /running \| reason/); // only the first line, and pipes escaped
 });
