@@ -5,6 +5,9 @@ import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { apiError } from './sdk.ts';
 import { callAction, genericClient } from './callapi.ts';
+import { createLogger } from '../../../shared/logger.ts';
+import { PvtzClient } from '../../../reconciler/privatezone/client.ts';
+import { ensureZone } from '../../../reconciler/privatezone/zone.ts';
 
 const V = '2018-01-01';
 let emu: EmulatorHandle;
@@ -178,5 +181,83 @@ describe('PrivateZone', () => {
     assert.ok((pvtz.Regions as { Region: unknown[] }).Region.length > 0);
     const eci = await callAction(client, '2018-08-08', 'DescribeRegions');
     assert.ok(Array.isArray(eci.Regions));
+  });
+
+  // What the reconciler's PrivateZone sync relies on (reconciler/privatezone).
+  const syncClient = (endpoint: string) =>
+    new PvtzClient({
+      endpoint,
+      protocol: 'http',
+      regionId: 'cn-hangzhou',
+      credentials: { accessKeyId: 'emulator-access-key-id', accessKeySecret: 'emulator-access-key-secret' },
+    });
+
+  test('record paging: PageSize at most 100, TotalPages; the sync client reads every page with the Remark', async () => {
+    const zoneId = String((await callAction(client, V, 'AddZone', { ZoneName: 'paging.example' })).ZoneId);
+    for (let i = 0; i < 230; i++)
+      await callAction(client, V, 'AddZoneRecord', {
+        ZoneId: zoneId,
+        Rr: `r${i}`,
+        Type: 'A',
+        Value: `10.1.${Math.floor(i / 200)}.${(i % 200) + 1}`,
+        Remark: i % 2 ? 'odd' : '',
+      });
+    const tooBig = await apiError(
+      callAction(client, V, 'DescribeZoneRecords', { ZoneId: zoneId, PageSize: 101 }),
+    );
+    assert.equal(tooBig.code, 'InvalidParameter');
+    const page3 = await callAction(client, V, 'DescribeZoneRecords', {
+      ZoneId: zoneId,
+      PageSize: 100,
+      PageNumber: 3,
+    });
+    assert.deepEqual(
+      [page3.TotalItems, page3.TotalPages, (page3.Records as { Record: Rec[] }).Record.length],
+      [230, 3, 30],
+    );
+
+    const before = (await admin.calls()).DescribeZoneRecords ?? 0;
+    const all = await syncClient(emu.endpoint).listRecords(zoneId);
+    assert.equal(all.length, 230);
+    assert.equal(new Set(all.map((r) => r.recordId)).size, 230);
+    assert.equal(all.filter((r) => r.remark === 'odd').length, 115);
+    assert.equal((await admin.calls()).DescribeZoneRecords, before + 3, 'three pages of 100');
+  });
+
+  test('BindZoneVpc replaces the list; the sync binds its VPC once and keeps a VPC bound by someone else', async () => {
+    const two = await startEmulator({
+      logLevel: 'silent',
+      vSwitches: [
+        { vSwitchId: 'vsw-a', zoneId: 'cn-hangzhou-h', vpcId: 'vpc-a', cidr: '172.16.0.0/20' },
+        { vSwitchId: 'vsw-b', zoneId: 'cn-hangzhou-i', vpcId: 'vpc-b', cidr: '172.17.0.0/20' },
+      ],
+    });
+    try {
+      const c = genericClient(two.endpoint);
+      const twoAdmin = new EmulatorAdmin(two.url);
+      const zoneId = String((await callAction(c, V, 'AddZone', { ZoneName: 'svc.cluster.local.cx' })).ZoneId);
+      const vpcsOf = async () =>
+        (
+          (await callAction(c, V, 'DescribeZoneInfo', { ZoneId: zoneId })).BindVpcs as {
+            Vpc: { VpcId: string }[];
+          }
+        ).Vpc.map((v) => v.VpcId);
+      // The emulator's BindZoneVpc replaces the bound list, as PrivateZone documents.
+      await callAction(c, V, 'BindZoneVpc', { ZoneId: zoneId, Vpcs: [{ VpcId: 'vpc-a' }] });
+      await callAction(c, V, 'BindZoneVpc', { ZoneId: zoneId, Vpcs: [{ VpcId: 'vpc-b' }] });
+      assert.deepEqual(await vpcsOf(), ['vpc-b']);
+
+      // vpc-b is someone else's; the sync adds its own without dropping it, and only once.
+      const log = createLogger('pvtz-test', { level: 'silent' });
+      const o = { clusterId: 'cx', regionId: 'cn-hangzhou', vpcId: 'vpc-a', log };
+      assert.equal(await ensureZone(syncClient(two.endpoint), o), zoneId);
+      assert.deepEqual(await vpcsOf(), ['vpc-b', 'vpc-a']);
+      const binds = await twoAdmin.callCount('BindZoneVpc');
+      assert.equal(await ensureZone(syncClient(two.endpoint), o), zoneId);
+      assert.equal(await twoAdmin.callCount('BindZoneVpc'), binds, 'an already bound VPC is not bound again');
+      assert.equal(await twoAdmin.callCount('AddZone'), 1, 'the existing zone is found, not created');
+    } finally {
+      await two.close();
+    }
   });
 });
