@@ -33,7 +33,7 @@ export function attachExecServer(server: Server, core: EmulatorCore): { close():
       const interactive = session.command.length === 1 && SHELLS.has(session.command[0] ?? '');
       const pid = core.processes?.containerPid(group.id, session.containerName);
       if (pid !== undefined) {
-        execOverWebSocket(ws, pid, session.command, interactive || session.stdin);
+        execOverWebSocket(ws, pid, session.command, interactive ? 'lines' : session.stdin ? 'bytes' : 'none');
         return;
       }
       if (!interactive) {

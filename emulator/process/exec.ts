@@ -33,19 +33,19 @@ export function execSync(pid: number, argv: readonly string[]): { output: string
 
 /**
  * Binds a running command to the exec WebSocket the way the modelled protocol does:
- * text frames in are stdin (a line each), stdout and stderr go out as text frames,
+ * frames in are stdin (for an interactive shell a line each), stdout and stderr go out as text frames,
  * and the socket closes with reason `exit <code>` when the command ends.
  */
 export function execOverWebSocket(
   ws: WebSocket,
   pid: number,
   argv: readonly string[],
-  keepStdin: boolean,
+  stdin: 'lines' | 'bytes' | 'none',
 ): void {
   const child: ChildProcess = spawn('nsenter', nsenterArgs(pid, environOf(pid), argv), {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (!keepStdin) child.stdin?.end();
+  if (stdin === 'none') child.stdin?.end();
   child.stdin?.on('error', () => undefined); // the command may exit before reading what was sent
   const send = (d: Buffer) => {
     if (ws.readyState === ws.OPEN) ws.send(d.toString('utf8'));
@@ -53,8 +53,15 @@ export function execOverWebSocket(
   child.stdout?.on('data', send);
   child.stderr?.on('data', send);
   ws.on('message', (data) => {
-    const text = String(data);
-    if (child.stdin?.writable) child.stdin.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (!child.stdin?.writable) return;
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    // An interactive shell reads lines (one message each, as in the simulation); other commands get the bytes as sent.
+    const line = stdin === 'lines' && bytes.at(-1) !== 0x0a;
+    child.stdin.write(line ? Buffer.concat([bytes, Buffer.from('\n')]) : bytes);
   });
   ws.on('close', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

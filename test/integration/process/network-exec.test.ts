@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { container, createRequest, waitForStatus, type TestEmulator } from '../emulator/sdk.ts';
+import { container, createRequest, waitFor, waitForStatus, type TestEmulator } from '../emulator/sdk.ts';
 import { $Eci, log, skipUnlessProcessMode, startProcessEmulator } from './helpers.ts';
 
 async function execWs(t: TestEmulator, id: string, name: string, command: string[], input: string[] = []) {
@@ -121,5 +121,24 @@ describe('process mode: network, files and exec', { skip: skipUnlessProcessMode 
     const shell = await execWs(t, webId, 'shell', ['sh'], ['echo "$((6*7))"', 'cat /etc/hostname', 'exit 4']);
     assert.equal(shell.output, '42\nweb-pod\n');
     assert.equal(shell.reason, 'exit 4');
+  });
+
+  test('exec with Stdin passes the bytes through as sent (no line endings added)', async () => {
+    const r = await t.client.execContainerCommand(
+      new $Eci.ExecContainerCommandRequest({
+        containerGroupId: webId,
+        containerName: 'shell',
+        command: JSON.stringify(['cat']),
+        stdin: true,
+      }),
+    );
+    const ws = new WebSocket(r.body?.webSocketUri ?? '');
+    let output = '';
+    ws.on('message', (d) => (output += String(d)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send('no-newline');
+    ws.send(Buffer.from(' and bytes'));
+    await waitFor(async () => (output === 'no-newline and bytes' ? true : undefined), 10_000);
+    ws.close();
   });
 });
