@@ -15,8 +15,9 @@ import { Socket, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
-import { answerLogs, ECI_MAX_LOG_BYTES, type LogSource, type Reply } from './kubelet/logs.ts';
-import { routeRequest } from './kubelet/request.ts';
+import { answerLogs, ECI_MAX_LOG_BYTES, type Reply } from './kubelet/logs.ts';
+import { answerFollow, type FollowSource } from './kubelet/follow-stream.ts';
+import { routeRequest, type LogRequest } from './kubelet/request.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
 import { routeStreaming } from './kubelet/streaming/route.ts';
 import { serveSpdyUpgrade, wantsSpdy } from './kubelet/streaming/spdy-upgrade.ts';
@@ -44,6 +45,10 @@ interface KubeletApiLimits {
   handshakeTimeoutMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** `logs -f` requests streaming at once (they do not hold maxInFlight slots); beyond it 429. */
+  maxFollowing: number;
+  /** How often a followed log is polled. */
+  followPollMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
   /** A connection with no traffic either way (a client that stops reading) is closed after this. */
@@ -53,6 +58,8 @@ interface KubeletApiLimits {
 /** 16 requests × 1 MiB (held two or three times over while the SDK parses) is small beside the pod's memory limit. */
 const DEFAULT_KUBELET_LIMITS: KubeletApiLimits = {
   maxInFlight: 16,
+  maxFollowing: 32,
+  followPollMs: 1_000,
   maxLogBytes: ECI_MAX_LOG_BYTES,
   maxConnections: 256,
   maxHeaderBytes: 16 * 1024,
@@ -63,7 +70,7 @@ const DEFAULT_KUBELET_LIMITS: KubeletApiLimits = {
   idleTimeoutMs: 60_000,
 };
 
-export interface KubeletApiOptions extends LogSource {
+export interface KubeletApiOptions extends FollowSource {
   host: string;
   port: number;
   nodeIp: string;
@@ -110,6 +117,7 @@ export async function startKubeletApi(
     validityDays: 365,
   });
   let inFlight = 0;
+  let following = 0;
   const gate = o.auth
     ? createNodeAuthGate({
         nodeName: o.auth.nodeName,
@@ -173,6 +181,7 @@ export async function startKubeletApi(
       });
     }
     if (route.kind === 'healthz') return send({ status: 200, body: 'ok' });
+    if (route.request.follow) return follow(route.request, res, send);
 
     if (inFlight >= limits.maxInFlight) {
       return send({
@@ -205,6 +214,31 @@ export async function startKubeletApi(
         settled = true;
         release();
       });
+  };
+
+  const follow = (q: LogRequest, res: ServerResponse, send: (r: Reply) => void): void => {
+    if (following >= limits.maxFollowing) {
+      return send({
+        status: 429,
+        body: `too many followed logs (${limits.maxFollowing}); retry shortly`,
+        headers: { 'retry-after': String(THROTTLE_RETRY_AFTER_S) },
+      });
+    }
+    following++;
+    // A followed log may be quiet for long; the idle timeout would cut it.
+    res.socket?.setTimeout(0);
+    const timing = {
+      intervalMs: limits.followPollMs,
+      now: Date.now,
+      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    };
+    answerFollow(o, q, res, limits.maxLogBytes, timing, o.log)
+      .then((reply) => reply && send(reply))
+      .catch((err: unknown) => {
+        o.log.error({ err }, 'kubelet API: followed log failed unexpectedly');
+        res.destroy();
+      })
+      .finally(() => following--);
   };
 
   const server: Server = createServer(

@@ -12,6 +12,8 @@ export interface LogRequest {
   limitBytes?: number;
   timestamps?: boolean;
   previous?: boolean;
+  /** Keep the response open and stream new lines (kubelet/follow-stream.ts). */
+  follow?: boolean;
 }
 
 export type KubeletRoute =
@@ -127,7 +129,6 @@ export function parseLogQuery(
     future = ago < 1;
     sinceSeconds = Math.min(Math.max(ago, 1), INT32_MAX);
   }
-  // follow=true is served as a snapshot for now; its value is still checked above (given once).
   return {
     ok: true,
     value: {
@@ -137,6 +138,7 @@ export function parseLogQuery(
         limitBytes,
         timestamps: flag(one.timestamps),
         previous: flag(one.previous),
+        follow: flag(one.follow),
       },
       empty: tail === 0 || future,
     },

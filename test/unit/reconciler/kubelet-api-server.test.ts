@@ -167,8 +167,10 @@ describe('kubelet API under hostile input', () => {
       }
       return 'line 1\nline 2\n';
     },
-    // Short, so the cases that leave a connection open (an upgrade request) end quickly.
-    limits: { keepAliveTimeoutMs: 200, headersTimeoutMs: 2_000, requestTimeoutMs: 4_000 },
+    // The container has ended, so follow=true requests end after their last poll.
+    containerRunning: () => Promise.resolve(false),
+    // Short, so the cases that leave a connection open (an upgrade request, a follow) end quickly.
+    limits: { keepAliveTimeoutMs: 200, headersTimeoutMs: 2_000, requestTimeoutMs: 4_000, followPollMs: 5 },
   };
   before(async () => {
     api = await startKubeletApi(options);
