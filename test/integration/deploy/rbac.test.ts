@@ -5,6 +5,7 @@
 // under them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
 import {
@@ -58,6 +59,9 @@ describe('reconciler service account', () => {
         'get persistentvolumeclaims/data -n tenant-a',
         'get persistentvolumes/pv-1',
         'create serviceaccounts/default -n tenant-a --subresource=token',
+        // reconciler/controller/references.ts: the kubelet's service environment
+        'list services -n tenant-a',
+        'get services/kubernetes -n default',
         // reconciler/app.ts, shared/profile-watcher.ts: watched by name
         'get secrets/alibaba-addon-secret -n kube-system',
         'list secrets/alibaba-addon-secret -n kube-system',
@@ -200,6 +204,35 @@ describe('reconciler service account', () => {
       // At once, so the reconciler started below never sees a pod on its node in a dying namespace.
       await kubectl(['delete', 'pods', '--all', '-n', ns, '--grace-period=0', '--force', '--wait=true']);
       await deleteNamespace(installed.cp.kubeConfig, ns);
+    }
+  });
+});
+
+describe('reconciler service account with PrivateZone', () => {
+  const PRIVATE_ZONE = [
+    'watch services -A',
+    'list endpointslices.discovery.k8s.io -A',
+    'watch endpointslices.discovery.k8s.io -A',
+  ];
+
+  test('reads Services and EndpointSlices only once rbac-privatezone.yaml is applied, and nothing more', async () => {
+    await assertAll(RECONCILER, PRIVATE_ZONE, false);
+    const file = fileURLToPath(new URL('../../../deploy/reconciler/rbac-privatezone.yaml', import.meta.url));
+    await mustKubectl(['apply', '-f', file]);
+    try {
+      await assertAll(RECONCILER, PRIVATE_ZONE, true);
+      await assertAll(
+        RECONCILER,
+        [
+          'get services/kube-dns -n kube-system',
+          'patch services -n tenant-a',
+          'create endpointslices.discovery.k8s.io -n tenant-a',
+          'list secrets -A',
+        ],
+        false,
+      );
+    } finally {
+      await kubectl(['delete', '--ignore-not-found', '-f', file]);
     }
   });
 });

@@ -6,22 +6,35 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { fileURLToPath } from 'node:url';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
 import { INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
 import { parseReconcilerConfig } from '../../../shared/config.ts';
+import { OWNER_REMARK, PRIVATE_ZONE_ENABLE_ANNOTATION } from '../../../reconciler/privatezone/records.ts';
 import { createNamespace, deleteNamespace, eventually, uniqueName } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING } from '../reconciler/stack.ts';
 import { installDeployRbac, VIRTUAL_NODE, type Installed } from './installed.ts';
+
+const PRIVATE_ZONE_RBAC = fileURLToPath(
+  new URL('../../../deploy/reconciler/rbac-privatezone.yaml', import.meta.url),
+);
 
 describe('the reconciler under these permissions', () => {
   let emu: EmulatorHandle;
   let reconciler: ReconcilerHandle | undefined;
   let ns: string;
   const logLines: string[] = [];
+  const clusterId = uniqueName('rbac');
   const created: { kind: 'secret' | 'configmap'; name: string }[] = [];
 
   let installed: Installed;
@@ -46,6 +59,7 @@ describe('the reconciler under these permissions', () => {
     for (const o of created)
       await installed.kubectl(['delete', o.kind, o.name, '-n', 'kube-system', '--ignore-not-found']);
     if (ns) await deleteNamespace(cp.kubeConfig, ns);
+    await installed?.kubectl(['delete', '--ignore-not-found', '-f', PRIVATE_ZONE_RBAC]);
     await installed?.uninstall();
   });
 
@@ -100,7 +114,7 @@ describe('the reconciler under these permissions', () => {
       [
         '--nodes=1', // as deploy/reconciler/deployment.yaml
         '--cluster-id',
-        uniqueName('rbac'),
+        clusterId,
         '--eci-endpoint',
         emu.url,
         '--health-address',
@@ -165,6 +179,39 @@ describe('the reconciler under these permissions', () => {
       return pods.items.length === 0;
     });
 
+    const refused = logLines.filter((l) => /forbidden|\b403\b/i.test(l));
+    assert.deepEqual(refused, [], 'no API request of the reconciler was refused');
+  });
+
+  test('with rbac-privatezone.yaml, the PrivateZone sync watches Services and writes their record; no request is refused', async () => {
+    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    await installed.mustKubectl(['apply', '-f', PRIVATE_ZONE_RBAC]);
+    await core.patchNamespacedConfigMap(
+      {
+        name: 'eci-profile',
+        namespace: 'kube-system',
+        body: { data: { enablePrivateZone: 'true', vpcId: 'vpc-emu' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const svc = await core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'web', annotations: { [PRIVATE_ZONE_ENABLE_ANNOTATION]: 'true' } },
+        spec: { ports: [{ port: 80 }] },
+      },
+    });
+    const admin = new EmulatorAdmin(emu.url);
+    await eventually('the Service record in the zone', async () => {
+      const zones = (await admin.privateZones()) as {
+        ZoneName: string;
+        Records?: { Rr: string; Value: string; Remark?: string }[];
+      }[];
+      const zone = zones.find((z) => z.ZoneName === `svc.cluster.local.${clusterId}`);
+      return zone?.Records?.some(
+        (r) => r.Rr === `web.${ns}` && r.Value === svc.spec?.clusterIP && r.Remark === OWNER_REMARK,
+      );
+    });
     const refused = logLines.filter((l) => /forbidden|\b403\b/i.test(l));
     assert.deepEqual(refused, [], 'no API request of the reconciler was refused');
   });

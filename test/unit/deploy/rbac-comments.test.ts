@@ -8,7 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isSeq, parseAllDocuments, type YAMLSeq } from 'yaml';
 
 const ROOT = new URL('../../../', import.meta.url);
-const FILES = ['deploy/reconciler/rbac.yaml', 'deploy/webhook/rbac.yaml'];
+const FILES = [
+  'deploy/reconciler/rbac.yaml',
+  'deploy/reconciler/rbac-privatezone.yaml',
+  'deploy/webhook/rbac.yaml',
+];
 
 /** Each rule with the comment above it (the yaml parser hangs the first one on the list itself). */
 function rulesWithComments(file: string): { rule: unknown; comment: string }[] {
