@@ -33,6 +33,37 @@ const SAMPLE_MS = 1000;
 /** Metric history kept per run: an hour at one sample a second. */
 const MAX_SAMPLES = 3600;
 const FATAL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+// One set of process handlers for every runtime in this process (tests run several).
+const guarded = new Set<ProcessRuntime>();
+const closeAllSync = () => {
+  for (const rt of guarded) rt.closeSync();
+};
+/**
+ * A signal nobody else handles would end the process without 'exit' handlers:
+ * clean up first, then die of the same signal.
+ */
+const onFatalSignal = (sig: NodeJS.Signals) => {
+  if (process.listenerCount(sig) > 1) return; // the owner (e.g. emulator/main.ts) closes its emulator
+  closeAllSync();
+  guarded.clear();
+  unhook();
+  process.kill(process.pid, sig);
+};
+function unhook(): void {
+  process.off('exit', closeAllSync);
+  for (const sig of FATAL_SIGNALS) process.off(sig, onFatalSignal);
+}
+function guardProcessExit(rt: ProcessRuntime): void {
+  if (guarded.size === 0) {
+    process.on('exit', closeAllSync);
+    for (const sig of FATAL_SIGNALS) process.on(sig, onFatalSignal);
+  }
+  guarded.add(rt);
+}
+function unguardProcessExit(rt: ProcessRuntime): void {
+  if (guarded.delete(rt) && guarded.size === 0) unhook();
+}
 const DEFAULT_GRACE_SECONDS = 30;
 
 export class ProcessRuntime {
@@ -44,23 +75,6 @@ export class ProcessRuntime {
   private runSeq = 0;
   private lastSample = 0;
   private closing = false;
-  private readonly onExit = () => this.closeSync();
-  /**
-   * A signal nobody else handles would end the process without 'exit' handlers:
-   * clean up first, then die of the same signal.
-   */
-  private readonly onSignal = (sig: NodeJS.Signals) => {
-    if (process.listenerCount(sig) > 1) return; // the owner (e.g. emulator/main.ts) closes us
-    this.closeSync();
-    this.removeSignalHandlers();
-    process.kill(process.pid, sig);
-  };
-
-  private removeSignalHandlers(): void {
-    process.off('exit', this.onExit);
-    for (const sig of FATAL_SIGNALS) process.off(sig, this.onSignal);
-  }
-
   private readonly core: EmulatorCore;
   private readonly log: Logger;
   private readonly bridge: HostBridge;
@@ -84,8 +98,7 @@ export class ProcessRuntime {
     await bridge.create();
     const rt = new ProcessRuntime(core, log, bridge);
     rt.timer = setInterval(() => rt.tick(), TICK_MS);
-    process.once('exit', rt.onExit);
-    for (const sig of FATAL_SIGNALS) process.on(sig, rt.onSignal);
+    guardProcessExit(rt);
     return rt;
   }
 
@@ -412,7 +425,7 @@ export class ProcessRuntime {
     if (this.closing) return;
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
-    this.removeSignalHandlers();
+    unguardProcessExit(this);
     const runs = this.allRuns();
     for (const r of runs) {
       r.stopping = true;
@@ -424,7 +437,7 @@ export class ProcessRuntime {
   }
 
   /** Last resort when the emulator's process exits without close(). */
-  private closeSync(): void {
+  closeSync(): void {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
     for (const r of this.allRuns()) if (!r.done) r.child.kill('SIGKILL');
