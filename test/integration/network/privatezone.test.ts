@@ -157,6 +157,12 @@ describe('PrivateZone sync', () => {
     assert.equal(calls.AddZone, 1);
     assert.equal(calls.BindZoneVpc, 1);
     assert.equal(calls.AddZoneRecord, want.length, 'one write per record');
+    const metrics = await (await fetch(`${stack.reconciler!.healthUrl}/metrics`)).text();
+    assert.match(
+      metrics,
+      new RegExp(`privatezone_record_writes_total\\{operation="add",outcome="ok"[^}]*\\} ${want.length}\\b`),
+    );
+    assert.match(metrics, /privatezone_api_calls_total\{action="BindZoneVpc",outcome="ok"[^}]*\} 1\b/);
   });
 
   test('a record someone else wrote is never touched, even at a synced name', async () => {
@@ -256,6 +262,18 @@ describe('PrivateZone sync', () => {
     await stack.admin.clearFaults('AddZoneRecord');
     await eventually('the record once PrivateZone accepts it', async () =>
       (await records()).includes(`refused.${ns}=${svc.spec!.clusterIP}`),
+    );
+  });
+
+  test('privateZoneAllServices turned on (hot) syncs Services without the annotation too', async () => {
+    const plain = await stack.core.readNamespacedService({ name: 'plain', namespace: ns });
+    assert.ok(
+      !(await records()).some((r) => r.startsWith(`plain.${ns}=`)),
+      'not synced without the annotation',
+    );
+    await setProfile({ ...ENABLED, privateZoneAllServices: 'true' });
+    await eventually('the unannotated Service synced', async () =>
+      (await records()).includes(`plain.${ns}=${plain.spec!.clusterIP}`),
     );
   });
 
