@@ -8,7 +8,7 @@
 // lifecycle otherwise only advances when someone reads.
 import type { Logger } from '../../shared/logger.ts';
 import type { EmulatorCore } from '../core.ts';
-import { addEvent, isProcessBacked } from '../lifecycle.ts';
+import { isProcessBacked } from '../lifecycle.ts';
 import { TERMINAL, type ContainerGroup, type ContainerRuntime } from '../model.ts';
 import {
   exitCodeOf,
@@ -18,12 +18,12 @@ import {
   signalRun,
   specOf,
   terminationMessage,
-  type ContainerSpec,
   type Run,
 } from './container-run.ts';
 import { HostBridge, reapStaleBridges, subnetFor } from './network.ts';
+import { runHook, startProbes } from './container-checks.ts';
 import { lifecycleHooks } from './hooks.ts';
-import { check, runProbes, type ProbeSpec } from './probes.ts';
+import { guardProcessExit, unguardProcessExit } from './exit-guard.ts';
 import { GroupSandbox, reapStaleGroupDirs } from './sandbox.ts';
 import { isAlive } from './host-commands.ts';
 import { pidsByNamespace, sampleContainer, usageFromSamples, type RealUsage } from './usage.ts';
@@ -32,38 +32,7 @@ const TICK_MS = 100;
 const SAMPLE_MS = 1000;
 /** Metric history kept per run: an hour at one sample a second. */
 const MAX_SAMPLES = 3600;
-const FATAL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
-// One set of process handlers for every runtime in this process (tests run several).
-const guarded = new Set<ProcessRuntime>();
-const closeAllSync = () => {
-  for (const rt of guarded) rt.closeSync();
-};
-/**
- * A signal nobody else handles would end the process without 'exit' handlers:
- * clean up first, then die of the same signal.
- */
-const onFatalSignal = (sig: NodeJS.Signals) => {
-  if (process.listenerCount(sig) > 1) return; // the owner (e.g. emulator/main.ts) closes its emulator
-  closeAllSync();
-  guarded.clear();
-  unhook();
-  process.kill(process.pid, sig);
-};
-function unhook(): void {
-  process.off('exit', closeAllSync);
-  for (const sig of FATAL_SIGNALS) process.off(sig, onFatalSignal);
-}
-function guardProcessExit(rt: ProcessRuntime): void {
-  if (guarded.size === 0) {
-    process.on('exit', closeAllSync);
-    for (const sig of FATAL_SIGNALS) process.on(sig, onFatalSignal);
-  }
-  guarded.add(rt);
-}
-function unguardProcessExit(rt: ProcessRuntime): void {
-  if (guarded.delete(rt) && guarded.size === 0) unhook();
-}
 const DEFAULT_GRACE_SECONDS = 30;
 
 export class ProcessRuntime {
@@ -75,8 +44,8 @@ export class ProcessRuntime {
   private runSeq = 0;
   private lastSample = 0;
   private closing = false;
-  private readonly core: EmulatorCore;
-  private readonly log: Logger;
+  readonly core: EmulatorCore;
+  readonly log: Logger;
   private readonly bridge: HostBridge;
 
   private constructor(core: EmulatorCore, log: Logger, bridge: HostBridge) {
@@ -267,14 +236,14 @@ export class ProcessRuntime {
     child.stdout?.on('data', (d: Buffer) => out.write(d));
     child.stderr?.on('data', (d: Buffer) => err.write(d));
     if (!c.init) {
-      run.stopProbes = this.startProbes(g, spec, run);
+      run.stopProbes = startProbes(this, g, spec, run);
       const hooks = lifecycleHooks(spec);
       run.preStop = hooks.preStop;
       // A failed postStart hook kills the container, which the restart policy then handles.
       const postStart = hooks.postStart;
       if (postStart) {
         const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-        void this.runHook(run, 'PostStart', postStart, 30_000).then((ok) => {
+        void runHook(this, run, 'PostStart', postStart, 30_000).then((ok) => {
           if (!ok) this.stop(run, grace);
         });
       }
@@ -295,53 +264,8 @@ export class ProcessRuntime {
     });
   }
 
-  private startProbes(g: ContainerGroup, spec: ContainerSpec, run: Run): (() => void) | undefined {
-    const probes = {
-      startup: (spec as { StartupProbe?: ProbeSpec }).StartupProbe,
-      liveness: spec.LivenessProbe,
-      readiness: spec.ReadinessProbe,
-    };
-    if (!probes.startup && !probes.liveness && !probes.readiness) return undefined;
-    const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-    const groupOf = () => this.core.state.groups[run.groupId];
-    return runProbes(probes, {
-      ip: g.intranetIp,
-      pid: () => this.containerPid(run.groupId, run.containerName),
-      setReady: (ready) => {
-        const c = this.container(run);
-        const grp = groupOf();
-        if (!c || !grp || c.current.state !== 'Running' || c.ready === ready) return;
-        c.ready = ready;
-        grp.updatedAt = this.core.now();
-        this.core.changed();
-      },
-      kill: (kind, message) => {
-        const grp = groupOf();
-        if (grp) {
-          const what = kind === 'Liveness' ? 'liveness' : 'startup';
-          addEvent(
-            grp,
-            this.core.now(),
-            'Normal',
-            'Killing',
-            `Container ${run.containerName} failed ${what} probe, will be restarted`,
-            run.containerName,
-          );
-        }
-        this.log.debug(
-          { groupId: run.groupId, container: run.containerName, message },
-          `${kind} probe failed`,
-        );
-        this.stop(run, grace);
-      },
-      event: (type, reason, message) => {
-        const grp = groupOf();
-        if (grp) addEvent(grp, this.core.now(), type, reason, message, run.containerName);
-      },
-    });
-  }
-
-  private container(run: Run): ContainerRuntime | undefined {
+  /** The container this run belongs to, while it is still that container's current run. */
+  container(run: Run): ContainerRuntime | undefined {
     const g = this.core.state.groups[run.groupId];
     if (!g) return undefined;
     const c = [...g.initContainers, ...g.containers].find((x) => x.name === run.containerName);
@@ -376,7 +300,7 @@ export class ProcessRuntime {
 
   /** SIGTERM now, SIGKILL after `graceSeconds` if still running. */
   /** preStop hook (if any) and SIGTERM, then SIGKILL once `graceSeconds` have passed since the start. */
-  private stop(run: Run, graceSeconds: number): void {
+  stop(run: Run, graceSeconds: number): void {
     if (run.done || run.stopping) return;
     run.stopping = true;
     run.stopProbes?.();
@@ -390,34 +314,7 @@ export class ProcessRuntime {
       signalRun(run, 'SIGTERM');
       return;
     }
-    void this.runHook(run, 'PreStop', preStop, graceSeconds * 1000).then(() => signalRun(run, 'SIGTERM'));
-  }
-
-  /** Runs a lifecycle hook in the container; a failure is a Warning event. Resolves whether it passed. */
-  private async runHook(
-    run: Run,
-    kind: 'PostStart' | 'PreStop',
-    hook: ProbeSpec,
-    timeoutMs: number,
-  ): Promise<boolean> {
-    const g = this.core.state.groups[run.groupId];
-    if (!g) return false;
-    const pid = () => this.containerPid(run.groupId, run.containerName);
-    for (let i = 0; i < 200 && pid() === undefined && !run.done; i++)
-      await new Promise((r) => setTimeout(r, 50));
-    const r = await check(hook, { ip: g.intranetIp, pid }, timeoutMs);
-    if (!r.ok) {
-      addEvent(
-        g,
-        this.core.now(),
-        'Warning',
-        `Failed${kind}Hook`,
-        `${kind}Hook failed: ${r.message}`,
-        run.containerName,
-      );
-      this.core.changed();
-    }
-    return r.ok;
+    void runHook(this, run, 'PreStop', preStop, graceSeconds * 1000).then(() => signalRun(run, 'SIGTERM'));
   }
 
   /** Kills every process and removes every namespace, veth, bridge and directory. */
