@@ -415,7 +415,7 @@ function killAll(g: ContainerGroup, at: number, reason: string): void {
 }
 
 /** The longest a process-mode group can stay Terminating: SIGTERM, the grace period, SIGKILL. */
-export function processGraceMs(g: ContainerGroup): number {
+function processGraceMs(g: ContainerGroup): number {
   return ((g.request.TerminationGracePeriodSeconds ?? 30) + 1) * 1000;
 }
 

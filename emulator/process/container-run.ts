@@ -49,7 +49,7 @@ export function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpec | 
 }
 
 /** Where the container's command comes from: the request, else the image's default. */
-export function argvFor(spec: ContainerSpec, podName: string): string[] {
+function argvFor(spec: ContainerSpec, podName: string): string[] {
   const argv = [...(spec.Command ?? []), ...(spec.Arg ?? [])];
   if (argv.length > 0) return argv;
   if (imageBacking(spec.Image) === 'http') {

@@ -15,7 +15,7 @@ export type ImageBacking =
   | 'simulated';
 
 /** Repository base name (no registry host, no tag or digest) → backing. */
-export const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacking }> = [
+const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacking }> = [
   {
     names: ['busybox', 'alpine', 'debian', 'ubuntu', 'centos', 'fedora', 'rockylinux', 'almalinux', 'bash'],
     backing: 'shell',
