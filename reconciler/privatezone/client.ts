@@ -157,11 +157,11 @@ export class PvtzClient {
     }
   }
 
-  async addZone(zoneName: string, clientToken: string): Promise<Zone> {
+  async addZone(zoneName: string): Promise<Zone> {
     const body = parsed(
       'AddZone',
       added,
-      await this.call('AddZone', { ZoneName: zoneName, ProxyPattern: 'ZONE', ClientToken: clientToken }),
+      await this.call('AddZone', { ZoneName: zoneName, ProxyPattern: 'ZONE' }),
     );
     if (!body.ZoneId) throw new Error('AddZone answered without a ZoneId');
     return { zoneId: body.ZoneId, zoneName };

@@ -42,6 +42,7 @@ export class Run {
   private stopped = false;
   private ready = false;
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private resync: NodeJS.Timeout | undefined;
   private passing: Promise<void> | undefined;
   private again = false;
@@ -127,6 +128,18 @@ export class Run {
     this.reload = false;
   }
 
+  /** The records read again; a zone deleted meanwhile (by hand) is found or created again first. */
+  private async reloadZone(): Promise<void> {
+    try {
+      await this.loadRecords();
+    } catch (err) {
+      if (EciCallError.from('DescribeZoneRecords', err).code !== 'Zone.NotExists') throw err;
+      this.o.log.warn('the PrivateZone zone is gone; creating it again');
+      this.zoneId = await ensureZone(this.client, { ...this.o, vpcId: this.settings.vpcId });
+      await this.loadRecords();
+    }
+  }
+
   private changed(_: unknown): void {
     if (this.ready) this.schedule(this.o.debounceMs ?? 200);
   }
@@ -137,7 +150,11 @@ export class Run {
       this.again = true;
       return;
     }
+    // A pending pass that is due as soon is kept: a stream of changes cannot postpone it forever.
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
     clearTimeout(this.timer);
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.passing = this.pass().then((ok) => {
@@ -161,7 +178,7 @@ export class Run {
   private async pass(): Promise<boolean> {
     let failed: boolean;
     try {
-      if (this.reload) await this.loadRecords();
+      if (this.reload) await this.reloadZone();
       const index = new Map<string, V1EndpointSlice[]>();
       for (const s of this.slices.values()) {
         const key = sliceServiceKey(s);

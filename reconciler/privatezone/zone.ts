@@ -13,8 +13,9 @@ export async function ensureZone(
   let zone = await client.findZone(zoneName);
   if (!zone) {
     try {
-      // The same ClientToken for the same cluster: a retried AddZone creates one zone.
-      zone = await client.addZone(zoneName, `eci-vk-zone-${o.clusterId}`.slice(0, 64));
+      // No ClientToken: zone names are unique, so a retried AddZone answers Zone.AlreadyExists
+      // and the zone is found below; a fixed token would replay a zone deleted since.
+      zone = await client.addZone(zoneName);
       o.log.info({ zone: zoneName, zoneId: zone.zoneId }, 'PrivateZone zone created');
     } catch (err) {
       // Created meanwhile (another replica, a retry after a lost answer): use that one.

@@ -18,6 +18,7 @@ import {
   type Stack,
 } from '../reconciler/stack.ts';
 import { PvtzClient } from '../../../reconciler/privatezone/client.ts';
+import { callAction, genericClient } from '../emulator/callapi.ts';
 import { OWNER_REMARK, PRIVATE_ZONE_ENABLE_ANNOTATION } from '../../../reconciler/privatezone/records.ts';
 import { PRIVATE_ZONE_SYNC_FAILED } from '../../../reconciler/privatezone/service-events.ts';
 import type { PvtzZone } from '../../../emulator/model.ts';
@@ -299,5 +300,35 @@ describe('PrivateZone sync', () => {
     const calls = await stack.admin.calls();
     assert.equal(calls.AddZone ?? 0, 0);
     assert.equal(calls.BindZoneVpc ?? 0, 0);
+  });
+
+  test('a zone deleted by hand is created and bound again, with the records', async () => {
+    await setProfile(ENABLED);
+    const web = `web.${ns}=${(await stack.core.readNamespacedService({ name: 'web', namespace: ns })).spec!.clusterIP}`;
+    await eventually('synced again', async () => (await records()).includes(web));
+    const old = (await zone())!.ZoneId;
+    await other.bindVpcs(old, []);
+    const generic = genericClient(stack.emu.endpoint);
+    await callAction(generic, '2018-01-01', 'DeleteZone', { ZoneId: old });
+    // A change makes the sync write into the missing zone.
+    const svc = await stack.core.createNamespacedService({
+      namespace: ns,
+      body: service('after-delete', {}),
+    });
+    await eventually(
+      'the zone back, bound, with the records',
+      async () => {
+        const z = await zone();
+        const got = await records();
+        return (
+          z &&
+          z.ZoneId !== old &&
+          z.Vpcs.some((v) => v.VpcId === 'vpc-emu') &&
+          got.includes(web) &&
+          got.includes(`after-delete.${ns}=${svc.spec!.clusterIP}`)
+        );
+      },
+      60_000,
+    );
   });
 });
