@@ -186,11 +186,20 @@ async function references(pod: V1Pod) {
   const persistentVolumes = await read<V1PersistentVolume>(volumeNames, (name) =>
     core.readPersistentVolume({ name }),
   );
+  // The kubelet's service environment (reconciler/translate/service-env.ts): the namespace's
+  // Services and default/kubernetes, as reconciler/controller/references.ts reads them.
+  const services = [
+    ...(await core.listNamespacedService({ namespace })).items,
+    ...(namespace === 'default'
+      ? []
+      : [await core.readNamespacedService({ name: 'kubernetes', namespace: 'default' })]),
+  ];
   return {
     configMaps,
     secrets,
     persistentVolumeClaims,
     persistentVolumes,
+    services,
     audiences: refs.serviceAccountTokenAudiences,
   };
 }
