@@ -9,7 +9,7 @@ import pino from 'pino';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startKubeletApi, type KubeletApiOptions } from '../../../reconciler/kubelet-api.ts';
 import type { ExecSession, StreamingBackend } from '../../../reconciler/kubelet/streaming/backend.ts';
-import { uniqueName } from '../helpers.ts';
+import { eventually, uniqueName } from '../helpers.ts';
 
 /** Runs exec commands as local processes (real exit codes); forwards pod ports to local ports. */
 export function localBackend(ports: Record<number, number>): StreamingBackend {
@@ -62,18 +62,27 @@ export async function startFakeNode(
     readLog: () => Promise.resolve(''),
     ...(typeof extra === 'function' ? extra(name) : extra),
   });
-  await core.createNode({
-    body: {
-      metadata: { name },
-      spec: { taints: [{ key: 'test/fake-node', effect: 'NoSchedule' }] },
-    },
-  });
-  const node = await core.readNode({ name });
-  node.status = {
-    addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
-    daemonEndpoints: { kubeletEndpoint: { Port: api.port } },
-  };
-  await core.replaceNodeStatus({ name, body: node });
+  try {
+    await core.createNode({
+      body: {
+        metadata: { name },
+        spec: { taints: [{ key: 'test/fake-node', effect: 'NoSchedule' }] },
+      },
+    });
+    // The node controllers update a new node at once: retry the status write on a conflict.
+    await eventually('node status written', async () => {
+      const node = await core.readNode({ name });
+      node.status = {
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        daemonEndpoints: { kubeletEndpoint: { Port: api.port } },
+      };
+      await core.replaceNodeStatus({ name, body: node });
+      return true;
+    });
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
   return {
     name,
     port: api.port,
@@ -98,7 +107,10 @@ export async function boundPod(kc: KubeConfig, namespace: string, node: string, 
       },
     },
   });
-  const pod = await core.readNamespacedPod({ name, namespace });
-  pod.status = { phase: 'Running', podIP: '127.0.0.1' };
-  await core.replaceNamespacedPodStatus({ name, namespace, body: pod });
+  await eventually('pod status written', async () => {
+    const pod = await core.readNamespacedPod({ name, namespace });
+    pod.status = { phase: 'Running', podIP: '127.0.0.1' };
+    await core.replaceNamespacedPodStatus({ name, namespace, body: pod });
+    return true;
+  });
 }
