@@ -1,8 +1,9 @@
 // The slice of the kubelet API the virtual node serves: container logs, so `kubectl logs`
-// works (the API server proxies it to the node's InternalIP and kubelet port), and /healthz;
-// with a streaming backend, exec, attach and port-forward over SPDY/3.1 (kubelet/streaming/).
-// TLS with a certificate of its own; the API server does not verify kubelet certificates
-// unless --kubelet-certificate-authority is set.
+// works (the API server proxies it to the node's InternalIP and kubelet port), followed too
+// (kubelet/follow-stream.ts), and /healthz; with a streaming backend, exec, attach and
+// port-forward over SPDY/3.1 (kubelet/streaming/); with `auth`, callers authenticated and
+// authorized as the kubelet does it (kubelet/auth/). TLS with a certificate of its own; the
+// API server does not verify kubelet certificates unless --kubelet-certificate-authority is set.
 //
 // Whatever reaches the port, the process survives it: parsing is total (kubelet/request.ts),
 // every handler runs inside one try/catch and one promise chain, request, response and server
@@ -325,7 +326,7 @@ export async function startKubeletApi(
   // After listening, an accept error (EMFILE …) must not become an uncaught exception.
   server.on('error', (err) => o.log.error({ err }, 'kubelet API: server error'));
   const port = (server.address() as AddressInfo).port;
-  o.log.info({ port, limits }, 'kubelet API (container logs) listening');
+  o.log.info({ port, limits }, 'kubelet API listening');
   return {
     port,
     close: () =>

@@ -37,9 +37,10 @@ function segmentsOf(path: string): string[] | undefined {
 /** Pure: the streaming route of a raw request target, `not-streaming` for any other path. */
 export function routeStreaming(rawUrl: string): StreamingRoute {
   const q = rawUrl.indexOf('?');
-  const segments = segmentsOf(q < 0 ? rawUrl : rawUrl.slice(0, q));
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   // The kubelet's paths: /exec, /attach, /portForward (camel case, as the API server calls it).
-  const first = segments?.[0];
+  const first = path.split('/')[1];
+  const segments = segmentsOf(path);
   const kind = first === 'portForward' ? 'portforward' : first;
   if (kind !== 'exec' && kind !== 'attach' && kind !== 'portforward') return { kind: 'not-streaming' };
   if (!segments) return { kind: 'bad-request', message: 'malformed percent-encoding in the path' };

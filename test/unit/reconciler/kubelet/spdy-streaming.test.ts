@@ -10,6 +10,8 @@ import pino from 'pino';
 import { startKubeletApi } from '../../../../reconciler/kubelet-api.ts';
 import type { ExecSession, StreamingBackend } from '../../../../reconciler/kubelet/streaming/backend.ts';
 import { encode } from '../../../../reconciler/kubelet/spdy/frames.ts';
+import { HeaderDeflater } from '../../../../reconciler/kubelet/spdy/header-block.ts';
+import { request as httpsRequest } from 'node:https';
 import { TestSpdyClient } from './spdy-client.ts';
 
 const log = pino({ level: 'silent' });
@@ -241,4 +243,27 @@ test('a client that leaves mid-session aborts it', async () => {
   while (!aborted.includes('cat forever') && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(aborted, ['cat forever']);
+});
+
+test('a plain request on a streaming path is 400 Upgrade request required, as the kubelet answers', async () => {
+  const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', port: api.port, path: `${EXEC}&command=ls`, rejectUnauthorized: false },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.deepEqual(r, { status: 400, body: 'Upgrade request required' });
+});
+
+test('a client stream id that is even or goes backwards is a protocol error (GOAWAY 1)', async () => {
+  const { client } = await execSession(`${EXEC}&command=both`);
+  client.raw(encode.synStream(2, 0, 0, false, new HeaderDeflater().compress([['streamtype', 'error']])));
+  await client.until('GOAWAY', () => client.goaway === 1);
+  client.close();
 });
