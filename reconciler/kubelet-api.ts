@@ -182,7 +182,8 @@ export async function startKubeletApi(
       });
     }
     if (route.kind === 'healthz') return send({ status: 200, body: 'ok' });
-    if (route.request.follow) return follow(route.request, res, send);
+    // A previous (ended) container has nothing more to follow: answered as a snapshot.
+    if (route.request.follow && !route.request.previous) return follow(route.request, res, send);
 
     if (inFlight >= limits.maxInFlight) {
       return send({

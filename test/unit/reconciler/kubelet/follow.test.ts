@@ -263,3 +263,36 @@ test('GET ?follow=true streams chunks as they come and ends when the container h
     await api.close();
   }
 });
+
+test('GET ?follow=true&previous=true is the previous container log as a snapshot (nothing more will come)', async () => {
+  const api = await startKubeletApi({
+    host: '127.0.0.1',
+    port: 0,
+    nodeIp: '127.0.0.1',
+    log,
+    groupOf: () => 'eci-1',
+    readLog: (q) => Promise.resolve(q.previous ? 'from the last run\n' : 'current\n'),
+  });
+  try {
+    const body = await new Promise<string>((resolve, reject) => {
+      const r = request(
+        {
+          host: '127.0.0.1',
+          port: api.port,
+          path: '/containerLogs/ns/p/c?follow=true&previous=true',
+          rejectUnauthorized: false,
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
+      r.on('error', reject);
+      r.end();
+    });
+    assert.equal(body, 'from the last run\n');
+  } finally {
+    await api.close();
+  }
+});
