@@ -23,6 +23,8 @@ export interface SpdyConnectionOptions {
 
 /** Payload of one DATA frame we send: large enough to be cheap, small enough to interleave streams. */
 const MAX_DATA_FRAME = 32 * 1024;
+/** Parsed frames waiting for their turn beyond this many bytes pause the socket. */
+const MAX_QUEUED_BYTES = 256 * 1024;
 
 export class SpdyStream extends Duplex {
   readonly id: number;
@@ -70,7 +72,7 @@ export class SpdyStream extends Duplex {
   }
 
   override _read(): void {
-    this.conn.resumeReading();
+    this.conn.resumeReading(this.id);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -121,6 +123,9 @@ export class SpdyConnection {
   private readonly ourFin = new Set<number>();
   private lastPeerStreamId = 0;
   private work: Promise<void> = Promise.resolve();
+  /** Bytes of parsed frames not handled yet, and streams whose reader is full: either pauses the socket. */
+  private queuedBytes = 0;
+  private readonly blocked = new Set<number>();
   private closed = false;
   private goingAway = false;
   private readonly closedPromise: Promise<void>;
@@ -163,7 +168,18 @@ export class SpdyConnection {
       this.close(GOAWAY.protocolError);
       return;
     }
-    for (const frame of r.frames) this.work = this.work.then(() => this.onFrame(frame));
+    for (const frame of r.frames) {
+      const size = frame.type === 'data' ? frame.data.length : 0;
+      this.queuedBytes += size;
+      this.work = this.work.then(() => {
+        this.queuedBytes -= size;
+        return this.onFrame(frame);
+      });
+    }
+    if (this.queuedBytes > MAX_QUEUED_BYTES) {
+      this.socket.pause();
+      void this.work.then(() => this.resumeReading());
+    }
     this.work = this.work.catch((err: unknown) => {
       this.o.log.error({ err }, 'SPDY connection: frame handling failed');
       this.close(GOAWAY.internalError);
@@ -206,7 +222,10 @@ export class SpdyConnection {
           this.sendReset(f.streamId, RST.invalidStream);
           return;
         }
-        if (!stream.deliver(f.data, false)) this.socket.pause();
+        if (!stream.deliver(f.data, false)) {
+          this.blocked.add(stream.id);
+          this.socket.pause();
+        }
         if (f.fin) this.peerFinished(stream);
         return;
       }
@@ -264,8 +283,12 @@ export class SpdyConnection {
     this.socket.on('drain', done);
     this.socket.on('close', done);
   }
-  /** @internal */ resumeReading(): void {
-    if (this.socket.isPaused()) this.socket.resume();
+  /** @internal A stream's reader wants more (or `id` is gone): resume if nothing else holds the socket. */
+  resumeReading(id?: number): void {
+    if (id !== undefined) this.blocked.delete(id);
+    if (this.blocked.size === 0 && this.queuedBytes <= MAX_QUEUED_BYTES && this.socket.isPaused()) {
+      this.socket.resume();
+    }
   }
   /** @internal */ streamHalfClosedByUs(stream: SpdyStream): void {
     this.ourFin.add(stream.id);
@@ -277,6 +300,7 @@ export class SpdyConnection {
     const open = !(this.theirFin.has(stream.id) && this.ourFin.has(stream.id));
     if (open && resetIfOpen) this.sendReset(stream.id, RST.cancel);
     this.streams.delete(stream.id);
+    this.resumeReading(stream.id);
     this.theirFin.delete(stream.id);
     this.ourFin.delete(stream.id);
     if (this.goingAway && this.streams.size === 0) this.close();
