@@ -54,6 +54,8 @@ interface KubeletApiLimits {
   keepAliveTimeoutMs: number;
   /** A connection with no traffic either way (a client that stops reading) is closed after this. */
   idleTimeoutMs: number;
+  /** The same for an exec/attach/port-forward session (the kubelet's streamingConnectionIdleTimeout). */
+  streamIdleTimeoutMs: number;
 }
 
 /** 16 requests × 1 MiB (held two or three times over while the SDK parses) is small beside the pod's memory limit. */
@@ -69,6 +71,8 @@ const DEFAULT_KUBELET_LIMITS: KubeletApiLimits = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 15_000,
   idleTimeoutMs: 60_000,
+  // The kubelet's default: an interactive shell may sit idle; TCP keep-alive finds dead peers.
+  streamIdleTimeoutMs: 4 * 60 * 60_000,
 };
 
 export interface KubeletApiOptions extends FollowSource {
@@ -303,8 +307,10 @@ export async function startKubeletApi(
     if (req.method !== 'GET' && req.method !== 'POST')
       return refuse('405 Method Not Allowed', 'use GET or POST');
     if (!wantsSpdy(req)) return refuse('400 Bad Request', 'only the SPDY/3.1 upgrade is served here');
-    // Idle sessions stay open: the API server pings every 5 s, so silence means a dead peer.
-    if (socket instanceof Socket) socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+    if (socket instanceof Socket) {
+      socket.setTimeout(limits.streamIdleTimeoutMs, () => socket.destroy());
+      socket.setKeepAlive(true, 30_000);
+    }
     // The HTTP server forgets upgraded sockets; close() must still end them.
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
