@@ -80,6 +80,8 @@ test('kubelet API: container log requests are parsed, anything else is refused',
       limitBytes: undefined,
       timestamps: true,
       previous: undefined,
+      // follow=false: a snapshot (reconciler/kubelet/follow-stream.ts streams only follow=true).
+      follow: undefined,
     },
   );
   const q = parseLogRequest(
