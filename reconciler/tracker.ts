@@ -3,7 +3,7 @@
 // index (the kubelet API's view). The informers and the status poller write into it; each
 // change that needs a reconcile pass wakes the pod's key through `wake`.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { EciGroup } from '../shared/eci-client.ts';
+import type { EciGroup } from './provider/eci-client.ts';
 import { unseenEvents } from './events.ts';
 import { parseOwner } from './ownership.ts';
 import type { EciGroupView } from './status.ts';

@@ -12,7 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
-import { backoffDelay } from './workqueue.ts';
+import { backoffDelay } from './backoff.ts';
 import {
   DEFAULT_PROFILE,
   PROFILE_CONFIGMAP,

@@ -9,8 +9,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
-import { describeEciError } from '../../shared/errors.ts';
-import { backoffDelay, type WorkResult } from '../../shared/workqueue.ts';
+import { describeEciError } from '../provider/eci-errors.ts';
+import { type WorkResult } from '../workqueue.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import type { Owner } from '../ownership.ts';
 import { podStatusForMissingReferences, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod, PodTracker } from '../tracker.ts';

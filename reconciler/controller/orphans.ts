@@ -1,8 +1,8 @@
 // The orphan sweep's shell: candidates come from gc.ts (pure); each is re-checked against
 // the API server right before its group is deleted, so a pod the informers have not seen
 // yet never loses its group.
-import { classifyEciError } from '../../shared/errors.ts';
-import type { EciGroup } from '../../shared/eci-client.ts';
+import { classifyEciError } from '../provider/eci-errors.ts';
+import type { EciGroup } from '../provider/eci-client.ts';
 import { confirmedOrphan, orphanCandidates } from '../gc.ts';
 import type { CreateContext } from './create-pass.ts';
 

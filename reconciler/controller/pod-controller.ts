@@ -1,14 +1,15 @@
 // The pod controller, the Kubernetes side: informers on the pods bound to this process's
 // virtual nodes feed ONE work queue keyed by pod UID (a key is never on two workers at
 // once); each pass asks nextAction what to do and does it against the provider and the
-// API server. One result switch (shared/workqueue.ts runWorkers): a throw backs off, a
+// API server. One result switch (reconciler/workqueue.ts runWorkers): a throw backs off, a
 // requeue-after comes back later, anything else is done.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
-import { classifyEciError, describeEciError } from '../../shared/errors.ts';
-import type { EciGroup } from '../../shared/eci-client.ts';
+import { classifyEciError, describeEciError } from '../provider/eci-errors.ts';
+import type { EciGroup } from '../provider/eci-client.ts';
 import { watchObjects } from '../../shared/profile-watcher.ts';
-import { backoffDelay, runWorkers, type WorkQueue, type WorkResult } from '../../shared/workqueue.ts';
+import { runWorkers, type WorkQueue, type WorkResult } from '../workqueue.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import { ownedByPod, parseOwner } from '../ownership.ts';
 import { stripManagedFields } from '../slim.ts';
 import type { TrackedPod } from '../tracker.ts';

@@ -9,7 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, kubeStatusCode } from '../../shared/kube.ts';
-import { TerminalError } from '../../shared/workqueue.ts';
+import { TerminalError } from '../workqueue.ts';
 import { EventRecorder } from '../events.ts';
 import type { PodStatusJson } from '../status.ts';
 import { ReferenceReader, type PodReferenceObjects } from './references.ts';

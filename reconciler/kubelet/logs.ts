@@ -10,7 +10,7 @@
 // the text. So, as the kubelet does for "container is waiting to start" and "previous
 // terminated container not found", logs that cannot be served are a 400 with the reason, and
 // ECI failures a 502 carrying ECI's error.
-import { classifyEciError, describeEciError } from '../../shared/errors.ts';
+import { classifyEciError, describeEciError } from '../provider/eci-errors.ts';
 import type { LogRequest } from './request.ts';
 
 export interface LogSource {

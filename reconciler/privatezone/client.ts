@@ -1,7 +1,7 @@
 // The PrivateZone (pvtz 2018-01-01) calls the sync makes. There is no typed Node SDK for
 // PrivateZone in this project, so the calls go through the generic OpenAPI client
 // (@alicloud/openapi-client callApi, RPC style) with the same configuration as the ECI
-// client (shared/eci-client.ts): timeouts, swappable credentials, a per-call hook, and
+// client (reconciler/provider/eci-client.ts): timeouts, swappable credentials, a per-call hook, and
 // every failure turned into an EciCallError so no request parameter reaches a log.
 // API reference: https://www.alibabacloud.com/help/en/privatezone/developer-reference/api-pvtz-2018-01-01-dir
 import * as $OpenApi from '@alicloud/openapi-client';
@@ -9,7 +9,7 @@ import * as OpenApiUtilModule from '@alicloud/openapi-util';
 import * as $Util from '@alicloud/tea-util';
 import { z } from 'zod';
 import type { Credentials } from '../../shared/config.ts';
-import { EciCallError } from '../../shared/errors.ts';
+import { EciCallError } from '../provider/eci-errors.ts';
 
 const OpenApiClient = $OpenApi.default.default;
 const OpenApiUtil = OpenApiUtilModule.default.default;

@@ -3,9 +3,10 @@
 // the diff under a token bucket.
 import { CoreV1Api, DiscoveryV1Api, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import type { Counter } from 'prom-client';
-import { EciCallError } from '../../shared/errors.ts';
+import { EciCallError } from '../provider/eci-errors.ts';
 import { watchObjects } from '../../shared/profile-watcher.ts';
-import { backoffDelay, TokenBucket } from '../../shared/workqueue.ts';
+import { TokenBucket } from '../workqueue.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import type { PvtzClient, ZoneRecord } from './client.ts';
 import {
   diffRecords,

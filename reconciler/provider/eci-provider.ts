@@ -4,9 +4,10 @@
 // by ownership tag, reads logs, and keeps a health summary of its last calls. The request
 // itself is built by the translation (reconciler/translate.ts), final for the attempt.
 import type { Logger } from 'pino';
-import { classifyEciError, describeEciError, type ClassifiedEciError } from '../../shared/errors.ts';
-import type { $Eci, Eci, EciGroup } from '../../shared/eci-client.ts';
-import { backoffDelay, type TokenBucket } from '../../shared/workqueue.ts';
+import { classifyEciError, describeEciError, type ClassifiedEciError } from './eci-errors.ts';
+import type { $Eci, Eci, EciGroup } from './eci-client.ts';
+import { type TokenBucket } from '../workqueue.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import { ownershipFilter, parseOwner, TAG_KEYS, type Owner } from '../ownership.ts';
 import type { CreateAttempts } from '../tracker.ts';
 

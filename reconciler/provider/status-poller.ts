@@ -5,9 +5,9 @@
 // pods). A full listing by tag runs at a longer interval, catches anything missed, and
 // feeds the orphan sweep. Never one call per pod per tick.
 import type { Logger } from 'pino';
-import { classifyEciError, describeEciError } from '../../shared/errors.ts';
-import type { EciGroup } from '../../shared/eci-client.ts';
-import { backoffDelay } from '../../shared/workqueue.ts';
+import { classifyEciError, describeEciError } from './eci-errors.ts';
+import type { EciGroup } from './eci-client.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import type { EciProvider } from './eci-provider.ts';
 /** ECI's limit of ids per DescribeContainerGroups call. */
 export const IDS_PER_DESCRIBE = 20;

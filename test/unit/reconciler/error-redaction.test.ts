@@ -12,8 +12,8 @@ import { inspect } from 'node:util';
 import { pino } from 'pino';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { EmulatorAdmin, type FaultSpec } from '../../../emulator/admin-client.ts';
-import { $Eci, Eci } from '../../../shared/eci-client.ts';
-import { classifyEciError, describeEciError, EciCallError } from '../../../shared/errors.ts';
+import { $Eci, Eci } from '../../../reconciler/provider/eci-client.ts';
+import { classifyEciError, describeEciError, EciCallError } from '../../../reconciler/provider/eci-errors.ts';
 import { createCertificateAuthority, issueCertificate } from '../../../shared/x509.ts';
 
 const ENV_SECRET = 's3cr3t-DB-PASSWORD';

@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyEciError, describeEciError, EciCallError, redactErrorText } from '../../../shared/errors.ts';
+import {
+  classifyEciError,
+  describeEciError,
+  EciCallError,
+  redactErrorText,
+} from '../../../reconciler/provider/eci-errors.ts';
 
-// Builds an error shaped exactly as the SDK throws it (openapi-wire §7).
+// Builds an error shaped exactly as the SDK throws it (docs/eci-api.md, "Calling it").
 function sdkError(code: string, statusCode: number, message = 'msg', requestId = 'REQ-1'): Error {
   const err = new Error(`${code}: code: ${statusCode}, ${message} request id: ${requestId}`) as Error & {
     code: string;

@@ -1,13 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  backoffDelay,
-  runWorkers,
-  TerminalError,
-  TokenBucket,
-  WorkQueue,
-} from '../../../shared/workqueue.ts';
+import { runWorkers, TerminalError, TokenBucket, WorkQueue } from '../../../reconciler/workqueue.ts';
+import { backoffDelay } from '../../../shared/backoff.ts';
 
 test('backoff doubles from 5 ms and caps at 5 min', () => {
   const delays = [0, 1, 2, 3, 10, 15, 16, 17, 100, 5000].map((n) => backoffDelay(n, 5, 300_000));

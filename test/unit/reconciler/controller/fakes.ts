@@ -1,9 +1,9 @@
 // Test doubles for the pod controller: an in-memory provider (the cloud side) and a
 // recording PodKube (the Kubernetes side), plus a controller wired to them.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { $Eci, EciGroup } from '../../../../shared/eci-client.ts';
+import type { $Eci, EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 import { createLogger } from '../../../../shared/logger.ts';
-import { WorkQueue } from '../../../../shared/workqueue.ts';
+import { WorkQueue } from '../../../../reconciler/workqueue.ts';
 import { PodController } from '../../../../reconciler/controller/pod-controller.ts';
 import type { PodKube } from '../../../../reconciler/controller/pod-kube.ts';
 import type { PodReferenceObjects } from '../../../../reconciler/controller/references.ts';

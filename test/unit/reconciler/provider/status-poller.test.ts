@@ -2,7 +2,7 @@
 // is fetched on the next tick, and stays flagged when a tick fails (issue 9 fix 5).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EciGroup } from '../../../../shared/eci-client.ts';
+import type { EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 import { createLogger } from '../../../../shared/logger.ts';
 import { StatusPoller } from '../../../../reconciler/provider/status-poller.ts';
 import { PodTracker } from '../../../../reconciler/tracker.ts';

@@ -1,4 +1,4 @@
-// Classification of errors thrown by the official ECI SDK (openapi-wire §7): the SDK
+// Classification of errors thrown by the official ECI SDK (docs/error-codes.md): the SDK
 // throws a plain Error with string `code`, numeric `statusCode` and `data.RequestId`,
 // or a raw Node/network error without any of them. Callers decide on `category` and
 // `retryable`, never on message text.
@@ -132,7 +132,7 @@ export function classifyEciError(err: unknown): ClassifiedEciError {
   const base = { statusCode, requestId, message };
 
   if (statusCode === undefined) {
-    // No HTTP status: the request never got a parsable answer (openapi-wire §7, last rows).
+    // No HTTP status: the request never got a parsable answer (docs/error-codes.md, category `network`).
     const code = rawCode ?? safeCode(str(e.name)) ?? 'NetworkError';
     return { category: 'network', retryable: true, code, ...base };
   }

@@ -1,13 +1,13 @@
 // The ECI client: the official SDK with timeouts raised above its 3 s defaults
-// (openapi-wire §8), credentials that can be swapped when the Secret rotates, and a
+// (docs/eci-api.md, "Calling it"), credentials that can be swapped when the Secret rotates, and a
 // hook that counts every call by action and outcome. Every failure leaves as an
 // EciCallError: the SDK's own error (whose message may hold the request URL with every
 // parameter) never reaches a caller, a log line or a metric.
 import * as $Eci from '@alicloud/eci20180808';
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
-import { EciCallError } from './errors.ts';
-import type { Credentials } from './config.ts';
+import { EciCallError } from './eci-errors.ts';
+import type { Credentials } from '../../shared/config.ts';
 
 export { $Eci };
 

@@ -3,15 +3,9 @@
 // being processed is re-queued when that worker finishes), retried with per-key
 // exponential backoff, and re-adds share one global token bucket.
 
-export type Clock = () => number;
+import { backoffDelay } from '../shared/backoff.ts';
 
-/** Pure: the delay before retry number `failures` (0-based): base·2^failures, capped. */
-export function backoffDelay(failures: number, baseMs: number, maxMs: number): number {
-  if (failures < 0) return 0;
-  // 2^60 already exceeds any cap; avoid Infinity arithmetic.
-  const exp = Math.min(failures, 60);
-  return Math.min(baseMs * 2 ** exp, maxMs);
-}
+export type Clock = () => number;
 
 /** A token bucket: `burst` tokens, refilled at `ratePerSec`. */
 export class TokenBucket {
