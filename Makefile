@@ -29,6 +29,7 @@ install: node_modules/.installed
 lint: install
 	eslint .
 	prettier --check --log-level warn .
+	knip
 
 typecheck: install
 	tsc --noEmit -p tsconfig.json

@@ -1,6 +1,6 @@
 // The error answers of Alibaba Cloud OpenAPI: HTTP status + JSON
 // {RequestId, HostId, Code, Message, Recommend}. Codes and statuses follow the
-// real service (see ../shared/openapi-wire.md §7); one constructor per code so
+// real service (docs/error-codes.md); one constructor per code so
 // every handler says the same thing the same way.
 import { randomUUID } from 'node:crypto';
 

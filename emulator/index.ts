@@ -16,8 +16,8 @@ import { attachExecServer } from './exec-ws.ts';
 import { loadState, StateWriter } from './persistence.ts';
 import { startContainerRuntime } from './process/mode.ts';
 
-export { EMULATOR_DEFAULTS, DEFAULT_TIMING } from './options.ts';
-export type { EmulatorOptions, EmulatorInput, TimingOptions, VSwitchConfig } from './options.ts';
+export { EMULATOR_DEFAULTS } from './options.ts';
+export type { EmulatorInput } from './options.ts';
 
 export interface EmulatorHandle {
   /** http://127.0.0.1:<port> (https:// when options.tls is set) */

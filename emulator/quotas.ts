@@ -1,4 +1,4 @@
-// Per-action token buckets with the published ECI limits (peers.md §C.4):
+// Per-action token buckets with the published ECI limits (docs/eci-api.md, "Limits and quotas"):
 // Create/Delete burst 100 refilled 20/s; the describe actions per minute.
 
 export interface BucketLimit {

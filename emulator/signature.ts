@@ -2,7 +2,7 @@
 // (the SDK default) and the legacy RPC HMAC-SHA1 form (signatureAlgorithm 'v2').
 // Pure apart from the nonce store, which the caller owns.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { ApiError, Errors } from './errors.ts';
+import { Errors } from './errors.ts';
 
 export interface IncomingSignedRequest {
   method: string;
@@ -202,7 +202,7 @@ function verifyV3(req: IncomingSignedRequest, auth: string, opts: VerifyOptions)
   const payloadHash = sha256Hex(req.body);
   const claimedHash = header(req.headers, 'x-acs-content-sha256') ?? '';
   if (!safeEqual(payloadHash, claimedHash.toLowerCase())) throw Errors.signatureDoesNotMatch();
-  // RPC signs '/' whatever the request path (openapi-wire.md §2), so only the query matters.
+  // RPC signs '/' whatever the request path (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism), so only the query matters.
   const { query } = splitUrl(req.url);
   const q = parseQuery(query);
   let matched = false;
@@ -285,8 +285,4 @@ export function verifyRequest(req: IncomingSignedRequest, opts: VerifyOptions): 
   throw Errors.incompleteSignature(
     'The request carries neither an Authorization header nor a Signature parameter.',
   );
-}
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

@@ -1,5 +1,5 @@
 // ECI's CPU/memory specs available in every region and the round-up rule
-// (eci-reference.md §3.3): a request that is not a spec becomes the smallest
+// (docs/eci-api.md, "Specs and rounding"): a request that is not a spec becomes the smallest
 // spec with at least that many vCPUs and GiB. Deliberately separate from
 // shared/eci-specs.ts: the emulator plays the service, so the product's own
 // rounding is checked against an independent copy rather than against itself.

@@ -30,5 +30,3 @@ export const jsonStringArray = z.string().transform((s, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings' });
   return z.NEVER;
 });
-
-export const regionId = z.string().min(1).optional();

@@ -46,7 +46,7 @@ export type {
 } from './translate/context.ts';
 export { serviceAccountTokenAudiences } from './translate/volumes.ts';
 export { podReferences } from './translate/references.ts';
-export { configErrorMessage, REFERENCE_EVENT_REASONS, type ReferenceEvent } from './translate/missing.ts';
+export { configErrorMessage, REFERENCE_EVENT_REASONS } from './translate/missing.ts';
 export { placementProblems, resolvePlacement, rotateVSwitches } from './translate/placement.ts';
 export { instanceAnnotationsFromGroup } from './translate/instance-annotations.ts';
 

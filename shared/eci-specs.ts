@@ -1,5 +1,5 @@
 // ECI's vCPU/memory specs available in every region and the round-up rule
-// (eci-reference §3.3). Defined once for the product code: the translation
+// (docs/eci-api.md, "Specs and rounding"). Defined once for the product code: the translation
 // rounds the pod's total the way ECI bills it, so the reconciler can report
 // the spec before the instance exists.
 
@@ -43,10 +43,6 @@ export function roundUpSpec(cpu: number, memory: number): EciSpec | undefined {
     if (m !== undefined) return { cpu: c, memory: m };
   }
   return undefined;
-}
-
-export function isSupportedSpec(cpu: number, memory: number): boolean {
-  return ECI_SPECS.some(([c, mems]) => c === cpu && mems.includes(memory));
 }
 
 /**

@@ -129,7 +129,7 @@ describe('create validation', () => {
   });
 });
 
-describe('spec rounding (eci-reference §3.3)', () => {
+describe('spec rounding (docs/eci-api.md, Specs and rounding)', () => {
   test('every listed spec is kept as is', () => {
     for (const [cpu, mems] of SPECS) {
       for (const m of mems) {
