@@ -6,10 +6,11 @@
 // API reference: https://www.alibabacloud.com/help/en/privatezone/developer-reference/api-pvtz-2018-01-01-dir
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as OpenApiUtilModule from '@alicloud/openapi-util';
-import * as $Util from '@alicloud/tea-util';
+import type * as $Util from '@alicloud/tea-util';
 import { z } from 'zod';
 import type { Credentials } from '../../shared/config.ts';
 import { EciCallError } from '../provider/eci-errors.ts';
+import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from '../provider/openapi-client.ts';
 
 const OpenApiClient = $OpenApi.default.default;
 const OpenApiUtil = OpenApiUtilModule.default.default;
@@ -17,15 +18,7 @@ const VERSION = '2018-01-01';
 /** The largest page DescribeZones and DescribeZoneRecords accept. */
 const PAGE_SIZE = 100;
 
-export interface PvtzClientOptions {
-  /** host[:port], no scheme. */
-  endpoint: string;
-  protocol: 'http' | 'https';
-  regionId: string;
-  credentials: Credentials;
-  timeoutMs?: number;
-  onCall?: (action: string, outcome: string, durationMs: number) => void;
-}
+export type PvtzClientOptions = OpenApiClientOptions;
 
 export interface Zone {
   zoneId: string;
@@ -87,24 +80,12 @@ export class PvtzClient {
 
   constructor(options: PvtzClientOptions) {
     this.options = options;
-    const timeout = options.timeoutMs ?? 10_000;
-    this.runtime = new $Util.RuntimeOptions({ readTimeout: timeout, connectTimeout: timeout });
+    this.runtime = runtimeOptions(options);
     this.client = this.build(options.credentials);
   }
 
   private build(credentials: Credentials): InstanceType<typeof OpenApiClient> {
-    const timeout = this.options.timeoutMs ?? 10_000;
-    return new OpenApiClient(
-      new $OpenApi.Config({
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        endpoint: this.options.endpoint,
-        protocol: this.options.protocol,
-        regionId: this.options.regionId,
-        readTimeout: timeout,
-        connectTimeout: timeout,
-      }),
-    );
+    return new OpenApiClient(openApiConfig(this.options, credentials));
   }
 
   setCredentials(credentials: Credentials): void {

@@ -4,9 +4,9 @@
 // EciCallError: the SDK's own error (whose message may hold the request URL with every
 // parameter) never reaches a caller, a log line or a metric.
 import * as $Eci from '@alicloud/eci20180808';
-import * as $OpenApi from '@alicloud/openapi-client';
-import * as $Util from '@alicloud/tea-util';
+import type * as $Util from '@alicloud/tea-util';
 import { EciCallError } from './eci-errors.ts';
+import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from './openapi-client.ts';
 import type { Credentials } from '../../shared/config.ts';
 
 export { $Eci };
@@ -15,16 +15,7 @@ export { $Eci };
 const EciSdkClient = $Eci.default.default;
 type EciClient = InstanceType<typeof EciSdkClient>;
 
-export interface EciClientOptions {
-  /** host[:port], no scheme. */
-  endpoint: string;
-  protocol: 'http' | 'https';
-  regionId: string;
-  credentials: Credentials;
-  timeoutMs?: number;
-  /** Called once per API call with the action and 'ok' or the error code. */
-  onCall?: (action: string, outcome: string, durationMs: number) => void;
-}
+export type EciClientOptions = OpenApiClientOptions;
 
 export type EciGroup = $Eci.DescribeContainerGroupsResponseBodyContainerGroups;
 
@@ -44,24 +35,12 @@ export class Eci {
   constructor(options: EciClientOptions) {
     this.options = options;
     this.regionId = options.regionId;
-    const timeout = options.timeoutMs ?? 10_000;
-    this.runtime = new $Util.RuntimeOptions({ readTimeout: timeout, connectTimeout: timeout });
+    this.runtime = runtimeOptions(options);
     this.client = this.build(options.credentials);
   }
 
   private build(credentials: Credentials): EciClient {
-    const timeout = this.options.timeoutMs ?? 10_000;
-    return new EciSdkClient(
-      new $OpenApi.Config({
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        endpoint: this.options.endpoint,
-        protocol: this.options.protocol,
-        regionId: this.options.regionId,
-        readTimeout: timeout,
-        connectTimeout: timeout,
-      }),
-    );
+    return new EciSdkClient(openApiConfig(this.options, credentials));
   }
 
   /** Uses new credentials for every later call. */
