@@ -11,7 +11,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
-import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from '../shared/config.ts';
+import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from './config.ts';
 import { Eci } from './provider/eci-client.ts';
 import { copyKubeConfig, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
 import { watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';

@@ -1,6 +1,6 @@
 // `npm run reconciler -- <flags>`: turns pods bound to the virtual nodes into ECI
 // container groups. A configuration problem stops start-up with one clear line.
-import { parseReconcilerConfig, USAGE, wantsHelp } from '../shared/config.ts';
+import { parseReconcilerConfig, USAGE, wantsHelp } from './config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { startReconciler } from './app.ts';
 

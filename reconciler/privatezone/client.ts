@@ -8,7 +8,7 @@ import * as $OpenApi from '@alicloud/openapi-client';
 import * as OpenApiUtilModule from '@alicloud/openapi-util';
 import type * as $Util from '@alicloud/tea-util';
 import { z } from 'zod';
-import type { Credentials } from '../../shared/config.ts';
+import type { Credentials } from '../config.ts';
 import { EciCallError } from '../provider/eci-errors.ts';
 import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from '../provider/openapi-client.ts';
 

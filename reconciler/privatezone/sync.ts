@@ -9,7 +9,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Credentials } from '../../shared/config.ts';
+import type { Credentials } from '../config.ts';
 import type { EciProfile } from '../../shared/profile.ts';
 import { PvtzClient, type PvtzClientOptions } from './client.ts';
 import { Run } from './run.ts';

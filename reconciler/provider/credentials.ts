@@ -3,7 +3,7 @@
 // created again both take effect without a restart.
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { credentialsFromSecretData, type Credentials, type ReconcilerConfig } from '../../shared/config.ts';
+import { credentialsFromSecretData, type Credentials, type ReconcilerConfig } from '../config.ts';
 import { isNotFound } from '../../shared/kube.ts';
 import { watchObjects } from '../../shared/profile-watcher.ts';
 

@@ -7,7 +7,7 @@ import * as $Eci from '@alicloud/eci20180808';
 import type * as $Util from '@alicloud/tea-util';
 import { EciCallError } from './eci-errors.ts';
 import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from './openapi-client.ts';
-import type { Credentials } from '../../shared/config.ts';
+import type { Credentials } from '../config.ts';
 
 export { $Eci };
 

@@ -3,7 +3,7 @@
 // and the per-call hook the metrics count with. Defined once so the two cannot drift.
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
-import type { Credentials } from '../../shared/config.ts';
+import type { Credentials } from '../config.ts';
 
 export interface OpenApiClientOptions {
   /** host[:port], no scheme. */

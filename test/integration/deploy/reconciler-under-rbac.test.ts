@@ -19,7 +19,7 @@ import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
 import { INSTANCE_ANNOTATIONS } from '../../../shared/annotations.ts';
-import { parseReconcilerConfig } from '../../../shared/config.ts';
+import { parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { OWNER_REMARK, PRIVATE_ZONE_ENABLE_ANNOTATION } from '../../../reconciler/privatezone/records.ts';
 import { createNamespace, deleteNamespace, eventually, uniqueName } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING } from '../reconciler/stack.ts';

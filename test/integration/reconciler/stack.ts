@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
-import { parseReconcilerConfig } from '../../../shared/config.ts';
+import { parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 

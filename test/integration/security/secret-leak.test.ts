@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
-import { parseReconcilerConfig } from '../../../shared/config.ts';
+import { parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { controlPlane } from '../../harness/shared.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, eciPod, FAST_TIMING, testReconcilerArgs } from '../reconciler/stack.ts';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, EMULATOR_DEFAULTS, type EmulatorHandle } from '../../../emulator/index.ts';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
-import { parseReconcilerConfig, type ReconcilerConfig } from '../../../shared/config.ts';
+import { parseReconcilerConfig, type ReconcilerConfig } from '../../../reconciler/config.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { webhookConfiguration } from '../../../webhook/webhook-config.ts';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';

@@ -4,7 +4,7 @@
 // same on a real API server.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodeNamesOf, parseReconcilerConfig } from '../../../shared/config.ts';
+import { nodeNamesOf, parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { loadManifests, one, type Manifest } from './load.ts';
 
 const reconcilerRbac = loadManifests('reconciler/rbac.yaml');

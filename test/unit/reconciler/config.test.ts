@@ -9,7 +9,7 @@ import {
   parseReconcilerConfig,
   USAGE,
   wantsHelp,
-} from '../../../shared/config.ts';
+} from '../../../reconciler/config.ts';
 
 function ok(argv: string[], env: Record<string, string> = {}) {
   const r = parseReconcilerConfig(argv, env);

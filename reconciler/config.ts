@@ -1,9 +1,16 @@
 // Reconciler flags and environment: one row per flag for the shared parser
 // (shared/flags.ts). Credentials come from the environment only, never from flags.
 import { z } from 'zod';
-import { csvList, flagSchema, flagUsage, parseFlags, type FlagResult, type FlagTable } from './flags.ts';
+import {
+  csvList,
+  flagSchema,
+  flagUsage,
+  parseFlags,
+  type FlagResult,
+  type FlagTable,
+} from '../shared/flags.ts';
 
-export { wantsHelp } from './flags.ts';
+export { wantsHelp } from '../shared/flags.ts';
 
 const positiveInt = z.coerce.number().int().positive();
 const quantity = z
