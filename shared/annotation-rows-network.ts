@@ -111,10 +111,12 @@ export const NETWORK_ROWS = {
     format: 'JSON [{"host":"example.com","ip":"10.0.0.1"}, …]',
     schema: hostsJson,
   }),
-  'k8s.aliyun.com/eci-kube-proxy-enabled': ignored(
-    `${NO_FIELD}; ClusterIP reachability follows the ECI Profile's enableClusterIp`,
-    '"true" or "false"',
-    boolean,
+  // ACK runs kube-proxy inside the group for ClusterIP access, but CreateContainerGroup
+  // (https://www.alibabacloud.com/help/en/eci/api-createcontainergroup, SDK 2.0.3) has no
+  // parameter for it: refused rather than accepted and silently unreachable.
+  'k8s.aliyun.com/eci-kube-proxy-enabled': unsupported(
+    `ClusterIP access through kube-proxy in the container group: ${NO_FIELD}; ` +
+      'reach Services by their PrivateZone names (ECI Profile enablePrivateZone) or endpoint addresses',
   ),
 
   // storage, runtime, logs

@@ -269,3 +269,13 @@ test('a huge malformed value is quoted only in part', () => {
   assert.ok((errors[0]?.message.length ?? 0) < 400, errors[0]?.message.slice(0, 200));
   assert.match(errors[0]?.message ?? '', /… \(5001 characters\)/);
 });
+
+test('eci-kube-proxy-enabled: "true" is refused (the ECI API cannot run kube-proxy in a group), "false" is fine', () => {
+  const proxy = 'k8s.aliyun.com/eci-kube-proxy-enabled';
+  const refused = checkEciAnnotations({ [proxy]: 'true' });
+  assert.equal(refused.errors.length, 1);
+  assert.equal(refused.errors[0]?.annotation, proxy);
+  assert.match(refused.errors[0]?.message ?? '', /^not supported: ClusterIP access through kube-proxy/);
+  assert.match(refused.errors[0]?.message ?? '', /enablePrivateZone/);
+  assert.deepEqual(checkEciAnnotations({ [proxy]: 'false' }).errors, []);
+});
