@@ -16,9 +16,9 @@ export interface RunFacts {
   taint: 'removed' | 'kept';
 }
 
-/** Markdown cells hold no pipes or newlines. */
+/** Markdown cells hold no pipes or newlines, and spec names like `should *not* …` keep their asterisks. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+  return text.replace(/([|*_])/g, '\\$1').replace(/\s*\n\s*/g, ' ');
 }
 
 function minutes(sec: number): string {

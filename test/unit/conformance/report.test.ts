@@ -32,6 +32,7 @@ const FIXTURE = [
     SpecReports: [
       { LeafNodeType: 'SynchronizedBeforeSuite', State: 'passed', RunTime: 1 * SEC },
       spec('should get a host IP [NodeConformance] [Conformance]', 'passed', 12.34),
+      spec('should *not* be restarted [NodeConformance]', 'passed', 1),
       spec('should be submitted and removed [NodeConformance] [Conformance]', 'failed', 300.04, {
         Failure: {
           Message: '\n  Timed out after 300s.\nExpected pod to be running | reason ContainerCreating\nmore',
@@ -67,6 +68,7 @@ test('reportToRows keeps the in-scope It specs, sorted, with results, seconds an
     rows.map((r) => [r.spec, r.result, r.durationSec]),
     [
       ['[sig-node] Pods a label-only conformance spec [NodeConformance]', 'passed', 2],
+      ['[sig-node] Pods should *not* be restarted [NodeConformance]', 'passed', 1],
       ['[sig-node] Pods should be cut off [NodeConformance]', 'not run', 20],
       ['[sig-node] Pods should be submitted and removed [NodeConformance] [Conformance]', 'failed', 300],
       ['[sig-node] Pods should get a host IP [NodeConformance] [Conformance]', 'passed', 12.3],
@@ -100,8 +102,8 @@ test('countRows counts results and only the not-applicable specs that are in the
     ['not in the table', 'reason'],
   ]);
   assert.deepEqual(countRows(rows, na), {
-    inScope: 8,
-    passed: 2,
+    inScope: 9,
+    passed: 3,
     failed: 3,
     skipped: 1,
     notRun: 2,
@@ -111,9 +113,9 @@ test('countRows counts results and only the not-applicable specs that are in the
 
 test('formatTable prints one aligned line per spec under a header', () => {
   const lines = formatTable(reportToRows(FIXTURE)).split('\n');
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 10);
   assert.match(lines[0]!, /^RESULT\s+SECONDS\s+SPEC$/);
-  assert.match(lines[3]!, /^failed\s+300\.0\s+\[sig-node\] Pods should be submitted and removed/);
+  assert.match(lines[4]!, /^failed\s+300\.0\s+\[sig-node\] Pods should be submitted and removed/);
 });
 
 test('renderDoc writes counts, the wall time, one table row per spec with escaped pipes, and the failures', () => {
@@ -135,13 +137,14 @@ test('renderDoc writes counts, the wall time, one table row per spec with escape
   assert.match(doc, /wall time 12 min 34 s \(2 ginkgo processes, `--ginkgo.timeout=60m`\)/);
   assert.match(
     doc,
-    /in scope 8: passed 2, failed 3, skipped by the spec 1, not run \(suite timeout\) 2, not applicable to ECI 1/,
+    /in scope 9: passed 3, failed 3, skipped by the spec 1, not run \(suite timeout\) 2, not applicable to ECI 1/,
   );
   assert.match(
     doc,
     /\| \[sig-node\] Pods should panic \[NodeConformance\] \| failed \| 1\.0 \| ECI has no X \(https:\/\/example\.com\/doc\) \|/,
   );
-  assert.equal(doc.split('\n').filter((l) => l.startsWith('| [sig-node]')).length, 8 + 4);
+  assert.equal(doc.split('\n').filter((l) => l.startsWith('| [sig-node]')).length, 9 + 4);
   assert.match(doc, /\| test\/e2e\/framework\/pod\/wait\.go:42 \| Timed out after 300s\. \|/);
   assert.doesNotMatch(doc, /running \| reason/); // only the first line, and pipes escaped
+  assert.match(doc, /\| \[sig-node\] Pods should \\\*not\\\* be restarted \[NodeConformance\] \| passed \|/);
 });
