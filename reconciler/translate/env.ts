@@ -124,8 +124,11 @@ export function resolveResourceField(
     else if (resource === 'memory') raw = kind === 'limits' ? totals.memory * 2 ** 30 : 0;
     else raw = kind === 'limits' ? 30 * 2 ** 30 : 0;
   }
-  const divisor = parseQuantity(ref.divisor ?? '1');
-  if (divisor === undefined || divisor <= 0) {
+  // A zero divisor means 1: the API server stores an unset divisor as "0", and the kubelet
+  // reads zero as the default (ExtractContainerResourceValue in pkg/api/v1/resource).
+  const parsed = parseQuantity(ref.divisor ?? '1');
+  const divisor = parsed === 0 ? 1 : parsed;
+  if (divisor === undefined || divisor < 0) {
     ctx.issues.error(field, `resourceFieldRef divisor ${String(ref.divisor)} is not a positive quantity`);
     return undefined;
   }

@@ -192,14 +192,14 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp;
     message: /limits.nvidia.com\/gpu is not supported/,
   },
   {
-    name: 'resourceFieldRef with a zero divisor',
+    name: 'resourceFieldRef with a negative divisor',
     input: {
       pod: pod({
-        env: [{ name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '0' } } }],
+        env: [{ name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '-1' } } }],
       }),
     },
     field: 'spec.containers[0].env[0].valueFrom.resourceFieldRef',
-    message: /divisor 0 is not a positive quantity/,
+    message: /divisor -1 is not a positive quantity/,
   },
   {
     name: 'resourceFieldRef with a divisor that is not a quantity',

@@ -83,6 +83,22 @@ test('resourceFieldRef: requests with a divisor, and an unset limit read as the 
   ]);
 });
 
+test('resourceFieldRef: divisor "0" (what the API server stores for an unset divisor) reads as 1, as the kubelet does', () => {
+  const { map } = wire({
+    pod: pod({
+      resources: { limits: { memory: '64Mi', cpu: '1' } },
+      env: [
+        { name: 'CPU_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '0' } } },
+        { name: 'MEM_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '0' } } },
+      ],
+    }),
+  });
+  assert.deepEqual(first(map).EnvironmentVar, [
+    { Key: 'CPU_LIMIT', Value: '1' },
+    { Key: 'MEM_LIMIT', Value: String(64 * 2 ** 20) },
+  ]);
+});
+
 test('resources: nothing anywhere gives 2/4; requests only; pod-level resources win', () => {
   assert.deepEqual(((m) => [m.Cpu, m.Memory])(wire({ pod: pod() }).map), [2, 4]);
   const req = wire({ pod: pod({ resources: { requests: { cpu: '1500m', memory: '3Gi' } } }) }).map;
