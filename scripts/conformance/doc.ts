@@ -40,7 +40,7 @@ export function renderDoc(
     '     Not-applicable reasons live in scripts/conformance/not-applicable.ts. -->',
     '',
     `Kubernetes' own \`[NodeConformance]\`/\`[Conformance]\` specs of`,
-    `[\`test/e2e/common/node\`](https://github.com/kubernetes/kubernetes/tree/${facts.k8sVersion}/test/e2e/common/node)`,
+    `[\`k8s.io/kubernetes/test/e2e/common/node\`](https://github.com/kubernetes/kubernetes/tree/${facts.k8sVersion}/test/e2e/common/node)`,
     `at ${facts.k8sVersion}, run by \`make conformance\` against \`virtual-node-eci-0\`: a local control plane, the ECI`,
     'emulator, the webhook and the reconciler; an ECI Profile selector sends every pod of a namespace',
     'labelled `e2e-framework` (every namespace the e2e framework creates) to the virtual node, whose taint',
