@@ -145,13 +145,12 @@ export class EciProvider implements Provider {
   async create(input: CreateInput): Promise<CreateOutcome> {
     const { owner, attempts } = input;
     const uid = owner.podUid;
-    // A reserved slot of the quota, in the future: come back when it is due.
+    // A reserved slot of the quota, in the future: come back when it is due. A token taken now
+    // is remembered too: a pod that then waits for a free create slot must not take another.
     if (attempts.slotDueAt === undefined) {
       const wait = this.o.createBucket.reserve();
-      if (wait > 0) {
-        attempts.slotDueAt = this.now() + wait;
-        return { kind: 'retryAfter', ms: wait, reason: 'quota' };
-      }
+      attempts.slotDueAt = this.now() + wait;
+      if (wait > 0) return { kind: 'retryAfter', ms: wait, reason: 'quota' };
     } else if (attempts.slotDueAt > this.now()) {
       return { kind: 'retryAfter', ms: attempts.slotDueAt - this.now(), reason: 'quota' };
     }
