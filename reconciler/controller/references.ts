@@ -19,6 +19,8 @@ import { podReferences } from '../translate.ts';
 const CONFIGMAP_TTL_MS = 10_000;
 /** Bytes of ConfigMap data the cache holds at most (a ConfigMap is at most 1 MiB). */
 const CONFIGMAP_CACHE_BYTES = 16 * 1024 * 1024;
+/** Bytes of Service lists the cache holds at most. */
+const SERVICE_CACHE_BYTES = 4 * 1024 * 1024;
 
 /** An LRU of values with a size each, bounded by the sum of sizes; entries expire after `ttlMs`. */
 export class ByteLru<V> {
@@ -94,6 +96,8 @@ export interface PodReferenceObjects {
 
 export class ReferenceReader {
   private readonly configMaps: ByteLru<V1ConfigMap>;
+  /** Service lists by namespace (and default/kubernetes): one list per namespace per TTL, not per create. */
+  private readonly services: ByteLru<V1Service[]>;
   private readonly core: CoreV1Api;
   private readonly log: Logger;
   private warnedServicesForbidden = false;
@@ -102,6 +106,7 @@ export class ReferenceReader {
     this.core = core;
     this.log = log;
     this.configMaps = new ByteLru(cacheBytes, CONFIGMAP_TTL_MS);
+    this.services = new ByteLru(SERVICE_CACHE_BYTES, CONFIGMAP_TTL_MS);
   }
 
   /** The objects the pod refers to; a missing one is absent from its record (the translation says so). */
@@ -126,7 +131,7 @@ export class ReferenceReader {
       const token = await this.token(pod, namespace, audience);
       if (token) serviceAccountTokens[audience] = token;
     }
-    const services = await this.services(pod, namespace);
+    const services = await this.serviceEnvSources(pod, namespace);
     return {
       configMaps,
       secrets,
@@ -142,15 +147,24 @@ export class ReferenceReader {
    * unless service links are on. Without RBAC on Services the pod still runs, without the
    * variables, and the reconciler says so once.
    */
-  private async services(pod: V1Pod, namespace: string): Promise<V1Service[] | undefined> {
+  private async serviceEnvSources(pod: V1Pod, namespace: string): Promise<V1Service[] | undefined> {
     const links = pod.spec?.enableServiceLinks !== false;
     try {
-      const own = links ? (await this.core.listNamespacedService({ namespace })).items : [];
+      const own = links
+        ? await this.cachedServices(
+            namespace,
+            async () => (await this.core.listNamespacedService({ namespace })).items,
+          )
+        : [];
       if (namespace === 'default' && links) return own;
-      const master = await fetchAll(['kubernetes'], (name) =>
-        this.core.readNamespacedService({ name, namespace: 'default' }),
+      const master = await this.cachedServices('default/kubernetes', async () =>
+        Object.values(
+          await fetchAll(['kubernetes'], (name) =>
+            this.core.readNamespacedService({ name, namespace: 'default' }),
+          ),
+        ),
       );
-      return [...own, ...Object.values(master)];
+      return [...own, ...master];
     } catch (err) {
       if (kubeStatusCode(err) !== 403) throw err;
       if (!this.warnedServicesForbidden)
@@ -158,6 +172,14 @@ export class ReferenceReader {
       this.warnedServicesForbidden = true;
       return undefined;
     }
+  }
+
+  private async cachedServices(key: string, read: () => Promise<V1Service[]>): Promise<V1Service[]> {
+    const hit = this.services.get(key);
+    if (hit) return hit;
+    const value = await read();
+    this.services.set(key, value, JSON.stringify(value).length);
+    return value;
   }
 
   private async token(pod: V1Pod, namespace: string, audience: string): Promise<string | undefined> {

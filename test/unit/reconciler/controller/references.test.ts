@@ -1,7 +1,9 @@
 // The ConfigMap cache is an LRU bounded by bytes (issue 10 item 9).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ByteLru, configMapBytes } from '../../../../reconciler/controller/references.ts';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { ByteLru, configMapBytes, ReferenceReader } from '../../../../reconciler/controller/references.ts';
 
 test('the LRU evicts the least recently used entries past its byte bound', () => {
   const lru = new ByteLru<string>(100, 10_000, () => 0);
@@ -33,4 +35,33 @@ test('a flood of 1 MiB ConfigMaps stays within the bound', () => {
   for (let i = 0; i < 300; i++) lru.set(`ns/cm-${i}`, big, configMapBytes(big));
   assert.ok(lru.bytes <= 16 * 1024 * 1024);
   assert.ok(lru.size <= 16);
+});
+
+test('a burst of creates in one namespace lists its Services once per TTL, not once per pod', async () => {
+  const calls = { list: 0, read: 0 };
+  const core = {
+    listNamespacedService: async () => {
+      calls.list++;
+      return {
+        items: [{ metadata: { name: 'web' }, spec: { clusterIP: '10.0.0.5', ports: [{ port: 80 }] } }],
+      };
+    },
+    readNamespacedService: async () => {
+      calls.read++;
+      return { metadata: { name: 'kubernetes' }, spec: { clusterIP: '10.0.0.1', ports: [{ port: 443 }] } };
+    },
+  } as unknown as CoreV1Api;
+  const reader = new ReferenceReader(core, pino({ level: 'silent' }));
+  const pod = (name: string): V1Pod => ({
+    metadata: { name, namespace: 'team-a' },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  for (const name of ['a', 'b', 'c']) {
+    const read = await reader.read(pod(name));
+    assert.deepEqual(
+      read.services?.map((s) => s.metadata?.name),
+      ['web', 'kubernetes'],
+    );
+  }
+  assert.deepEqual(calls, { list: 1, read: 1 });
 });
