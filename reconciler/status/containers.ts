@@ -78,7 +78,9 @@ export function containerStatuses(
     const running = state.running !== undefined;
     return drop({
       name: spec.name,
-      image: spec.image ?? c?.image ?? '',
+      // What ECI runs, as a kubelet reports what its runtime runs: after an in-place image
+      // change the spec names the new image before the group has switched to it.
+      image: c?.image || spec.image || '',
       imageID: '',
       containerID: id,
       ready: running && (c?.ready ?? true),
