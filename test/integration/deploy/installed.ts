@@ -13,7 +13,7 @@ const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 export const NAMESPACE = 'eci-virtual-node';
 export const RECONCILER = `system:serviceaccount:${NAMESPACE}:eci-reconciler`;
 export const WEBHOOK = `system:serviceaccount:${NAMESPACE}:eci-webhook`;
-/** What deploy/reconciler/deployment.yaml's --nodes=1 serves. */
+/** What deploy/reconciler/statefulset.yaml's --nodes=1 serves. */
 export const VIRTUAL_NODE = 'virtual-node-eci-0';
 const MANIFESTS = [
   'reconciler/rbac.yaml',

@@ -30,7 +30,7 @@ test('deploy/ holds the expected manifests', () => {
     'network-policies.yaml',
     'reconciler/rbac.yaml',
     'reconciler/admission-policy.yaml',
-    'reconciler/deployment.yaml',
+    'reconciler/statefulset.yaml',
     'webhook/rbac.yaml',
     'webhook/admission-policy.yaml',
     'webhook/deployment.yaml',

@@ -112,7 +112,7 @@ describe('the reconciler under these permissions', () => {
     });
     const parsed = parseReconcilerConfig(
       [
-        '--nodes=1', // as deploy/reconciler/deployment.yaml
+        '--nodes=1', // as deploy/reconciler/statefulset.yaml
         '--cluster-id',
         clusterId,
         '--eci-endpoint',

@@ -31,3 +31,23 @@ export function flag(args: string[], name: string): string | undefined {
   const prefix = `--${name}=`;
   return args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
+
+/**
+ * A container's environment as the kubelet would give it to replica 0 of `workload`: plain
+ * values as written, downward-API fields resolved (pod name, namespace, a pod IP).
+ */
+export function containerEnv(workload: Manifest, container: Manifest): Record<string, string> {
+  const fields: Record<string, string> = {
+    'metadata.name': `${workload.metadata.name}-0`,
+    'metadata.namespace': workload.metadata.namespace,
+    'status.podIP': '10.0.0.1',
+  };
+  return Object.fromEntries(
+    ((container.env ?? []) as Manifest[]).map((e) => {
+      const field = e.valueFrom?.fieldRef?.fieldPath as string | undefined;
+      const value = e.value ?? (field !== undefined ? fields[field] : undefined);
+      if (value === undefined) throw new Error(`env ${e.name}: no value the test can resolve`);
+      return [e.name, value];
+    }),
+  );
+}

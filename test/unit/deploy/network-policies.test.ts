@@ -1,6 +1,6 @@
 // deploy/network-policies.yaml (issue 10 item 7): only the API server reaches the webhook port
 // and the node (kubelet) port, the monitoring namespace reaches the metrics ports, nothing else
-// gets in, and egress stays open. The named ports must resolve, in the Deployments, to the
+// gets in, and egress stays open. The named ports must resolve, in the Deployment and the StatefulSet, to the
 // ports the programs listen on.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,11 @@ import { flag, loadManifests, one, type Manifest } from './load.ts';
 const NAMESPACE = 'eci-virtual-node';
 const policies = loadManifests('network-policies.yaml');
 const webhook = one(loadManifests('webhook/deployment.yaml'), 'Deployment', 'eci-webhook');
-const reconciler = one(loadManifests('reconciler/deployment.yaml'), 'Deployment', 'eci-reconciler');
+const reconciler = one(
+  loadManifests('reconciler/statefulset.yaml'),
+  'StatefulSet',
+  'eci-virtual-node-reconciler',
+);
 const MONITORING = { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } };
 
 /** The policies whose podSelector selects a pod with these labels. */

@@ -1,16 +1,16 @@
 // deploy/*/rbac.yaml and admission-policy.yaml, read statically (issue 10 item 5): the names
-// they scope to agree with what the Deployments make the programs use, and no rule is broader
+// they scope to agree with what the Deployment and the StatefulSet make the programs use, and no rule is broader
 // than the calls listed in their comments. test/integration/deploy/rbac.test.ts proves the
 // same on a real API server.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeNamesOf, parseReconcilerConfig } from '../../../reconciler/config.ts';
-import { loadManifests, one, type Manifest } from './load.ts';
+import { containerEnv, loadManifests, one, type Manifest } from './load.ts';
 
 const reconcilerRbac = loadManifests('reconciler/rbac.yaml');
 const webhookRbac = loadManifests('webhook/rbac.yaml');
 const reconcilerPolicy = loadManifests('reconciler/admission-policy.yaml');
-const reconcilerDeployment = one(loadManifests('reconciler/deployment.yaml'), 'Deployment');
+const reconcilerWorkload = one(loadManifests('reconciler/statefulset.yaml'), 'StatefulSet');
 
 interface Rule {
   apiGroups: string[];
@@ -24,11 +24,8 @@ const rulesFor = (role: Manifest, resource: string) =>
   rulesOf(role).filter((r) => r.resources.includes(resource));
 
 function reconcilerConfig() {
-  const container = reconcilerDeployment.spec.template.spec.containers[0];
-  const env = Object.fromEntries(
-    (container.env as Manifest[]).map((e) => [e.name, e.value ?? '10.0.0.1']),
-  ) as Record<string, string>;
-  const parsed = parseReconcilerConfig(container.args, env);
+  const container = reconcilerWorkload.spec.template.spec.containers[0];
+  const parsed = parseReconcilerConfig(container.args, containerEnv(reconcilerWorkload, container));
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
   return parsed.config;
 }
@@ -50,7 +47,7 @@ describe('reconciler RBAC', () => {
     for (const r of rulesFor(clusterRole, 'serviceaccounts/token')) assert.deepEqual(r.verbs, ['create']);
   });
 
-  test('nodes, node status and node leases are scoped to the virtual nodes the Deployment serves, and so is the admission policy', () => {
+  test('nodes, node status and node leases are scoped to the virtual nodes the StatefulSet serves, and so is the admission policy', () => {
     const names = nodeNamesOf(reconcilerConfig());
     assert.deepEqual(names, ['virtual-node-eci-0']);
     const unscoped = (r: Rule) => r.resourceNames === undefined;
@@ -77,7 +74,7 @@ describe('reconciler RBAC', () => {
     );
   });
 
-  test('kube-system: only the credentials Secret and the ECI Profile the Deployment names, by resourceNames', () => {
+  test('kube-system: only the credentials Secret and the ECI Profile the StatefulSet names, by resourceNames', () => {
     const config = reconcilerConfig();
     const [secretNs, secretName] = config.credentialsSecret.split('/');
     const [profileNs, profileName] = config.profileConfigMap.split('/');
@@ -90,9 +87,9 @@ describe('reconciler RBAC', () => {
     assert.deepEqual(rulesFor(kubeSystem, 'configmaps')[0]?.resourceNames, [profileName]);
   });
 
-  test('the bindings name the service account the Deployment runs as', () => {
+  test('the bindings name the service account the StatefulSet runs as', () => {
     const sa = one(reconcilerRbac, 'ServiceAccount');
-    assert.equal(reconcilerDeployment.spec.template.spec.serviceAccountName, sa.metadata.name);
+    assert.equal(reconcilerWorkload.spec.template.spec.serviceAccountName, sa.metadata.name);
     for (const b of reconcilerRbac.filter((m) => m.kind.endsWith('Binding'))) {
       assert.deepEqual(b.subjects, [
         { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
