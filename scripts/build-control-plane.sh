@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd
-# from the Go module proxy into a per-version cache outside the repo.
-# Skips everything when the binaries are already there.
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd, and the
+# Go tools tests need beside them (metrics-server, helm), from the Go module proxy into a
+# per-version cache outside the repo. Skips each part whose binaries are already there.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
+METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
+HELM_VERSION="${HELM_VERSION:-v4.3.1}"
 CACHE_ROOT="${ECI_VN_CACHE:-$HOME/.cache/eci-virtual-node}"
 OUT="$CACHE_ROOT/$K8S_VERSION"
 BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd)
 
+TOOLS=(metrics-server helm)
+
 have_all() {
-  for b in "${BINS[@]}"; do [[ -x "$OUT/$b" ]] || return 1; done
+  for b in "$@"; do [[ -x "$OUT/$b" ]] || return 1; done
 }
-if have_all; then
-  echo "control plane $K8S_VERSION (etcd $ETCD_VERSION) already built in $OUT"
+if have_all "${BINS[@]}" "${TOOLS[@]}"; then
+  echo "control plane $K8S_VERSION (etcd $ETCD_VERSION), metrics-server $METRICS_SERVER_VERSION, helm $HELM_VERSION already built in $OUT"
   exit 0
 fi
 
@@ -26,6 +30,23 @@ trap 'rm -rf "$WORK"' EXIT
 start=$(date +%s)
 step() { echo "[control-plane $(( $(date +%s) - start ))s] $*"; }
 
+# One Go module per tool, built with the same flags; $1 output name, $2 package, $3 version.
+build_tool() {
+  local name="$1" pkg="$2" version="$3"
+  [[ -x "$OUT/$name" ]] && return 0
+  mkdir -p "$WORK/$name"
+  (
+    cd "$WORK/$name"
+    printf 'module local/%s-bin\n\ngo 1.24.0\n' "$name" > go.mod
+    step "go get $pkg@$version"
+    go get "$pkg@$version"
+    step "compiling $name"
+    go build -ldflags "-s -w" -o "$WORK/bin/$name" "$pkg"
+  )
+  mv "$WORK/bin/$name" "$OUT/$name"
+}
+
+build_control_plane() {
 minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
 staging_version="v0.${K8S_VERSION#v1.}"
 
@@ -62,4 +83,10 @@ for b in "${BINS[@]}"; do mv "$WORK/bin/$b" "$OUT/$b"; done
 "$OUT/kube-apiserver" --version
 # sed reads to the end, so etcd never gets SIGPIPE (exit 141 under pipefail, seen on a cold build)
 "$OUT/etcd" --version | sed -n 1p
+}
+
+have_all "${BINS[@]}" || build_control_plane
+build_tool metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION"
+build_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION"
+"$OUT/helm" version --short
 step "done: binaries in $OUT"
