@@ -18,6 +18,7 @@ import { REASONS } from './event-reasons.ts';
 import { nextAction, recheckAfter } from './next-action.ts';
 import { sweepOrphans } from './orphans.ts';
 import { syncStatus } from './status-sync.ts';
+import { applyInPlaceUpdate } from '../update/apply.ts';
 
 export interface PodControllerOptions extends CreateContext {
   nodeNames: string[];
@@ -168,6 +169,7 @@ export class PodController {
         await this.lookup(entry!, action.id);
         return { requeueAfterMs: 0 };
       case 'sync-status':
+        await applyInPlaceUpdate(this.o, entry!);
         await syncStatus(this.o, entry!);
         return later();
       case 'delete-group':

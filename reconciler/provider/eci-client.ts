@@ -147,6 +147,45 @@ export class Eci {
     return res.body?.content ?? '';
   }
 
+  /** UpdateContainerGroup (docs/updates.md): the request carries its own ClientToken. */
+  async updateContainerGroup(request: $Eci.UpdateContainerGroupRequest): Promise<void> {
+    request.regionId ??= this.regionId;
+    await this.call('UpdateContainerGroup', () =>
+      this.client.updateContainerGroupWithOptions(request, this.runtime),
+    );
+  }
+
+  /** CreateImageCache: the id of the new (or, for a known ClientToken, the first) cache. */
+  async createImageCache(request: $Eci.CreateImageCacheRequest): Promise<string> {
+    request.regionId ??= this.regionId;
+    const res = await this.call('CreateImageCache', () =>
+      this.client.createImageCacheWithOptions(request, this.runtime),
+    );
+    const id = res.body?.imageCacheId;
+    if (!id) throw new Error('CreateImageCache answered without an ImageCacheId');
+    return id;
+  }
+
+  /** DescribeImageCaches by id; undefined when ECI does not know it. */
+  async describeImageCache(
+    imageCacheId: string,
+  ): Promise<$Eci.DescribeImageCachesResponseBodyImageCaches | undefined> {
+    const request = new $Eci.DescribeImageCachesRequest({ regionId: this.regionId, imageCacheId });
+    const res = await this.call('DescribeImageCaches', () =>
+      this.client.describeImageCachesWithOptions(request, this.runtime),
+    );
+    return res.body?.imageCaches?.find((c) => c.imageCacheId === imageCacheId);
+  }
+
+  async deleteImageCache(imageCacheId: string): Promise<void> {
+    await this.call('DeleteImageCache', () =>
+      this.client.deleteImageCacheWithOptions(
+        new $Eci.DeleteImageCacheRequest({ regionId: this.regionId, imageCacheId }),
+        this.runtime,
+      ),
+    );
+  }
+
   /** Ids of groups whose status changed in the last `sinceSeconds` (DescribeContainerGroupStatus), all pages. */
   async changedSince(
     sinceSeconds: number,

@@ -83,6 +83,8 @@ export interface Provider {
   listOwned(): Promise<EciGroup[]>;
   readLog(q: LogQuery): Promise<string>;
   health(): ProviderHealth;
+  /** UpdateContainerGroup (reconciler/update/); optional so fakes without it need no stub. */
+  update?(request: $Eci.UpdateContainerGroupRequest): Promise<void>;
 }
 
 export interface EciProviderOptions {
@@ -245,6 +247,10 @@ export class EciProvider implements Provider {
   /** Ids of this cluster's groups whose status changed in the last `seconds`. */
   changedSince(seconds: number): Promise<{ id: string; status: string }[]> {
     return this.call(() => this.o.eci.changedSince(seconds, ownershipFilter(this.o.clusterId), 500));
+  }
+
+  update(request: $Eci.UpdateContainerGroupRequest): Promise<void> {
+    return this.call(() => this.o.eci.updateContainerGroup(request));
   }
 
   async readLog(q: LogQuery): Promise<string> {
