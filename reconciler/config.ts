@@ -11,6 +11,7 @@ import {
 } from '../shared/flags.ts';
 
 export { wantsHelp } from '../shared/flags.ts';
+import { DEBUG_FLAGS } from '../shared/debug-listener.ts';
 
 const positiveInt = z.coerce.number().int().positive();
 const quantity = z
@@ -196,6 +197,7 @@ const FLAGS = {
     schema: positiveInt,
     help: 'timeout of one ECI API call',
   },
+  ...DEBUG_FLAGS,
 } as const satisfies FlagTable;
 
 const reconcilerConfigSchema = flagSchema(FLAGS).extend({

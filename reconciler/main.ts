@@ -1,8 +1,11 @@
 // `npm run reconciler -- <flags>`: turns pods bound to the virtual nodes into ECI
 // container groups. A configuration problem stops start-up with one clear line.
-import { parseReconcilerConfig, USAGE, wantsHelp } from './config.ts';
+import { nodeNamesOf, parseReconcilerConfig, USAGE, wantsHelp } from './config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { startReconciler } from './app.ts';
+import { loadKubeConfig } from '../shared/kube.ts';
+import { startDebugListener } from '../shared/debug-listener.ts';
+import { checkReconcilerPermissions } from '../shared/permissions/reconciler.ts';
 
 const argv = process.argv.slice(2);
 if (wantsHelp(argv)) {
@@ -17,7 +20,12 @@ if (!parsed.ok) {
 const log = createLogger('eci-reconciler');
 let handle: Awaited<ReturnType<typeof startReconciler>>;
 try {
-  handle = await startReconciler(parsed.config, { log });
+  // Missing RBAC is named in seconds, one line per permission (shared/permissions/).
+  const kc = loadKubeConfig(parsed.config.kubeconfig);
+  const nodeNames = nodeNamesOf(parsed.config);
+  if (!(await checkReconcilerPermissions(kc, { ...parsed.config, nodeNames }))) process.exit(1);
+  await startDebugListener(parsed.config, log);
+  handle = await startReconciler(parsed.config, { log, kc });
 } catch (err) {
   // A StartupError's message is the one line for the operator; any other error's message too.
   console.error(`eci-reconciler: ${(err as Error).message}`);

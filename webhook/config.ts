@@ -8,6 +8,7 @@ import {
   type FlagResult,
   type FlagTable,
 } from '../shared/flags.ts';
+import { DEBUG_FLAGS } from '../shared/debug-listener.ts';
 
 const namespacedName = z
   .string()
@@ -109,6 +110,7 @@ const FLAGS = {
     schema: z.coerce.number().gt(0).lt(1),
     help: 'renew when less than this fraction of the certificate lifetime is left',
   },
+  ...DEBUG_FLAGS,
 } as const satisfies FlagTable;
 
 const webhookConfigSchema = flagSchema(FLAGS);

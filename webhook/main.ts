@@ -18,6 +18,8 @@ import {
 } from './certs.ts';
 import { buildServer, setServingCertificate } from './server.ts';
 import { memoizeChecker } from './annotation-check.ts';
+import { startDebugListener } from '../shared/debug-listener.ts';
+import { checkWebhookPermissions } from '../shared/permissions/webhook.ts';
 
 /** In-flight reviews get this long after SIGTERM before connections are cut. */
 const SHUTDOWN_DRAIN_MS = 6_000;
@@ -39,6 +41,9 @@ const logger = createLogger('eci-webhook');
 const registry = createRegistry('eci-webhook');
 async function run(): Promise<void> {
   const kubeConfig = loadKubeConfig(config.kubeconfig);
+  // Missing RBAC is named in seconds, one line per permission (shared/permissions/).
+  if (!(await checkWebhookPermissions(kubeConfig, config))) process.exit(1);
+  await startDebugListener(config, logger);
   const cleanups: Array<() => unknown> = [];
   let shuttingDown = false;
 

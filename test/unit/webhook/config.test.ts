@@ -99,6 +99,8 @@ test('--help: every flag with its environment variable, default and a line of he
     ['cluster-domain', 'CLUSTER_DOMAIN', 'cluster.local'],
     ['cert-check-interval-ms', undefined, '300000'],
     ['cert-renew-fraction', undefined, '0.33'],
+    ['debug-address', undefined, undefined],
+    ['debug-token-file', undefined, undefined],
   ];
   const lines = USAGE.split('\n');
   for (const [flag, env, def] of expected) {
