@@ -1,6 +1,6 @@
 // The shipped RBAC (deploy/*/rbac.yaml, deploy/reconciler/rbac-privatezone.yaml) grants every
 // permission the start-up self-check asks for (shared/permissions/), with the configuration the
-// shipped Deployments give the programs: a rule dropped from the manifests, or a row added to a
+// shipped workloads give the programs: a rule dropped from the manifests, or a row added to a
 // table without its rule, fails here before an install fails at start.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,8 +37,9 @@ function granted(roles: Manifest[], p: Permission): boolean {
 const rolesOf = (manifests: Manifest[]) =>
   manifests.filter((m) => m.kind === 'Role' || m.kind === 'ClusterRole');
 
-function containerOf(file: string) {
-  return one(loadManifests(file), 'Deployment').spec.template.spec.containers[0];
+/** The program's container in its workload (a Deployment, or the reconciler's StatefulSet). */
+function containerOf(file: string, kind: 'Deployment' | 'StatefulSet') {
+  return one(loadManifests(file), kind).spec.template.spec.containers[0];
 }
 
 function envOf(container: Manifest): Record<string, string> {
@@ -55,7 +56,7 @@ const missing = (roles: Manifest[], table: Permission[]) =>
 
 describe('the shipped RBAC grants what the self-check asks', () => {
   test('reconciler: every required row; with rbac-privatezone.yaml also every PrivateZone row', () => {
-    const container = containerOf('reconciler/deployment.yaml');
+    const container = containerOf('reconciler/statefulset.yaml', 'StatefulSet');
     const parsed = parseReconcilerConfig(container.args, envOf(container));
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
     const input = { ...parsed.config, nodeNames: nodeNamesOf(parsed.config) };
@@ -68,7 +69,7 @@ describe('the shipped RBAC grants what the self-check asks', () => {
   });
 
   test('webhook: every row', () => {
-    const container = containerOf('webhook/deployment.yaml');
+    const container = containerOf('webhook/deployment.yaml', 'Deployment');
     const parsed = parseWebhookConfig(container.args, envOf(container));
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
     assert.deepEqual(
