@@ -10,7 +10,7 @@ import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
 import { containerScript } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
-import { imageBacking } from './image-table.ts';
+import { imageBacking, shellFor } from './image-table.ts';
 import type { ProbeSpec } from './probes.ts';
 import type { GroupSandbox } from './sandbox.ts';
 import type { UsageSample } from './usage.ts';
@@ -84,7 +84,8 @@ export function launchContainer(
     mounts: volumeMounts(box.dir, spec.VolumeMount),
     hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
     terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
-    env: containerEnv(spec.EnvironmentVar, box.hostname),
+    env: containerEnv(spec.EnvironmentVar, box.hostname, g.intranetIp),
+    sh: shellFor(spec.Image),
     workingDir: spec.WorkingDir || '/',
     argv: argvFor(spec, g.name),
   });

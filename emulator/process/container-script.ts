@@ -24,6 +24,8 @@ export interface ContainerLaunch {
   hostPaths: string[];
   terminationLog: { source: string; target: string };
   env: [string, string][];
+  /** When set, the container's /bin/sh is this host shell (image-table.ts shellFor says why). */
+  sh?: string | undefined;
   workingDir: string;
   argv: string[];
 }
@@ -53,6 +55,8 @@ export function containerScript(l: ContainerLaunch): string {
     `mount -t tmpfs -o mode=1777 tmpfs ${at('/tmp')}`,
     `mount -t tmpfs -o mode=0755 tmpfs ${at('/run')}`,
   ];
+  // In the overlay's upper layer: the host's own /bin/sh stays as it is.
+  if (l.sh) lines.push(`ln -sf ${q(l.sh)} ${at('/bin/sh')}`);
   for (const p of l.hostPaths) {
     lines.push(`mkdir -p ${at(p)}`, `mount --bind ${q(p)} ${at(p)}`, `mount -o remount,bind,ro ${at(p)}`);
   }
@@ -63,8 +67,10 @@ export function containerScript(l: ContainerLaunch): string {
   lines.push(`touch ${files.map((f) => at(f.target)).join(' ')}`);
   for (const f of files) lines.push(`mount --bind ${q(f.source)} ${at(f.target)}`);
   for (const m of l.mounts) {
-    // A SubPath may name a file; the mount point must then be a file too.
+    // A SubPath may name a file; the mount point must then be a file too. A SubPath that does
+    // not exist yet is made as a directory inside the volume, as the kubelet does.
     lines.push(
+      `[ -e ${q(m.source)} ] || mkdir -p ${q(m.source)}`,
       `if [ -d ${q(m.source)} ]; then mkdir -p ${at(m.target)}; else mkdir -p "$(dirname ${at(m.target)})"; touch ${at(m.target)}; fi`,
       `mount --bind ${q(m.source)} ${at(m.target)}`,
     );

@@ -107,16 +107,30 @@ export function volumeMounts(groupDir: string, mounts: readonly MountSpec[] | un
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** The environment exactly as requested, plus what a container runtime always sets (PATH, HOSTNAME). */
+/** The one FieldRef ECI resolves at run time (docs/eci-api.md): the group's address. */
+const POD_IP_FIELD = 'status.podIP';
+
+/**
+ * The environment exactly as requested, plus what a container runtime always sets (PATH,
+ * HOSTNAME). A `FieldRef` of status.podIP becomes the group's IntranetIp, as ECI fills it in.
+ */
 export function containerEnv(
-  envVars: readonly { Key: string; Value?: string | undefined }[] | undefined,
+  envVars:
+    | readonly {
+        Key: string;
+        Value?: string | undefined;
+        FieldRef?: { FieldPath?: string | undefined } | undefined;
+      }[]
+    | undefined,
   hostname: string,
+  podIp: string,
 ): [string, string][] {
   const out: [string, string][] = [];
   const seen = new Set<string>();
   for (const e of envVars ?? []) {
     if (e.Key.includes('=')) continue;
-    out.push([e.Key, e.Value ?? '']);
+    const value = e.FieldRef?.FieldPath === POD_IP_FIELD ? podIp : (e.Value ?? '');
+    out.push([e.Key, value]);
     seen.add(e.Key);
   }
   if (!seen.has('PATH')) out.unshift(['PATH', DEFAULT_PATH]);

@@ -17,7 +17,19 @@ export type ImageBacking =
 /** Repository base name (no registry host, no tag or digest) → backing. */
 const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacking }> = [
   {
-    names: ['busybox', 'alpine', 'debian', 'ubuntu', 'centos', 'fedora', 'rockylinux', 'almalinux', 'bash'],
+    names: [
+      'busybox',
+      'alpine',
+      'debian',
+      'ubuntu',
+      'centos',
+      'fedora',
+      'rockylinux',
+      'almalinux',
+      'bash',
+      // Kubernetes' e2e image with glibc's resolver and a shell (the hostname specs run `sh -c`).
+      'glibc-dns-testing',
+    ],
     backing: 'shell',
   },
   { names: ['nginx', 'httpd'], backing: 'http' },
@@ -35,4 +47,13 @@ export function imageBacking(image: string): ImageBacking {
   const base = imageBaseName(image);
   for (const row of IMAGE_TABLE) if (row.names.includes(base)) return row.backing;
   return 'simulated';
+}
+
+/**
+ * The shell a shell image's `/bin/sh` is. busybox and alpine have ash, which passes variables
+ * whose names are not identifiers (`data-1`, allowed since Kubernetes 1.34) on to the commands
+ * it runs; the host's dash drops them, bash keeps them, so those images get bash as sh.
+ */
+export function shellFor(image: string): 'bash' | undefined {
+  return ['busybox', 'alpine'].includes(imageBaseName(image)) ? 'bash' : undefined;
 }

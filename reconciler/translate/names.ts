@@ -19,8 +19,13 @@ export function containerGroupName(namespace: string, name: string): string {
   return base ? `${base}-${hash}` : `pod-${hash}`;
 }
 
-/** The pod's host name as kubelet sets it: spec.hostname, else the pod name cut to 63 chars. */
-export function podHostname(podName: string, hostname: string | undefined): string {
+/**
+ * The pod's host name as kubelet sets it: spec.hostnameOverride (it wins over spec.hostname,
+ * and the API server refuses it beside setHostnameAsFQDN), else spec.hostname, else the pod
+ * name cut to 63 chars.
+ */
+export function podHostname(podName: string, hostname: string | undefined, override?: string): string {
+  if (override) return override;
   if (hostname) return hostname;
   return podName.slice(0, 63).replace(/[-.]+$/, '');
 }

@@ -44,9 +44,9 @@ export function droppedPodSecurity(ctx: Context): string[] {
 export function applyPodFields(ctx: Context, request: EciRequestFields): void {
   const spec = ctx.pod.spec;
   if (!spec) return;
-  const hostname = podHostname(ctx.podName, spec.hostname);
+  const hostname = podHostname(ctx.podName, spec.hostname, spec.hostnameOverride);
   request.hostName =
-    spec.setHostnameAsFQDN && spec.subdomain
+    spec.setHostnameAsFQDN && spec.subdomain && !spec.hostnameOverride
       ? `${hostname}.${spec.subdomain}.${ctx.namespace}.svc.${clusterDomain(ctx)}`
       : hostname;
   const sysctls = spec.securityContext?.sysctls ?? [];

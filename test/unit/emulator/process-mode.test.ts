@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlags, toEmulatorInput } from '../../../emulator/cli.ts';
 import { resolveOptions } from '../../../emulator/options.ts';
-import { imageBacking, imageBaseName } from '../../../emulator/process/image-table.ts';
+import { imageBacking, imageBaseName, shellFor } from '../../../emulator/process/image-table.ts';
 import {
   containerEnv,
   DEFAULT_PATH,
@@ -78,6 +78,7 @@ describe('image table', () => {
     assert.equal(imageBacking('registry.example.com/does-not-exist:1'), 'pull-fails');
     assert.equal(imageBacking('busybox-does-not-exist'), 'pull-fails');
     assert.equal(imageBacking('redis:7'), 'simulated');
+    assert.equal(imageBacking('registry.k8s.io/e2e-test-images/glibc-dns-testing:2.0.0'), 'shell');
     assert.equal(imageBaseName('registry.example.com:5000/a/b/Nginx:1.2@sha256:ff'), 'nginx');
   });
 });
@@ -159,8 +160,27 @@ describe('group files from the request', () => {
     );
   });
 
+  test('a FieldRef of status.podIP is the group address, as ECI resolves it at run time', () => {
+    assert.deepEqual(
+      containerEnv(
+        [
+          { Key: 'POD_IP', FieldRef: { FieldPath: 'status.podIP' } },
+          { Key: 'OTHER', FieldRef: { FieldPath: 'status.unknown' } },
+        ],
+        'h',
+        '10.0.0.9',
+      ),
+      [
+        ['PATH', DEFAULT_PATH],
+        ['POD_IP', '10.0.0.9'],
+        ['OTHER', ''],
+        ['HOSTNAME', 'h'],
+      ],
+    );
+  });
+
   test('env exactly as requested, with PATH and HOSTNAME only when not given', () => {
-    assert.deepEqual(containerEnv([{ Key: 'A', Value: 'x y' }, { Key: 'B' }], 'h'), [
+    assert.deepEqual(containerEnv([{ Key: 'A', Value: 'x y' }, { Key: 'B' }], 'h', '10.0.0.9'), [
       ['PATH', DEFAULT_PATH],
       ['A', 'x y'],
       ['B', ''],
@@ -173,11 +193,54 @@ describe('group files from the request', () => {
           { Key: 'HOSTNAME', Value: 'n' },
         ],
         'h',
+        '10.0.0.9',
       ),
       [
         ['PATH', '/bin'],
         ['HOSTNAME', 'n'],
       ],
+    );
+  });
+});
+
+describe('the shell of a shell image', () => {
+  test('busybox and alpine get bash as sh (ash passes non-identifier variable names on; dash drops them)', () => {
+    assert.equal(shellFor('registry.k8s.io/e2e-test-images/busybox:1.37.0-1'), 'bash');
+    assert.equal(shellFor('alpine:3.20'), 'bash');
+    assert.equal(shellFor('debian:12'), undefined);
+  });
+
+  test('the link is made in the overlay, before the command runs', () => {
+    const base = {
+      containerDir: '/g/c/a.1',
+      pidFile: '/g/c/a.1/pid',
+      etcFiles: [],
+      mounts: [],
+      hostPaths: [],
+      terminationLog: { source: '/g/c/a.1/t', target: '/dev/termination-log' },
+      env: [] as [string, string][],
+      workingDir: '/',
+      argv: ['sh', '-c', 'env'],
+    };
+    assert.match(containerScript({ ...base, sh: 'bash' }), /\nln -sf 'bash' '\/g\/c\/a\.1\/root\/bin\/sh'\n/);
+    assert.doesNotMatch(containerScript(base), /ln -sf/);
+  });
+
+  test('a SubPath missing from its volume is made as a directory before it is mounted', () => {
+    const withMount = containerScript({
+      containerDir: '/g/c/a.1',
+      pidFile: '/g/c/a.1/pid',
+      etcFiles: [],
+      mounts: [{ source: '/g/volumes/work/pod-a', target: '/logs', readOnly: false }],
+      hostPaths: [],
+      terminationLog: { source: '/g/c/a.1/t', target: '/dev/termination-log' },
+      env: [],
+      workingDir: '/',
+      argv: ['true'],
+    });
+    assert.match(
+      withMount,
+      /\[ -e '\/g\/volumes\/work\/pod-a' \] \|\| mkdir -p '\/g\/volumes\/work\/pod-a'\nif \[ -d/,
     );
   });
 });

@@ -78,6 +78,9 @@ test('container group names are valid, bounded and distinct', () => {
 
 test('pod host name: spec.hostname, else the pod name cut to 63 characters', () => {
   assert.equal(podHostname('web-1', 'custom'), 'custom');
+  // spec.hostnameOverride wins over spec.hostname, as on a kubelet (found by make conformance).
+  assert.equal(podHostname('web-1', 'custom', 'override-host'), 'override-host');
+  assert.equal(podHostname('web-1', undefined, 'override.example.host'), 'override.example.host');
   assert.equal(podHostname('web-1', undefined), 'web-1');
   assert.equal(podHostname(`${'a'.repeat(62)}-b`, undefined), 'a'.repeat(62));
 });
