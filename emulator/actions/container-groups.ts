@@ -26,6 +26,7 @@ import {
   type CreateContainerGroupParams,
 } from '../validate-create.ts';
 import { bool, int, jsonStringArray, num, str, tagList } from '../wire.ts';
+import { imageCacheHitMessage, matchImageCache } from './images.ts';
 import type { ActionHandler } from './types.ts';
 
 function resolveSpec(p: CreateContainerGroupParams): { cpu: number; memory: number } {
@@ -120,6 +121,8 @@ export const createContainerGroup: ActionHandler = (core, params) => {
       ...(core.processes ? { runtime: 'process' as const } : {}),
     };
     addEvent(g, now, 'Normal', 'Creating', `Creating container group ${g.name}`);
+    const cache = matchImageCache(core, p, now);
+    if (cache) addEvent(g, now, 'Normal', 'SuccessfulHitImageCache', imageCacheHitMessage(cache.id));
     core.state.groups[id] = g;
     core.changed();
     return { ContainerGroupId: id };
@@ -332,8 +335,23 @@ const updateSchema = createContainerGroupSchema
   })
   .catchall(z.unknown());
 
-/** IncrementalUpdate merges containers by name; RenewUpdate replaces what is given. */
-function mergeContainers<T extends { Name: string }>(old: T[], updates: T[], incremental: boolean): T[] {
+/**
+ * True when every volume given is a ConfigFileVolume that replaces a ConfigFileVolume of the
+ * same name: only file contents change, which ECI applies without recreating containers
+ * (the emulator's reading of an undocumented case, docs/updates.md).
+ */
+function isConfigFileRefresh(
+  old: { Name: string; Type: string }[],
+  given: { Name: string; Type: string }[],
+): boolean {
+  return given.every(
+    (v) =>
+      v.Type === 'ConfigFileVolume' && old.some((o) => o.Name === v.Name && o.Type === 'ConfigFileVolume'),
+  );
+}
+
+/** IncrementalUpdate merges containers and volumes by name; RenewUpdate replaces what is given. */
+function mergeByName<T extends { Name: string }>(old: T[], updates: T[], incremental: boolean): T[] {
   if (!incremental) return updates;
   const out = old.map((o) => {
     const u = updates.find((x) => x.Name === o.Name);
@@ -351,10 +369,10 @@ export const updateContainerGroup: ActionHandler = (core, params) => {
     if (!UPDATABLE.has(g.status)) throw Errors.incorrectStatus(g.status);
     const incremental = (p.UpdateType ?? 'RenewUpdate') === 'IncrementalUpdate';
     const next: CreateContainerGroupParams = { ...g.request };
-    if (p.Container) next.Container = mergeContainers(g.request.Container, p.Container, incremental);
+    if (p.Container) next.Container = mergeByName(g.request.Container, p.Container, incremental);
     if (p.InitContainer)
-      next.InitContainer = mergeContainers(g.request.InitContainer ?? [], p.InitContainer, incremental);
-    if (p.Volume) next.Volume = p.Volume;
+      next.InitContainer = mergeByName(g.request.InitContainer ?? [], p.InitContainer, incremental);
+    if (p.Volume) next.Volume = mergeByName(g.request.Volume ?? [], p.Volume, incremental);
     if (p.ImageRegistryCredential) next.ImageRegistryCredential = p.ImageRegistryCredential;
     if (p.DnsConfig) next.DnsConfig = p.DnsConfig;
     if (p.RestartPolicy) next.RestartPolicy = p.RestartPolicy;
@@ -362,10 +380,12 @@ export const updateContainerGroup: ActionHandler = (core, params) => {
     if (p.Memory !== undefined) next.Memory = p.Memory;
     checkCreateRules(next);
     const spec = resolveSpec(next);
+    // New ConfigFile contents for existing ConfigFile volumes are written in place (docs/updates.md).
+    const contentOnly = p.Volume !== undefined && isConfigFileRefresh(g.request.Volume ?? [], p.Volume);
     const recreate = Boolean(
       p.Container ||
       p.InitContainer ||
-      p.Volume ||
+      (p.Volume && !contentOnly) ||
       p.Cpu !== undefined ||
       p.Memory !== undefined ||
       p.RestartPolicy,
@@ -387,6 +407,16 @@ export const updateContainerGroup: ActionHandler = (core, params) => {
     g.memory = spec.memory;
     g.restartPolicy = next.RestartPolicy ?? g.restartPolicy;
     if (recreate) beginUpdate(g, core.now(), core.opts.timing);
+    else if (contentOnly) {
+      addEvent(
+        g,
+        core.now(),
+        'Normal',
+        'VolumesUpdated',
+        `Updated the contents of ${p.Volume?.length} volume(s)`,
+      );
+      g.updatedAt = core.now();
+    }
     core.changed();
     return {};
   });

@@ -1,7 +1,7 @@
 // CreateImageCache / DescribeImageCaches / DeleteImageCache (async states),
 // DescribeRegions, and the retired template actions.
 import { z } from 'zod';
-import { newId } from '../core.ts';
+import { newId, type EmulatorCore } from '../core.ts';
 import { ApiError, Errors } from '../errors.ts';
 import { IMAGE_PULL_FAILURE_MARKER } from '../lifecycle.ts';
 import type { ImageCache } from '../model.ts';
@@ -38,6 +38,41 @@ export function imageCacheStatus(
   const span = Math.max(1, c.readyAt - c.createdAt);
   const done = Math.floor(((now - c.createdAt) / span) * 100);
   return { status: done < 20 ? 'Preparing' : 'Creating', progress: `${Math.max(0, Math.min(99, done))}%` };
+}
+
+/** What ECI says in the group's events when a create uses a cache (its wording, as ACK pods show it). */
+export function imageCacheHitMessage(id: string): string {
+  return `[eci.imagecache]Successfully hit image cache ${id}, eci will be scheduled with this image cache.`;
+}
+
+/**
+ * The Ready cache a create uses: the one ImageSnapshotId names (by cache or snapshot id), or
+ * with AutoMatchImageCache the one holding most of the containers' images (newest first).
+ */
+export function matchImageCache(
+  core: EmulatorCore,
+  p: {
+    ImageSnapshotId?: string | undefined;
+    AutoMatchImageCache?: boolean | undefined;
+    Container: { Image: string }[];
+  },
+  now: number,
+): ImageCache | undefined {
+  const ready = Object.values(core.state.imageCaches)
+    .filter((c) => imageCacheStatus(c, now).status === 'Ready')
+    .sort((a, b) => b.createdAt - a.createdAt);
+  let hit: ImageCache | undefined;
+  if (p.ImageSnapshotId) {
+    hit = ready.find((c) => c.id === p.ImageSnapshotId || c.snapshotId === p.ImageSnapshotId);
+  } else if (p.AutoMatchImageCache) {
+    const score = (c: ImageCache) => p.Container.filter((x) => c.images.includes(x.Image)).length;
+    hit = ready.reduce<ImageCache | undefined>(
+      (best, c) => (score(c) > (best ? score(best) : 0) ? c : best),
+      undefined,
+    );
+  }
+  if (hit) hit.lastMatchedAt = now;
+  return hit;
 }
 
 export const createImageCache: ActionHandler = (core, params) => {
@@ -138,7 +173,7 @@ export const describeImageCaches: ActionHandler = (core, params) => {
                   Type: 'Warning',
                   Name: `${c.name}.failed`,
                   Reason: 'Failed',
-                  Message: 'Failed to pull image: not found',
+                  Message: `Failed to pull image ${c.images.find((i) => i.includes(IMAGE_PULL_FAILURE_MARKER)) ?? ''}: not found`,
                   FirstTimestamp: isoTime(c.createdAt),
                   LastTimestamp: isoTime(c.createdAt),
                 },
