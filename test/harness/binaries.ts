@@ -6,7 +6,14 @@ import { join } from 'node:path';
 export const K8S_VERSION = process.env.K8S_VERSION ?? 'v1.36.3';
 export const ETCD_VERSION = process.env.ETCD_VERSION ?? 'v3.6.16';
 
-export type Binary = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl';
+export type Binary =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kubectl'
+  | 'metrics-server'
+  | 'helm';
 
 export function binaryDir(): string {
   const root = process.env.ECI_VN_CACHE ?? join(homedir(), '.cache', 'eci-virtual-node');
