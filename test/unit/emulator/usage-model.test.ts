@@ -1,0 +1,24 @@
+// The simulated containers' usage: the cumulative CPU counter must grow at the rate the sample
+// reports (its slope is the usage), as a real container's cgroup counter does, since
+// metrics-server and kubectl top rate the counter, not the instantaneous figure.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { usageAt } from '../../../emulator/actions/observe.ts';
+import type { ContainerGroup, ContainerRuntime } from '../../../emulator/model.ts';
+
+test('usageAt: the CPU counter is the integral of the reported rate, and never decreases', () => {
+  const start = Date.parse('2026-11-30T10:00:00Z');
+  const c = { name: 'main', current: { state: 'Running', startTime: start } } as unknown as ContainerRuntime;
+  const g = { cpu: 2, memory: 4, containers: [c], request: { Container: [{ Name: 'main', Cpu: 2 }] } };
+  const group = g as unknown as ContainerGroup;
+  let previous = -1;
+  for (const upS of [0, 1, 10, 47, 94, 200, 1000, 3600]) {
+    const t = start + upS * 1000;
+    const a = usageAt(group, c, t).cpu.UsageCoreNanoSeconds;
+    const b = usageAt(group, c, t + 1000).cpu.UsageCoreNanoSeconds;
+    const rate = usageAt(group, c, t + 500).cpu.UsageNanoCores;
+    assert.ok(Math.abs(b - a - rate) <= rate * 0.01, `at ${upS} s: slope ${b - a} vs rate ${rate}`);
+    assert.ok(a >= previous, `at ${upS} s the counter went down`);
+    previous = a;
+  }
+});
