@@ -21,7 +21,8 @@ import { answerFollow, type FollowSource } from './kubelet/follow-stream.ts';
 import { routeRequest, type LogRequest } from './kubelet/request.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
 import { routeStreaming } from './kubelet/streaming/route.ts';
-import { serveSpdyUpgrade, wantsSpdy } from './kubelet/streaming/spdy-upgrade.ts';
+import { serveStreamingUpgrade, upgradeTransport, UpgradeCounter } from './kubelet/streaming/upgrades.ts';
+import { WEBSOCKETS_NODE_FEATURE } from './kubelet/websocket/upgrade.ts';
 import { createNodeAuthGate, type AuthCacheTtls, type GateDecision } from './kubelet/auth/gate.ts';
 import { kubeReviewClient, type ReviewClient } from './kubelet/auth/review.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -83,6 +84,8 @@ export interface KubeletApiOptions extends FollowSource {
   limits?: Partial<KubeletApiLimits>;
   /** Runs exec/attach/port-forward; without it those paths answer 404 as before. */
   streaming?: StreamingBackend;
+  /** With `streaming`, offer ExtendWebSocketsToKubelet for the node to declare (default true). */
+  declareWebSockets?: boolean;
   /** Authenticate and authorize callers as the kubelet does; without it anyone may call. */
   auth?: KubeletAuthOptions;
 }
@@ -109,9 +112,14 @@ function refuseUpgrade(socket: Duplex, status: string, body: string): void {
   );
 }
 
-export async function startKubeletApi(
-  o: KubeletApiOptions,
-): Promise<{ port: number; close(): Promise<void> }> {
+export async function startKubeletApi(o: KubeletApiOptions): Promise<{
+  port: number;
+  close(): Promise<void>;
+  /** Streaming upgrades served, per transport and protocol. */
+  upgrades(): Record<string, number>;
+  /** What the node may put in status.declaredFeatures for this port. */
+  declaredFeatures: string[];
+}> {
   const limits = { ...DEFAULT_KUBELET_LIMITS, ...o.limits };
   limits.maxLogBytes = Math.min(limits.maxLogBytes, ECI_MAX_LOG_BYTES);
   const ca = await createCertificateAuthority('eci-virtual-node-kubelet-ca', 365);
@@ -298,6 +306,7 @@ export async function startKubeletApi(
     }
   });
   const upgraded = new Set<Duplex>();
+  const upgrades = new UpgradeCounter();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
     const refuse = (status: string, body: string) => refuseUpgrade(socket, status, body);
@@ -306,7 +315,9 @@ export async function startKubeletApi(
     if (route.kind === 'bad-request') return refuse('400 Bad Request', route.message);
     if (req.method !== 'GET' && req.method !== 'POST')
       return refuse('405 Method Not Allowed', 'use GET or POST');
-    if (!wantsSpdy(req)) return refuse('400 Bad Request', 'only the SPDY/3.1 upgrade is served here');
+    const transport = upgradeTransport(req);
+    if (!transport)
+      return refuse('400 Bad Request', 'only the SPDY/3.1 and WebSocket upgrades are served here');
     if (socket instanceof Socket) {
       socket.setTimeout(limits.streamIdleTimeoutMs, () => socket.destroy());
       socket.setKeepAlive(true, 30_000);
@@ -314,7 +325,7 @@ export async function startKubeletApi(
     // The HTTP server forgets upgraded sockets; close() must still end them.
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    serveSpdyUpgrade(req, socket, head, route, o.streaming!, o.log);
+    serveStreamingUpgrade(transport, req, socket, head, route, o.streaming!, o.log, upgrades);
   };
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
@@ -336,6 +347,8 @@ export async function startKubeletApi(
   o.log.info({ port, limits }, 'kubelet API listening');
   return {
     port,
+    upgrades: () => upgrades.snapshot(),
+    declaredFeatures: o.streaming && o.declareWebSockets !== false ? [WEBSOCKETS_NODE_FEATURE] : [],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

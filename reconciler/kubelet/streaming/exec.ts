@@ -2,10 +2,16 @@
 // server): the client opens one stream per role (`streamtype` header: error, stdin, stdout,
 // stderr, resize), the node answers each, runs the session, then ends stdout/stderr, writes
 // the outcome to the error stream and closes the connection.
+// The WebSocket protocols (kubelet/websocket/) run the same session on numbered channels.
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SpdyConnection, SpdyStream } from '../spdy/connection.ts';
-import type { ExecExit, ExecSession } from './backend.ts';
-import type { RemoteCommandProtocol } from './route.ts';
+import type { ExecExit, ExecSession, StreamingBackend } from './backend.ts';
+import type { RemoteCommandProtocol, StreamingRoute } from './route.ts';
+
+/** A client stream of one role: a SPDY stream or a WebSocket channel. */
+export type ClientStream = Duplex & { reset(): void };
+export type RemoteCommandRoute = Extract<StreamingRoute, { kind: 'exec' | 'attach' }>;
 
 /** The kubelet gives the client this long to open its streams. */
 export const STREAM_CREATION_TIMEOUT_MS = 30_000;
@@ -62,32 +68,63 @@ export function exitMessage(protocol: RemoteCommandProtocol, exit: ExecExit, com
   });
 }
 
-/** Pure: complete resize messages out of `buffer`, and what is left for the next chunk. */
+/** Pure: where the JSON object starting at `from` ends (exclusive), or -1 if it is not complete yet. */
+function objectEnd(text: string, from: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Pure: complete resize messages out of `buffer`, and what is left for the next chunk. The
+ * kubelet reads the stream with a JSON decoder: objects one after another, newline-separated
+ * (client-go) or not (other clients send one object per WebSocket message), keys matched
+ * without regard to case (encoding/json), so `{"width":80,"height":24}` counts too.
+ */
 export function parseResizeLines(buffer: string): {
   sizes: { width: number; height: number }[];
   rest: string;
   bad?: string;
 } {
-  const lines = buffer.split('\n');
-  const rest = lines.pop() ?? '';
   const sizes: { width: number; height: number }[] = [];
-  for (const line of lines) {
-    if (line.trim() === '') continue;
+  let at = 0;
+  for (;;) {
+    while (at < buffer.length && /\s/.test(buffer[at]!)) at++;
+    if (at === buffer.length) return { sizes, rest: '' };
+    if (buffer[at] !== '{') {
+      return { sizes, rest: '', bad: `resize message is not JSON: ${buffer.slice(at, at + 64)}` };
+    }
+    const end = objectEnd(buffer, at);
+    if (end < 0) {
+      const rest = buffer.slice(at);
+      if (rest.length > MAX_RESIZE_LINE) return { sizes, rest: '', bad: 'resize message too long' };
+      return { sizes, rest };
+    }
+    const text = buffer.slice(at, end);
+    at = end;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = JSON.parse(text);
     } catch {
-      return { sizes, rest: '', bad: `resize message is not JSON: ${line.slice(0, 64)}` };
+      return { sizes, rest: '', bad: `resize message is not JSON: ${text.slice(0, 64)}` };
     }
-    const { Width, Height } = (parsed ?? {}) as { Width?: unknown; Height?: unknown };
+    const fields = new Map(Object.entries(parsed as object).map(([k, v]) => [k.toLowerCase(), v as unknown]));
+    const [width, height] = [fields.get('width'), fields.get('height')];
     const ok = (n: unknown): n is number =>
       Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff;
-    if (!ok(Width) || !ok(Height))
+    if (!ok(width) || !ok(height))
       return { sizes, rest: '', bad: 'resize message needs integer Width and Height' };
-    sizes.push({ width: Width, height: Height });
+    sizes.push({ width, height });
   }
-  if (rest.length > MAX_RESIZE_LINE) return { sizes, rest: '', bad: 'resize message too long' };
-  return { sizes, rest };
 }
 
 /**
@@ -126,9 +163,35 @@ export function collectStreams(
   });
 }
 
+/**
+ * Starts the command (or attaches), aborts the session if the client goes first, and bridges
+ * it to the client's streams until it ends. A command that cannot start ends with its reason.
+ */
+export async function runCommand(
+  route: RemoteCommandRoute,
+  backend: StreamingBackend,
+  streams: Map<StreamRole, ClientStream>,
+  clientGone: Promise<void>,
+  log: Logger,
+): Promise<ExecExit> {
+  try {
+    const session =
+      route.kind === 'exec'
+        ? await backend.exec(route.target, route.options)
+        : await backend.attach!(route.target, route.options);
+    let ended = false;
+    void clientGone.then(() => ended || session.abort());
+    const exit = await runSession(streams, session, log);
+    ended = true;
+    return exit;
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /** Bridges the client's streams and a running session until the command ends. */
 export async function runSession(
-  streams: Map<StreamRole, SpdyStream>,
+  streams: Map<StreamRole, ClientStream>,
   session: ExecSession,
   log: Logger,
 ): Promise<ExecExit> {

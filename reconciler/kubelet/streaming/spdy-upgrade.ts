@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { SpdyConnection, type SpdyStream } from '../spdy/connection.ts';
 import type { StreamingBackend } from './backend.ts';
-import { collectStreams, exitMessage, expectedRoles, runSession } from './exec.ts';
+import { collectStreams, exitMessage, expectedRoles, runCommand } from './exec.ts';
 import { servePortForward } from './portforward.ts';
 import {
   negotiateProtocol,
@@ -16,9 +16,10 @@ import {
   type StreamingRoute,
 } from './route.ts';
 
-type Served = Extract<StreamingRoute, { kind: 'exec' | 'attach' | 'portforward' }>;
+export type ServedRoute = Extract<StreamingRoute, { kind: 'exec' | 'attach' | 'portforward' }>;
 
-function httpAnswer(
+/** An HTTP answer on a socket that asked to upgrade (no ServerResponse exists for it). */
+export function httpAnswer(
   socket: Duplex,
   status: string,
   body: string,
@@ -44,19 +45,16 @@ export function serveSpdyUpgrade(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  route: Served,
+  route: ServedRoute,
   backend: StreamingBackend,
   log: Logger,
-): void {
-  if (route.kind === 'attach' && !backend.attach) {
-    return httpAnswer(socket, '400 Bad Request', 'attach is not supported for ECI containers; use exec');
-  }
+): string | undefined {
   const supported = route.kind === 'portforward' ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
   const offered = req.headersDistinct['x-stream-protocol-version'];
   // No offer at all is the oldest client: the unversioned protocol (httpstream.Handshake).
   const protocol = offered?.length ? negotiateProtocol(offered, supported) : supported[supported.length - 1];
   if (!protocol) {
-    return httpAnswer(
+    httpAnswer(
       socket,
       '403 Forbidden',
       `none of the offered protocols is supported: ${offered?.join(', ')}`,
@@ -64,11 +62,28 @@ export function serveSpdyUpgrade(
         'X-Accepted-Stream-Protocol-Versions': supported.join(', '),
       },
     );
+    return undefined;
   }
   socket.write(
     'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
       `X-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
   );
+  serveSpdyConnection(socket, head, protocol, route, backend, log);
+  return protocol;
+}
+
+/**
+ * Speaks SPDY on `socket` after the upgrade (the HTTP one above, or the WebSocket tunnel of
+ * kubelet/websocket/tunnel.ts) and serves the route's session or port-forward pairs.
+ */
+export function serveSpdyConnection(
+  socket: Duplex,
+  head: Buffer,
+  protocol: string,
+  route: ServedRoute,
+  backend: StreamingBackend,
+  log: Logger,
+): void {
   let listener: (s: SpdyStream) => void = (s) => s.reset();
   const conn = new SpdyConnection(socket, { log, onStream: (s) => listener(s) });
   const setListener = (l: (s: SpdyStream) => void) => (listener = l);
@@ -87,7 +102,7 @@ export function serveSpdyUpgrade(
 async function serveRemoteCommand(
   conn: SpdyConnection,
   protocol: RemoteCommandProtocol,
-  route: Extract<Served, { kind: 'exec' | 'attach' }>,
+  route: Extract<ServedRoute, { kind: 'exec' | 'attach' }>,
   backend: StreamingBackend,
   log: Logger,
   setListener: (l: (s: SpdyStream) => void) => void,
@@ -101,19 +116,7 @@ async function serveRemoteCommand(
   // Streams after the expected set have no role.
   setListener((s) => s.reset());
   const command = route.kind === 'exec' ? route.options.command : [];
-  let exit;
-  try {
-    const session =
-      route.kind === 'exec'
-        ? await backend.exec(route.target, route.options)
-        : await backend.attach!(route.target, route.options);
-    let ended = false;
-    void conn.done.then(() => ended || session.abort());
-    exit = await runSession(streams, session, log);
-    ended = true;
-  } catch (err) {
-    exit = { error: err instanceof Error ? err.message : String(err) };
-  }
+  const exit = await runCommand(route, backend, streams, conn.done, log);
   const errorStream = streams.get('error')!;
   const message = exitMessage(protocol, exit, command);
   await new Promise<void>((resolve) => {
