@@ -17,6 +17,8 @@ export interface NodeSpecOptions {
   kubeletPort: number;
   /** Kubernetes version of the control plane, reported as the kubelet version. */
   kubeletVersion: string;
+  /** status.declaredFeatures (the kubelet API's: ExtendWebSocketsToKubelet); unset leaves the field alone. */
+  declaredFeatures?: string[];
 }
 
 /** Pure: the node's labels (those of the original ack-virtual-node add-on's node). */
@@ -79,6 +81,8 @@ export function buildNode(o: NodeSpecOptions, now: Date, extraConditions: V1Node
       // No Hostname address: the API server prefers it for kubelet calls, and the node name does not resolve.
       addresses: [{ type: 'InternalIP', address: o.nodeIp }],
       daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort } },
+      // The API server requires the list sorted and without duplicates.
+      ...(o.declaredFeatures ? { declaredFeatures: [...new Set(o.declaredFeatures)].sort() } : {}),
       nodeInfo: {
         operatingSystem: 'linux',
         architecture: 'amd64',
