@@ -186,6 +186,20 @@ export class Eci {
     );
   }
 
+  /** The newest metric record of each group (DescribeMultiContainerGroupMetric: at most 20 ids a call). */
+  async groupMetrics(
+    ids: string[],
+  ): Promise<$Eci.DescribeMultiContainerGroupMetricResponseBodyMonitorDatas[]> {
+    const request = new $Eci.DescribeMultiContainerGroupMetricRequest({
+      regionId: this.regionId,
+      containerGroupIds: JSON.stringify(ids),
+    });
+    const res = await this.call('DescribeMultiContainerGroupMetric', () =>
+      this.client.describeMultiContainerGroupMetricWithOptions(request, this.runtime),
+    );
+    return res.body?.monitorDatas ?? [];
+  }
+
   /** Ids of groups whose status changed in the last `sinceSeconds` (DescribeContainerGroupStatus), all pages. */
   async changedSince(
     sinceSeconds: number,

@@ -253,6 +253,11 @@ export class EciProvider implements Provider {
     return this.call(() => this.o.eci.updateContainerGroup(request));
   }
 
+  /** DescribeMultiContainerGroupMetric for up to 20 groups (the node's /stats/summary and /metrics/resource). */
+  groupMetrics(ids: string[]): Promise<readonly unknown[]> {
+    return this.call(() => this.o.eci.groupMetrics(ids));
+  }
+
   async readLog(q: LogQuery): Promise<string> {
     try {
       return await this.call(() =>
