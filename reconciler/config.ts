@@ -1,5 +1,6 @@
 // Reconciler flags and environment: one row per flag for the shared parser
 // (shared/flags.ts). Credentials come from the environment only, never from flags.
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
   csvList,
@@ -17,6 +18,15 @@ const positiveInt = z.coerce.number().int().positive();
 const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?([KMGTPE]i?|m)?$/, 'must be a Kubernetes quantity such as 4Ti or 1000');
+/** A Go-style duration, as controller-runtime's lease flags take it: `15s`, `500ms`, `1m`. */
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'must be a duration such as 15s, 500ms or 1m')
+  .transform((v) => {
+    const [, n, unit] = /^([\d.]+)(ms|s|m)$/.exec(v)!;
+    return Math.round(Number(n) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000));
+  })
+  .pipe(z.number().int().positive('must be longer than 0'));
 const namespacedName = z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'must be <namespace>/<name>');
 
 const FLAGS = {
@@ -198,6 +208,44 @@ const FLAGS = {
     help: 'timeout of one ECI API call',
   },
   ...DEBUG_FLAGS,
+  leaderElect: {
+    flag: 'leader-elect',
+    default: 'true',
+    schema: z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true'),
+    help: 'share the nodes among replicas through Leases; false = this one replica serves every node',
+  },
+  replicaId: {
+    flag: 'replica-id',
+    env: 'POD_NAME',
+    default: hostname(),
+    schema: z.string().min(1).max(200),
+    help: "this replica's identity, the holder of its Leases (a StatefulSet pod's name)",
+  },
+  leaseNamespace: {
+    flag: 'lease-namespace',
+    env: 'POD_NAMESPACE',
+    default: 'kube-system',
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name'),
+    help: "namespace of the replicas' Leases (node, presence and leader)",
+  },
+  leaseDurationMs: {
+    flag: 'lease-duration',
+    default: '15s',
+    schema: duration,
+    help: 'how long a Lease not renewed stays held before another replica may take it',
+  },
+  renewDeadlineMs: {
+    flag: 'renew-deadline',
+    default: '10s',
+    schema: duration,
+    help: 'a replica that could not renew its Lease for this long stops acting on it',
+  },
+  retryPeriodMs: {
+    flag: 'retry-period',
+    default: '2s',
+    schema: duration,
+    help: 'how often Leases are renewed and free ones tried',
+  },
 } as const satisfies FlagTable;
 
 const reconcilerConfigSchema = flagSchema(FLAGS).extend({

@@ -38,6 +38,8 @@ export interface GroupRecord {
 
 export interface TrackedPod {
   uid: string;
+  /** The virtual node of the pod (spec.nodeName) or of its group (ownership tags). */
+  node?: string;
   /** The pod as the informers last saw it; undefined once deleted from the API. */
   pod?: V1Pod;
   record?: GroupRecord;
@@ -52,6 +54,7 @@ export interface TrackedPod {
 
 export interface PodTrackerOptions {
   clusterId: string;
+  /** The nodes served here (a live set: it changes as node Leases come and go). */
   nodes: ReadonlySet<string>;
   /** Asks for a reconcile pass of one pod. */
   wake: (uid: string) => void;
@@ -92,6 +95,11 @@ export class PodTracker {
     return this.entries.keys();
   }
 
+  /** The pods (and orphaned groups) tracked for one node. */
+  *uidsOn(node: string): Generator<string> {
+    for (const e of this.entries.values()) if (e.node === node) yield e.uid;
+  }
+
   /** Pods the informers currently hold. */
   *pods(): Generator<V1Pod> {
     for (const e of this.entries.values()) if (e.pod) yield e.pod;
@@ -104,6 +112,7 @@ export class PodTracker {
     const e = this.entry(uid);
     if (e.pod) this.byName.delete(nameKey(e.pod.metadata?.namespace, e.pod.metadata?.name));
     e.pod = pod;
+    e.node = pod.spec?.nodeName ?? e.node;
     this.byName.set(nameKey(pod.metadata?.namespace, pod.metadata?.name), uid);
     this.o.wake(uid);
   }
@@ -121,8 +130,14 @@ export class PodTracker {
   }
 
   /** Ties a pod to a group (created, adopted, looked up). */
-  bindGroup(uid: string, id: string, group?: EciGroupView, options: { fresh?: boolean } = {}): TrackedPod {
+  bindGroup(
+    uid: string,
+    id: string,
+    group?: EciGroupView,
+    options: { fresh?: boolean; node?: string } = {},
+  ): TrackedPod {
     const e = this.entry(uid);
+    e.node ??= options.node;
     if (e.record && e.record.id !== id) this.byGroupId.delete(e.record.id);
     e.record = { id, group, since: this.now() };
     this.byGroupId.set(id, uid);
@@ -197,7 +212,7 @@ export class PodTracker {
         if (!owner || owner.clusterId !== this.o.clusterId || !this.o.nodes.has(owner.nodeName)) continue;
         if (this.entries.get(owner.podUid)?.record) continue;
         uid = owner.podUid;
-        this.bindGroup(uid, id, g);
+        this.bindGroup(uid, id, g, { node: owner.nodeName });
       }
       const record = this.entries.get(uid)?.record;
       if (!record) continue;

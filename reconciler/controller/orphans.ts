@@ -6,15 +6,17 @@ import type { EciGroup } from '../provider/eci-client.ts';
 import { confirmedOrphan, orphanCandidates } from '../gc.ts';
 import type { CreateContext } from './create-pass.ts';
 
+/**
+ * `known`: the UIDs of every pod of the `nodes` swept (from the informers, or listed for
+ * nodes another replica serves); each keeps its group, finished ones included (their logs).
+ */
 export async function sweepOrphans(
   ctx: CreateContext,
   nodes: ReadonlySet<string>,
+  known: ReadonlySet<string>,
   groups: EciGroup[],
   forget: (uid: string) => void,
 ): Promise<number> {
-  // Every pod the informers hold keeps its group, finished ones included (their logs).
-  const known = new Set<string>();
-  for (const pod of ctx.tracker.pods()) if (pod.metadata?.uid) known.add(pod.metadata.uid);
   let deleted = 0;
   for (const c of orphanCandidates(groups, ctx.clusterId, nodes, known)) {
     let liveUid: string | undefined;

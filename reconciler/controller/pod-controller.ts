@@ -1,8 +1,10 @@
-// The pod controller, the Kubernetes side: informers on the pods bound to this process's
-// virtual nodes feed ONE work queue keyed by pod UID (a key is never on two workers at
+// The pod controller, the Kubernetes side: informers on the pods bound to the virtual nodes
+// this replica serves feed ONE work queue keyed by pod UID (a key is never on two workers at
 // once); each pass asks nextAction what to do and does it against the provider and the
 // API server. One result switch (reconciler/workqueue.ts runWorkers): a throw backs off, a
-// requeue-after comes back later, anything else is done.
+// requeue-after comes back later, anything else is done. Nodes come and go as this replica
+// gains and loses their Leases (addNode/removeNode): a node's pods are acted on only between
+// the adoption of its existing groups and the moment it is let go.
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
 import { classifyEciError, describeEciError } from '../provider/eci-errors.ts';
@@ -21,72 +23,120 @@ import { syncStatus } from './status-sync.ts';
 import { applyInPlaceUpdate } from '../update/apply.ts';
 
 export interface PodControllerOptions extends CreateContext {
+  /** Every virtual node of the cluster (the orphan sweep's scope). */
   nodeNames: string[];
+  /**
+   * The nodes whose pods are acted on, shared with the tracker (filled by addNode, emptied by
+   * removeNode). Unset: every node of nodeNames, from the start (unit tests).
+   */
+  served?: Set<string>;
   queue: WorkQueue<string>;
   workers: number;
+}
+
+/** One served (or being served) node: its informer and its passes in flight. */
+interface NodeWork {
+  informer?: { stop(): Promise<void> };
+  /** Resolves once the node's groups are adopted and its pods queued (or the node is let go). */
+  ready: Promise<void>;
+  removed: boolean;
+  inFlight: number;
+  idle?: () => void;
 }
 
 export class PodController {
   private readonly o: PodControllerOptions;
   private readonly nodes: ReadonlySet<string>;
-  private readonly informers: { stop(): Promise<void> }[] = [];
+  private readonly served: Set<string>;
+  private readonly work = new Map<string, NodeWork>();
+  /** A node being let go: adding it again waits for this. */
+  private readonly removals = new Map<string, Promise<void>>();
+  private kc: KubeConfig | undefined;
+  private core: CoreV1Api | undefined;
   private workers: Promise<void> | undefined;
-  private running: Promise<void> | undefined;
   private stopped = false;
-  /** True once the existing groups are known and the workers run. */
+  /** True once the workers run (each node's pods wait for their node's adoption apart). */
   synced = false;
 
   constructor(options: PodControllerOptions) {
     this.o = options;
     this.nodes = new Set(options.nodeNames);
+    this.served = options.served ?? new Set(options.nodeNames);
   }
 
   private get now(): number {
     return (this.o.now ?? Date.now)();
   }
 
-  /** Starts informers, waits for their first list, then adopts existing groups and starts workers. */
-  async start(kc: KubeConfig): Promise<void> {
-    const core = kc.makeApiClient(CoreV1Api);
-    const synced: Promise<void>[] = [];
-    for (const node of this.o.nodeNames) {
-      const fieldSelector = `spec.nodeName=${node}`;
-      // In place, so the informer's cache holds the slim copy too (a third of a cached pod).
-      const upsert = (pod: V1Pod) => this.o.tracker.setPod(stripManagedFields(pod));
-      const informer = watchObjects<V1Pod>({
-        kubeConfig: kc,
-        logger: this.o.log,
-        path: '/api/v1/pods',
-        list: () => core.listPodForAllNamespaces({ fieldSelector }),
-        fieldSelector,
-        what: `pods on ${node}`,
-        onAdd: upsert,
-        onUpdate: upsert,
-        onDelete: (pod) => pod.metadata?.uid && this.o.tracker.deletePod(pod.metadata.uid),
-      });
-      this.informers.push(informer);
-      synced.push(informer.synced);
-    }
-    await Promise.all(synced);
-    // Nothing is created before the existing groups are known; ECI may be unreachable (or the
-    // credentials wrong, until the Secret is fixed): keep trying in the background.
-    this.running = this.adoptThenWork();
+  /** Starts the workers; nodes are served as addNode brings them. */
+  start(kc: KubeConfig): void {
+    this.kc = kc;
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.workers = this.runWorkers();
+    this.synced = true;
   }
 
-  private async adoptThenWork(): Promise<void> {
-    for (let failures = 0; !this.stopped; failures++) {
+  /** Every node being served has its groups adopted (readiness). */
+  get adopted(): boolean {
+    return this.synced && [...this.work.keys()].every((node) => this.served.has(node));
+  }
+
+  /** Whether the node's pods are acted on (its groups adopted, not let go). */
+  serves(node: string): boolean {
+    return this.served.has(node);
+  }
+
+  /**
+   * Starts serving a node: its informer (resolves after the first list), then in the
+   * background the adoption of its existing groups, and only then its pods' passes, so
+   * nothing is created for a pod whose group a previous holder created.
+   */
+  async addNode(node: string): Promise<void> {
+    await this.removals.get(node);
+    if (this.stopped || this.work.has(node) || !this.kc || !this.core) return;
+    const core = this.core;
+    const w: NodeWork = { ready: Promise.resolve(), removed: false, inFlight: 0 };
+    this.work.set(node, w);
+    const fieldSelector = `spec.nodeName=${node}`;
+    // In place, so the informer's cache holds the slim copy too (a third of a cached pod).
+    const upsert = (pod: V1Pod) => this.o.tracker.setPod(stripManagedFields(pod));
+    const informer = watchObjects<V1Pod>({
+      kubeConfig: this.kc,
+      logger: this.o.log,
+      path: '/api/v1/pods',
+      list: () => core.listPodForAllNamespaces({ fieldSelector }),
+      fieldSelector,
+      what: `pods on ${node}`,
+      onAdd: upsert,
+      onUpdate: upsert,
+      onDelete: (pod) => pod.metadata?.uid && this.o.tracker.deletePod(pod.metadata.uid),
+    });
+    w.informer = informer;
+    await informer.synced;
+    // ECI may be unreachable (or the credentials wrong, until the Secret is fixed): keep trying.
+    w.ready = this.adoptThenServe(node, w);
+  }
+
+  /** Resolves once the node's pods are being acted on (tests, start-up). */
+  nodeReady(node: string): Promise<void> {
+    return this.work.get(node)?.ready ?? Promise.resolve();
+  }
+
+  private async adoptThenServe(node: string, w: NodeWork): Promise<void> {
+    for (let failures = 0; !this.stopped && !w.removed; failures++) {
       try {
-        await this.adopt();
+        await this.adopt(node);
         break;
       } catch (err) {
         const e = classifyEciError(err);
         const delay = backoffDelay(failures, 1000, 30_000);
         this.o.log.error(
-          { code: e.code, retryInMs: delay },
+          { code: e.code, retryInMs: delay, node },
           `cannot list container groups: ${describeEciError(e)}`,
         );
         // No pod waits silently: each one that is waiting hears why.
         for (const pod of this.o.tracker.pods()) {
+          if (pod.spec?.nodeName !== node) continue;
           if (pod.metadata?.deletionTimestamp || (pod.status?.phase ?? 'Pending') !== 'Pending') continue;
           const why = `ECI cannot be used yet (${describeEciError(e)}); retrying in ${Math.round(delay / 1000)} s`;
           this.o.kube.event(pod, 'Warning', REASONS.providerUnavailable, why, e.code);
@@ -94,10 +144,32 @@ export class PodController {
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }
-    if (this.stopped) return;
-    this.synced = true;
-    this.workers = this.runWorkers();
-    for (const uid of this.o.tracker.uids()) this.o.queue.add(uid);
+    if (this.stopped || w.removed) return;
+    this.served.add(node);
+    for (const uid of this.o.tracker.uidsOn(node)) this.o.queue.add(uid);
+  }
+
+  /**
+   * Stops serving a node: no new pass for its pods from now on, its informer stopped, the
+   * passes in flight finished, then everything known of its pods forgotten.
+   */
+  removeNode(node: string): Promise<void> {
+    const w = this.work.get(node);
+    this.served.delete(node);
+    if (!w) return this.removals.get(node) ?? Promise.resolve();
+    w.removed = true;
+    this.work.delete(node);
+    const removal = (async () => {
+      await w.informer?.stop();
+      if (w.inFlight > 0) await new Promise<void>((resolve) => (w.idle = resolve));
+      for (const uid of [...this.o.tracker.uidsOn(node)]) this.forget(uid);
+      this.o.log.info({ node }, 'no longer serving the node');
+    })();
+    const done = removal.finally(() => {
+      if (this.removals.get(node) === done) this.removals.delete(node);
+    });
+    this.removals.set(node, done);
+    return done;
   }
 
   /** The workers alone (unit tests drive the controller without informers). */
@@ -112,31 +184,26 @@ export class PodController {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all([...this.work.keys()].map((node) => this.removeNode(node)));
     this.o.queue.shutdown();
-    await this.running;
     await this.workers;
   }
 
-  /** Before creating anything: learn which groups already exist for our pods (after a restart). */
-  async adopt(): Promise<void> {
+  /** Before creating anything: learn which groups already exist for the node's pods (or every served node's). */
+  async adopt(node?: string): Promise<void> {
+    const wanted = (name: string) => (node === undefined ? this.served.has(name) : name === node);
     const groups = await this.o.provider.listOwned();
     let adopted = 0;
     for (const g of groups) {
       const owner = parseOwner(g.tags);
-      if (
-        !owner ||
-        !g.containerGroupId ||
-        owner.clusterId !== this.o.clusterId ||
-        !this.nodes.has(owner.nodeName)
-      )
+      if (!owner || !g.containerGroupId || owner.clusterId !== this.o.clusterId || !wanted(owner.nodeName))
         continue;
       if (this.o.tracker.get(owner.podUid)?.record?.id === g.containerGroupId) continue;
       // Several groups for one pod can only come from outside; keep the newest, the sweep ignores known UIDs.
-      this.o.tracker.bindGroup(owner.podUid, g.containerGroupId, g);
+      this.o.tracker.bindGroup(owner.podUid, g.containerGroupId, g, { node: owner.nodeName });
       adopted++;
     }
-    this.o.log.info({ adopted, listed: groups.length }, 'adopted existing container groups');
+    this.o.log.info({ adopted, listed: groups.length, node }, 'adopted existing container groups');
   }
 
   /** The one forget: the tracker entry and the Event aggregation of the pod. */
@@ -145,8 +212,20 @@ export class PodController {
     this.o.kube.forgetEvents(uid);
   }
 
-  /** One pass for one pod. */
+  /** One pass for one pod, if its node is served here (a let-go node's pods are dropped from the queue). */
   async handle(uid: string): Promise<WorkResult> {
+    const node = this.o.tracker.get(uid)?.node;
+    if (node === undefined || !this.served.has(node)) return;
+    const w = this.work.get(node);
+    if (w) w.inFlight++;
+    try {
+      return await this.pass(uid);
+    } finally {
+      if (w && --w.inFlight === 0) w.idle?.();
+    }
+  }
+
+  private async pass(uid: string): Promise<WorkResult> {
     const entry = this.o.tracker.get(uid);
     const pod = entry?.pod;
     const record = entry?.record;
@@ -228,9 +307,31 @@ export class PodController {
     record.deleteRequested = true;
   }
 
-  /** Deletes groups whose pod no longer exists (re-checked against the API server). */
-  sweepOrphans(groups: EciGroup[]): Promise<number> {
-    if (!this.synced) return Promise.resolve(0);
-    return sweepOrphans(this.o, this.nodes, groups, (uid) => this.forget(uid));
+  /**
+   * Deletes groups whose pod no longer exists (re-checked against the API server). The
+   * leader runs it for every node: the pods of nodes it does not serve are listed first.
+   */
+  async sweepOrphans(groups: EciGroup[]): Promise<number> {
+    if (!this.synced) return 0;
+    const known = new Set<string>();
+    for (const pod of this.o.tracker.pods()) if (pod.metadata?.uid) known.add(pod.metadata.uid);
+    const scope = new Set<string>();
+    for (const node of this.nodes) {
+      if (this.served.has(node)) scope.add(node);
+      else if (this.core && (await this.listPodUids(node, known))) scope.add(node);
+    }
+    return sweepOrphans(this.o, scope, known, groups, (uid) => this.forget(uid));
+  }
+
+  /** Adds the UIDs of a node's pods to `known`; false when they could not be listed. */
+  private async listPodUids(node: string, known: Set<string>): Promise<boolean> {
+    try {
+      const list = await this.core!.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+      for (const pod of list.items) if (pod.metadata?.uid) known.add(pod.metadata.uid);
+      return true;
+    } catch (err) {
+      this.o.log.warn({ err, node }, 'could not list the pods of a node; its groups are not swept this time');
+      return false;
+    }
   }
 }

@@ -33,7 +33,8 @@ export class NodeEvents {
   }
 
   private async record(node: { name: string; uid?: string }, e: HealthEvent): Promise<void> {
-    const key = `${e.type}|${e.reason}`;
+    // Per node: one recorder may post for several nodes (the hand-over Events).
+    const key = `${node.name}|${e.type}|${e.reason}`;
     const now = new Date();
     const message = e.message.slice(0, 1024);
     try {

@@ -1,0 +1,357 @@
+// The replicas' Leases, one round every retry period: renew this replica's presence Lease,
+// renew the node Leases it holds, hand one node over when it holds more than its even share,
+// take free or expired nodes up to that share, and run for the leader Lease. Which replicas
+// are alive is read from the presence Leases: a replica that holds no node yet must still
+// count, or nobody would ever hand it one. A watchdog apart from the rounds drops any Lease
+// not renewed within the renew deadline, even while a round hangs on the API server, so a
+// replica stops acting on a node before anyone else may take it (lease duration > deadline).
+import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import {
+  decideLease,
+  heldSpec,
+  LEADER_LEASE,
+  LEASE_KIND_LABEL,
+  nodeLeaseName,
+  releasedSpec,
+  replicaLeaseName,
+  spreadPlan,
+  type LeaseKind,
+  type LeaseTiming,
+} from './lease-rules.ts';
+import { leaseRecord, LeaseStore } from './lease-store.ts';
+
+/** What the replica does as its holdings change. */
+export interface LeaseHooks {
+  /** This replica now holds `node`; `from` is the holder whose Lease expired (a takeover). */
+  acquired(node: string, from: string | undefined): Promise<void>;
+  /** Stop serving `node` gracefully; its Lease is released once this resolves. */
+  handOver(node: string): Promise<void>;
+  /** The Lease was not renewed in time or another holds it: stop acting on `node` at once. */
+  lost(node: string): void;
+  leader(isLeader: boolean): void;
+}
+
+/** What the rest of the reconciler asks of the leases. */
+export interface NodeOwnership {
+  holds(node: string): boolean;
+  readonly isLeader: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface ReplicaLeasesOptions extends LeaseTiming {
+  kc: KubeConfig;
+  namespace: string;
+  replicaId: string;
+  nodes: string[];
+  hooks: LeaseHooks;
+  log: Logger;
+  registry?: Registry;
+  now?: () => number;
+}
+
+interface Held {
+  /** Start of the round whose write last succeeded: the hold is good until this + renew deadline. */
+  renewedAt: number;
+  /** Set while the node's work stops before its Lease is released. */
+  handingOver?: Promise<void>;
+  handedOver?: boolean;
+}
+
+export class ReplicaLeases implements NodeOwnership {
+  private readonly o: ReplicaLeasesOptions;
+  private readonly store: LeaseStore;
+  private readonly now: () => number;
+  private readonly held = new Map<string, Held>();
+  private leaderSince: number | undefined;
+  /** Per Lease name: the resourceVersion last read and when this replica first saw it. */
+  private readonly observed = new Map<string, { rv: string; at: number }>();
+  /** Nodes this replica handed over: not taken back for two rounds, so another can take them. */
+  private readonly cooling = new Map<string, number>();
+  private leases = new Map<string, V1Lease>();
+  private round: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly pendingStarts = new Set<Promise<void>>();
+  private readonly metrics;
+
+  constructor(options: ReplicaLeasesOptions) {
+    this.o = options;
+    this.store = new LeaseStore(options.kc, options.namespace);
+    this.now = options.now ?? Date.now;
+    this.metrics = leaseMetrics(options.registry, this);
+  }
+
+  holds(node: string): boolean {
+    return this.held.has(node);
+  }
+
+  get isLeader(): boolean {
+    return this.leaderSince !== undefined;
+  }
+
+  get heldNodes(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** The first round, and the start of the nodes it acquired; then a round every retry period. */
+  async start(): Promise<void> {
+    await this.runRound();
+    await Promise.all(this.pendingStarts);
+    this.timer = setInterval(() => void this.runRound(), this.o.retryPeriodMs);
+    this.timer.unref?.();
+    this.watchdog = setInterval(() => this.enforceDeadline(this.now()), Math.min(500, this.o.retryPeriodMs));
+    this.watchdog.unref?.();
+  }
+
+  /** Hands every node over (released at once, not left to expire), gives up leadership and presence. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.watchdog);
+    await this.round;
+    await Promise.all(this.pendingStarts);
+    await Promise.all([...this.held].map(([node, h]) => (h.handingOver ??= this.o.hooks.handOver(node))));
+    try {
+      this.leases = await this.store.list();
+      const now = new Date(this.now());
+      for (const node of [...this.held.keys()]) await this.release(node, now);
+      if (this.leaderSince !== undefined) {
+        this.setLeader(undefined);
+        const lease = this.leases.get(LEADER_LEASE);
+        await this.store.write(LEADER_LEASE, 'leader', lease, releasedSpec(lease?.spec, now));
+      }
+      await this.store.delete(replicaLeaseName(this.o.replicaId));
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not release the leases; others take them when they expire');
+    }
+  }
+
+  private runRound(): Promise<void> {
+    if (this.stopped) return this.round;
+    // Rounds never overlap: a slow one delays the next (the watchdog still runs).
+    this.round = this.round.then(() =>
+      this.stopped
+        ? undefined
+        : this.roundOnce().catch((err: unknown) => this.o.log.warn({ err }, 'lease round failed; retrying')),
+    );
+    return this.round;
+  }
+
+  private async roundOnce(): Promise<void> {
+    const start = this.now();
+    this.enforceDeadline(start);
+    this.leases = await this.store.list();
+    this.observe(start);
+    const me = this.o.replicaId;
+    await this.hold(replicaLeaseName(me), 'replica', start);
+    const live = this.liveReplicas(start);
+
+    for (const [node, h] of [...this.held]) {
+      const lease = this.leases.get(nodeLeaseName(node));
+      if (leaseRecord(lease)?.holder !== me) {
+        this.drop(node, 'another replica holds its Lease');
+        continue;
+      }
+      if (h.handedOver) await this.release(node, new Date(start));
+      else if (await this.hold(nodeLeaseName(node), 'node', start)) h.renewedAt = start;
+    }
+
+    const plan = spreadPlan(this.o.nodes.length, this.heldNodes, live);
+    const busy = [...this.held.values()].some((h) => h.handingOver);
+    if (plan.handOver && !busy) this.beginHandOver(plan.handOver, plan.target, live);
+
+    let room = plan.mayAcquire;
+    for (const node of this.o.nodes) {
+      if (room <= 0) break;
+      if (this.held.has(node) || (this.cooling.get(node) ?? 0) > start) continue;
+      const name = nodeLeaseName(node);
+      const decision = this.decide(name, start);
+      if (decision.kind !== 'acquire') continue;
+      if (!(await this.hold(name, 'node', start))) continue;
+      room--;
+      this.held.set(node, { renewedAt: start });
+      this.metrics.transitions.inc({ lease: 'node', change: 'acquired' });
+      if (decision.from) this.metrics.takeovers.inc();
+      this.o.log.info({ node, from: decision.from, live }, 'node Lease acquired');
+      const started = this.o.hooks.acquired(node, decision.from).catch((err: unknown) => {
+        this.o.log.error({ err, node }, 'could not start serving the node');
+      });
+      this.pendingStarts.add(started);
+      void started.finally(() => this.pendingStarts.delete(started));
+    }
+
+    const leader = this.decide(LEADER_LEASE, start);
+    if (leader.kind === 'held' && this.leaderSince !== undefined) {
+      this.metrics.transitions.inc({ lease: 'leader', change: 'lost' });
+      this.setLeader(undefined);
+    } else if (leader.kind !== 'held' && (await this.hold(LEADER_LEASE, 'leader', start))) {
+      if (this.leaderSince === undefined)
+        this.metrics.transitions.inc({ lease: 'leader', change: 'acquired' });
+      this.setLeader(start);
+    }
+  }
+
+  /** Records when each Lease's current version was first seen (the expiry clock). */
+  private observe(now: number): void {
+    for (const [name, lease] of this.leases) {
+      const rv = lease.metadata?.resourceVersion ?? '';
+      if (this.observed.get(name)?.rv !== rv) this.observed.set(name, { rv, at: now });
+    }
+    for (const name of this.observed.keys()) if (!this.leases.has(name)) this.observed.delete(name);
+  }
+
+  private decide(name: string, now: number) {
+    const record = leaseRecord(this.leases.get(name));
+    return decideLease(record, this.o.replicaId, this.observed.get(name)?.at ?? now, now);
+  }
+
+  /** Replicas whose presence Lease is renewed: the others not expired, and this one. */
+  private liveReplicas(now: number): number {
+    let others = 0;
+    for (const [name, lease] of this.leases) {
+      if (lease.metadata?.labels?.[LEASE_KIND_LABEL] !== 'replica') continue;
+      if (this.decide(name, now).kind === 'held') others++;
+    }
+    return others + 1;
+  }
+
+  /** Acquires or renews one Lease for this replica (compare-and-swap on the version read). */
+  private async hold(name: string, kind: LeaseKind, now: number): Promise<boolean> {
+    const current = this.leases.get(name);
+    const spec = heldSpec(current?.spec, this.o.replicaId, this.o.leaseDurationMs, new Date(now));
+    return this.store.write(name, kind, current, spec);
+  }
+
+  private beginHandOver(node: string, target: number, live: number): void {
+    const h = this.held.get(node)!;
+    this.o.log.info({ node, target, live }, 'handing a node over to spread the nodes evenly');
+    h.handingOver = this.o.hooks.handOver(node).then(
+      () => {
+        h.handedOver = true;
+      },
+      (err: unknown) => {
+        this.o.log.warn({ err, node }, 'node work did not stop cleanly; releasing anyway');
+        h.handedOver = true;
+      },
+    );
+  }
+
+  /** Writes the released Lease of a node whose work has stopped. */
+  private async release(node: string, now: Date): Promise<void> {
+    const name = nodeLeaseName(node);
+    const lease = this.leases.get(name);
+    this.held.delete(node);
+    this.cooling.set(node, now.getTime() + 2 * this.o.retryPeriodMs);
+    this.metrics.transitions.inc({ lease: 'node', change: 'released' });
+    if (leaseRecord(lease)?.holder !== this.o.replicaId) return;
+    if (!(await this.store.write(name, 'node', lease, releasedSpec(lease?.spec, now))))
+      this.o.log.warn({ node }, 'node Lease changed while being released; it expires instead');
+    else this.o.log.info({ node }, 'node Lease released');
+  }
+
+  /** Stops acting on a node at once (its work stops in the background). */
+  private drop(node: string, why: string): void {
+    if (!this.held.delete(node)) return;
+    this.metrics.transitions.inc({ lease: 'node', change: 'lost' });
+    this.o.log.warn({ node }, `node Lease lost: ${why}; no longer serving it`);
+    this.o.hooks.lost(node);
+  }
+
+  /** Drops every Lease not renewed within the renew deadline. */
+  private enforceDeadline(now: number): void {
+    const deadline = now - this.o.renewDeadlineMs;
+    for (const [node, h] of [...this.held]) {
+      if (h.renewedAt < deadline) this.drop(node, `not renewed for ${this.o.renewDeadlineMs} ms`);
+    }
+    if (this.leaderSince !== undefined && this.leaderSince < deadline) {
+      this.metrics.transitions.inc({ lease: 'leader', change: 'lost' });
+      this.o.log.warn('leader Lease not renewed in time; no longer leader');
+      this.setLeader(undefined);
+    }
+  }
+
+  private setLeader(renewedAt: number | undefined): void {
+    const was = this.leaderSince !== undefined;
+    this.leaderSince = renewedAt;
+    if (was !== (renewedAt !== undefined)) {
+      this.o.log.info({ leader: !was }, was ? 'no longer leader' : 'became leader');
+      this.o.hooks.leader(!was);
+    }
+  }
+}
+
+/** --leader-elect=false: one replica serves every node and is the leader, without Leases. */
+export class AllNodes implements NodeOwnership {
+  private readonly nodes: string[];
+  private readonly hooks: LeaseHooks;
+  private started = false;
+
+  constructor(nodes: string[], hooks: LeaseHooks, registry?: Registry) {
+    this.nodes = nodes;
+    this.hooks = hooks;
+    leaseMetrics(registry, this);
+  }
+
+  holds(node: string): boolean {
+    return this.started && this.nodes.includes(node);
+  }
+
+  get isLeader(): boolean {
+    return this.started;
+  }
+
+  get heldNodes(): string[] {
+    return this.started ? this.nodes : [];
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    for (const node of this.nodes) await this.hooks.acquired(node, undefined);
+    this.hooks.leader(true);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.hooks.leader(false);
+    await Promise.all(this.nodes.map((n) => this.hooks.handOver(n)));
+  }
+}
+
+function leaseMetrics(registry: Registry | undefined, source: { heldNodes: string[]; isLeader: boolean }) {
+  const registers = registry ? [registry] : [];
+  new Gauge({
+    name: 'reconciler_nodes_held',
+    help: 'Virtual nodes this replica serves (holds the Lease of)',
+    registers,
+    collect() {
+      this.set(source.heldNodes.length);
+    },
+  });
+  new Gauge({
+    name: 'reconciler_is_leader',
+    help: '1 while this replica holds the leader Lease (orphan sweep, PrivateZone sync)',
+    registers,
+    collect() {
+      this.set(source.isLeader ? 1 : 0);
+    },
+  });
+  return {
+    transitions: new Counter({
+      name: 'reconciler_lease_transitions_total',
+      help: "Changes of this replica's Leases: acquired, released, lost; by lease (node, leader)",
+      labelNames: ['lease', 'change'],
+      registers,
+    }),
+    takeovers: new Counter({
+      name: 'reconciler_node_takeovers_total',
+      help: 'Nodes this replica took over after their holder stopped renewing',
+      registers,
+    }),
+  };
+}
