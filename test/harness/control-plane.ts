@@ -153,6 +153,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       usage: 'client',
       validityDays: 30,
     });
+    // The aggregation layer (metrics-server): a CA of its own for the front proxy, whose client
+    // certificate lets the API server pass the user on in X-Remote-* headers.
+    const frontProxyCa = await createCertificateAuthority('eci-virtual-node-test-front-proxy-ca', 30);
+    const frontProxyClient = await issueCertificate(frontProxyCa, {
+      commonName: 'front-proxy-client',
+      usage: 'client',
+      validityDays: 30,
+    });
+    writeFileSync(file('front-proxy-ca.crt'), frontProxyCa.certPem);
+    writeFileSync(file('front-proxy-client.crt'), frontProxyClient.certPem);
+    writeFileSync(file('front-proxy-client.key'), frontProxyClient.keyPem, { mode: 0o600 });
     const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(file('ca.crt'), ca.certPem);
     writeFileSync(file('serving.crt'), serving.certPem);
@@ -216,6 +227,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--authorization-mode=Node,RBAC',
         '--service-cluster-ip-range=10.0.0.0/24',
         '--allow-privileged=true',
+        `--requestheader-client-ca-file=${file('front-proxy-ca.crt')}`,
+        '--requestheader-allowed-names=front-proxy-client',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-username-headers=X-Remote-User',
+        `--proxy-client-cert-file=${file('front-proxy-client.crt')}`,
+        `--proxy-client-key-file=${file('front-proxy-client.key')}`,
+        // Aggregated APIs are reached at their endpoints' IPs: no kube-proxy here for ClusterIPs.
+        '--enable-aggregator-routing=true',
         ...advertise,
         '--v=1',
       ],
