@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { podConditions } from './status/conditions.ts';
 import { containerStatuses, defaultWaitingReason } from './status/containers.ts';
+import { initContainerReadiness, initializing, waitingBehindInit } from './status/init-containers.ts';
 import { normalizeStatus } from './status/diff.ts';
 import { boundedMessage } from './status/messages.ts';
 import { drop, phaseOf, rfc3339, type EciGroupView, type PodStatusJson } from './status/model.ts';
@@ -38,8 +39,16 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
   const specInit = pod.spec?.initContainers ?? [];
 
   const waitingReason = defaultWaitingReason(group.status, specInit.length > 0);
-  const statuses = containerStatuses(specContainers, group.containers, groupId, waitingReason);
-  const initStatuses = containerStatuses(specInit, group.initContainers, groupId, waitingReason);
+  const initStatuses = initContainerReadiness(
+    specInit,
+    containerStatuses(specInit, group.initContainers, groupId, waitingReason),
+  );
+  const appStatuses = containerStatuses(specContainers, group.containers, groupId, waitingReason);
+  // Scheduling says more than PodInitializing while ECI has not placed the group yet.
+  const statuses =
+    group.status !== 'Scheduling' && initializing(specInit, initStatuses)
+      ? waitingBehindInit(appStatuses)
+      : appStatuses;
   const conditions = podConditions({ pod, phase, statuses, initStatuses, previous, now: nowStr });
 
   const ip = group.intranetIp || undefined;

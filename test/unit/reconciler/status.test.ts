@@ -526,3 +526,63 @@ test('a pod waiting for a mandatory ConfigMap: its container waits with CreateCo
   );
   assert.deepEqual(volume.containerStatuses[0]?.state, { waiting: { reason: 'ContainerCreating' } });
 });
+
+test('app containers ECI reports as ContainerCreating still wait with PodInitializing behind a running init container', () => {
+  const p = pod({ initContainers: [{ name: 'init', image: 'busybox' }] });
+  const s = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [{ name: 'init', currentState: { state: 'Running' } }],
+      containers: [{ name: 'app', currentState: { state: 'Waiting', reason: 'ContainerCreating' } }],
+    },
+    NOW,
+  );
+  assert.deepEqual(s.containerStatuses[0]?.state, { waiting: { reason: 'PodInitializing' } });
+  // Once the init container exited 0 the runtime's own reason is reported again.
+  const after = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [{ name: 'init', currentState: { state: 'Terminated', exitCode: 0 } }],
+      containers: [{ name: 'app', currentState: { state: 'Waiting', reason: 'ContainerCreating' } }],
+    },
+    NOW,
+  );
+  assert.deepEqual(after.containerStatuses[0]?.state.waiting?.reason, 'ContainerCreating');
+});
+
+test('an init container is ready once it exited 0; a failed one is not; a sidecar is ready while it runs', () => {
+  const p = pod({
+    initContainers: [
+      { name: 'ok', image: 'busybox' },
+      { name: 'bad', image: 'busybox' },
+      { name: 'side', image: 'busybox', restartPolicy: 'Always' },
+    ],
+  });
+  const s = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Running',
+      initContainers: [
+        { name: 'ok', currentState: { state: 'Terminated', exitCode: 0 } },
+        { name: 'bad', currentState: { state: 'Terminated', exitCode: 1 } },
+        { name: 'side', currentState: { state: 'Running' } },
+      ],
+    },
+    NOW,
+  );
+  assert.deepEqual(
+    s.initContainerStatuses?.map((c) => [c.name, c.ready]),
+    [
+      ['ok', true],
+      ['bad', false],
+      ['side', true],
+    ],
+  );
+  // 'bad' exited 1: app containers still wait behind it.
+  assert.equal(s.containerStatuses[0]?.state.waiting?.reason, 'PodInitializing');
+});
