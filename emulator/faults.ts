@@ -2,11 +2,13 @@
 // status to answer, and added latency. Randomness is injectable for tests. Besides an
 // error answer (`kind: 'error'`), a faulted call can get no answer at all: `reset`
 // resets the connection (ECONNRESET at the client), `hang` never answers (the client's
-// read timeout fires) — the network errors a client must survive.
+// read timeout fires) — the network errors a client must survive. `deny` answers every call of
+// the action as RAM does when the caller's policy lacks it (403 Forbidden.RAM), whatever the
+// error rate: an action left out of the RAM policy.
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 
-const FAULT_KINDS = ['error', 'reset', 'hang'] as const;
+const FAULT_KINDS = ['error', 'reset', 'hang', 'deny'] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultSchema = z.object({
@@ -21,6 +23,15 @@ export const faultSchema = z.object({
 
 /** A parsed fault; `kind` may be left out by in-process callers (an error answer). */
 export type Fault = Omit<z.output<typeof faultSchema>, 'kind'> & { kind?: FaultKind };
+
+/** RAM's answer to an action the caller's policy does not allow (the message is the service's). */
+function ramDenied(): ApiError {
+  return new ApiError(
+    403,
+    'Forbidden.RAM',
+    "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+  );
+}
 
 export class FaultTable {
   private readonly faults = new Map<string, Fault>();
@@ -45,6 +56,7 @@ export class FaultTable {
   decide(action: string): { latencyMs: number; error?: ApiError; drop?: 'reset' | 'hang' } {
     const f = this.faults.get(action) ?? this.faults.get('*');
     if (!f) return { latencyMs: 0 };
+    if (f.kind === 'deny') return { latencyMs: f.latencyMs, error: ramDenied() };
     const fail = f.errorRate > 0 && this.random() < f.errorRate;
     if (!fail) return { latencyMs: f.latencyMs };
     if (f.kind === 'reset' || f.kind === 'hang') return { latencyMs: f.latencyMs, drop: f.kind };

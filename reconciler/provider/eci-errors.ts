@@ -152,6 +152,19 @@ export function classifyEciError(err: unknown): ClassifiedEciError {
   return { category: 'invalid', retryable: false, code, ...base };
 }
 
+/**
+ * The codes with which RAM refuses one action to a key that is otherwise valid (the policy
+ * lacks the action): `Forbidden.RAM` (403, with an AccessDeniedDetail naming `eci:<Action>`),
+ * `Forbidden.NoPermission`, `NoPermission`. Bad or disabled keys and signatures are not
+ * among them: those fail every action alike.
+ */
+const ACTION_DENIED = /^(Forbidden\.RAM|Forbidden\.NoPermission|NoPermission)(\.|$)/;
+
+/** Pure: RAM refused this one action; an optional one then falls back (deploy/ram-policy.md). */
+export function isActionDenied(e: ClassifiedEciError): boolean {
+  return e.category === 'auth' && ACTION_DENIED.test(e.code);
+}
+
 /** One line for Events and pod messages: code, what ECI said and the RequestId to quote to support. */
 export function describeEciError(e: ClassifiedEciError): string {
   // Redacted again: a ClassifiedEciError may also be built by hand.

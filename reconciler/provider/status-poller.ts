@@ -47,6 +47,8 @@ export interface StatusPollerOptions {
   resyncIntervalMs: number;
   gcIntervalMs: number;
   log: Logger;
+  /** True when `err` is RAM denying this optional action (said once, reconciler/provider/denied-actions.ts): fall back. */
+  onActionDenied?: (action: string, err: unknown) => boolean;
 }
 
 export class StatusPoller {
@@ -127,9 +129,12 @@ export class StatusPoller {
         for (const c of changed) if (tracked.has(c.id)) wanted.add(c.id);
       } catch (err) {
         const e = classifyEciError(err);
-        if (e.category !== 'invalid') throw err;
-        // An endpoint without DescribeContainerGroupStatus: poll every tracked group by id instead.
-        this.o.log.warn({ code: e.code }, 'DescribeContainerGroupStatus unavailable; polling groups by id');
+        const denied = this.o.onActionDenied?.('DescribeContainerGroupStatus', err) === true;
+        if (e.category !== 'invalid' && !denied) throw err;
+        // An endpoint without DescribeContainerGroupStatus, or a RAM policy without it: poll every
+        // tracked group by id instead.
+        if (!denied)
+          this.o.log.warn({ code: e.code }, 'DescribeContainerGroupStatus unavailable; polling groups by id');
         this.incremental = false;
       }
     }
