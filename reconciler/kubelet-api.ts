@@ -25,6 +25,7 @@ import { serveStreamingUpgrade, upgradeTransport, UpgradeCounter } from './kubel
 import { WEBSOCKETS_NODE_FEATURE } from './kubelet/websocket/upgrade.ts';
 import { createNodeAuthGate, type AuthCacheTtls, type GateDecision } from './kubelet/auth/gate.ts';
 import { kubeReviewClient, type ReviewClient } from './kubelet/auth/review.ts';
+import type { NodeMetrics } from './kubelet/metrics/node-metrics.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
@@ -88,6 +89,8 @@ export interface KubeletApiOptions extends FollowSource {
   declareWebSockets?: boolean;
   /** Authenticate and authorize callers as the kubelet does; without it anyone may call. */
   auth?: KubeletAuthOptions;
+  /** /stats/summary, /metrics/resource and /metrics (kubelet/metrics/); without it they answer 404. */
+  metrics?: NodeMetrics;
 }
 
 export interface KubeletAuthOptions {
@@ -182,6 +185,8 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       // The kubelet's answer to a plain request on a streaming path.
       return send({ status: 400, body: 'Upgrade request required' });
     }
+    const metricsReply = o.metrics?.answer(req.method ?? 'GET', req.url ?? '');
+    if (metricsReply) return void metricsReply.then(send).catch(() => res.destroy());
     const route = routeRequest(req.url ?? '');
     if (route.kind === 'not-found')
       return send({ status: 404, body: 'not supported by the ECI virtual node' });
@@ -271,6 +276,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
     },
     (req, res) => {
       req.on('error', (err) => o.log.debug({ err }, 'kubelet API: request error'));
+      o.metrics?.observe(req, res);
       res.on('error', (err) => o.log.debug({ err }, 'kubelet API: response error'));
       try {
         admit(
@@ -293,6 +299,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
   );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => o.log.debug({ err }, 'kubelet API: upgraded socket error'));
+    o.metrics?.observeUpgrade(req);
     try {
       const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
       admit(
