@@ -1,9 +1,10 @@
-// Wires the reconciler together: credentials, ECI Profile, virtual nodes, the pod tracker,
-// the ECI provider and its status poller, the pod controller and the health/metrics server.
-// Everything is built in dependency order, so no part holds a late-bound reference: the
-// poller and the informers write into the tracker, the tracker wakes the controller's
-// queue, the kubelet API reads the tracker. main.ts parses flags and calls
-// startReconciler; integration tests and the demo call it in-process.
+// Wires the reconciler together: credentials, ECI Profile, the pod tracker, the ECI provider
+// and its status poller, the pod controller, the Leases that say which virtual nodes this
+// replica serves and whether it leads, and the health/metrics server. Everything is built in
+// dependency order, so no part holds a late-bound reference: the poller and the informers
+// write into the tracker, the tracker wakes the controller's queue, the kubelet API reads the
+// tracker, the Leases start and stop each node's heartbeat and pods. main.ts parses flags and
+// calls startReconciler; integration tests and the demo call it in-process.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
@@ -15,6 +16,7 @@ import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from './config.ts';
 import { Eci } from './provider/eci-client.ts';
 import { copyKubeConfig, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
 import { watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
+import type { EciProfile } from '../shared/profile.ts';
 import { TokenBucket, WorkQueue } from './workqueue.ts';
 import { PodController } from './controller/pod-controller.ts';
 import { KubePodWriter } from './controller/pod-kube.ts';
@@ -26,11 +28,20 @@ import { EciProvider } from './provider/eci-provider.ts';
 import { StatusPoller } from './provider/status-poller.ts';
 import { deniedActionNotices } from './provider/denied-actions.ts';
 import { PodTracker } from './tracker.ts';
+import { leaseTimingProblem } from './leases/lease-rules.ts';
+import { AllNodes, ReplicaLeases, type NodeOwnership } from './leases/replica-leases.ts';
+import { serveNodes } from './leases/serve-nodes.ts';
 import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 
 export interface ReconcilerHandle {
+  /** Every virtual node of the cluster; this replica serves those it holds. */
   nodeNames: string[];
-  nodes: NodeController[];
+  /** The heartbeats of the nodes this replica serves now. */
+  readonly nodes: NodeController[];
+  /** Whether this replica serves `node` now (its pods, heartbeat and kubelet API). */
+  holds(node: string): boolean;
+  /** The Leases (or, with --leader-elect=false, every node and leadership at once). */
+  ownership: NodeOwnership;
   controller: PodController;
   tracker: PodTracker;
   provider: EciProvider;
@@ -66,6 +77,8 @@ export async function startReconciler(
   };
 
   try {
+    const timing = leaseTimingProblem(config);
+    if (config.leaderElect && timing) throw new StartupError(timing);
     const { credentials, fromSecret } = await resolveCredentials(core, config);
     const { host: pvtzHost, protocol: pvtzProtocol } = privateZoneEndpoint(eciEndpointOf(config));
     const privateZone = new PrivateZoneSync({
@@ -83,6 +96,14 @@ export async function startReconciler(
       registry,
     });
     cleanups.push(() => privateZone.stop());
+    // Only the leader syncs PrivateZone; the others keep it off without touching the records.
+    let leading = false;
+    const applyPrivateZone = (p: EciProfile) => {
+      const wanted = settingsFromProfile(p);
+      return privateZone.apply(
+        leading ? wanted : { ...wanted, enabled: false, removeRecordsOnDisable: false },
+      );
+    };
 
     // The ECI Profile wins over the flags for placement (vSwitchIds, securityGroupId).
     const [profileNamespace, profileName] = config.profileConfigMap.split('/') as [string, string];
@@ -94,11 +115,11 @@ export async function startReconciler(
       component: 'eci-virtual-node-reconciler',
       registry,
       // enablePrivateZone is hot: flipping it starts or stops the sync.
-      onChange: (p) => void privateZone.apply(settingsFromProfile(p)),
+      onChange: (p) => void applyPrivateZone(p),
     });
     cleanups.push(() => profile.stop());
     await profile.waitForSync(30_000).catch(() => log.warn('ECI Profile not synced; using flags'));
-    void privateZone.apply(settingsFromProfile(profile.current()));
+    void applyPrivateZone(profile.current());
     // What the translation reads of the profile; its placement wins over the flags.
     const profileDefaults = (): ProfileDefaults => {
       const p = profile.current();
@@ -148,7 +169,9 @@ export async function startReconciler(
     }
     const queue = new WorkQueue<string>();
     const wake = (uid: string) => queue.add(uid);
-    const tracker = new PodTracker({ clusterId: config.clusterId, nodes: new Set(nodeNames), wake });
+    // The nodes served now: filled and emptied by the pod controller as Leases come and go.
+    const served = new Set<string>();
+    const tracker = new PodTracker({ clusterId: config.clusterId, nodes: served, wake });
     const provider = new EciProvider({
       eci,
       clusterId: config.clusterId,
@@ -167,39 +190,34 @@ export async function startReconciler(
       readLog: (q) => provider.readLog(q),
     });
     cleanups.push(() => kubelet.close());
-    const nodes = nodeNames.map(
-      (name) =>
-        new NodeController(
-          kc,
-          {
-            name,
-            regionId: config.regionId,
-            cpu: config.nodeCpu,
-            memory: config.nodeMemory,
-            pods: config.nodePods,
-            nodeIp: config.nodeIp,
-            kubeletPort: kubelet.port,
-            kubeletVersion,
-            leaseDurationSeconds: config.leaseDurationSeconds,
-            renewIntervalMs: config.renewIntervalMs,
-            statusIntervalMs: 60_000,
-            // ECI's health as the node's ProviderReady condition (never Ready=False: node.ts says why).
-            providerHealth: () => {
-              const h = provider.health();
-              return { ok: h.ok, reason: h.reason, message: h.message, since: new Date(h.since) };
-            },
+    const makeNode = (name: string) =>
+      new NodeController(
+        kc,
+        {
+          name,
+          regionId: config.regionId,
+          cpu: config.nodeCpu,
+          memory: config.nodeMemory,
+          pods: config.nodePods,
+          nodeIp: config.nodeIp,
+          kubeletPort: kubelet.port,
+          kubeletVersion,
+          leaseDurationSeconds: config.leaseDurationSeconds,
+          renewIntervalMs: config.renewIntervalMs,
+          statusIntervalMs: 60_000,
+          // ECI's health as the node's ProviderReady condition (never Ready=False: node.ts says why).
+          providerHealth: () => {
+            const h = provider.health();
+            return { ok: h.ok, reason: h.reason, message: h.message, since: new Date(h.since) };
           },
-          log,
-        ),
-    );
-    for (const node of nodes) {
-      await node.start();
-      cleanups.push(() => node.stop());
-    }
+        },
+        log,
+      );
 
     const controller = new PodController({
       clusterId: config.clusterId,
       nodeNames,
+      served,
       regionId: config.regionId,
       defaults,
       profile: profileDefaults,
@@ -213,17 +231,48 @@ export async function startReconciler(
       onMetric: (operation, code) => metrics.operations.inc({ operation, code: code ?? '' }),
     });
     cleanups.push(() => controller.stop());
-    await controller.start(kc);
+    controller.start(kc);
+    const servedNodes = serveNodes({
+      kc,
+      replicaId: config.replicaId,
+      pods: controller,
+      makeNode,
+      leader: (isLeader) => {
+        leading = isLeader;
+        void applyPrivateZone(profile.current());
+      },
+      log,
+    });
+    const ownership: NodeOwnership = config.leaderElect
+      ? new ReplicaLeases({
+          kc,
+          namespace: config.leaseNamespace,
+          replicaId: config.replicaId,
+          nodes: nodeNames,
+          leaseDurationMs: config.leaseDurationMs,
+          renewDeadlineMs: config.renewDeadlineMs,
+          retryPeriodMs: config.retryPeriodMs,
+          hooks: servedNodes,
+          log: log.child({ replica: config.replicaId }),
+          registry,
+        })
+      : new AllNodes(nodeNames, servedNodes, registry);
     const poller = new StatusPoller({
       provider,
       target: tracker,
-      onFullList: (groups) => controller.sweepOrphans(groups),
+      // Only the leader sweeps (every node's groups, re-checked against the API server).
+      onFullList: (groups) => (ownership.isLeader ? controller.sweepOrphans(groups) : Promise.resolve(0)),
       intervalMs: config.statusIntervalMs,
       resyncIntervalMs: config.resyncIntervalMs,
       gcIntervalMs: config.gcIntervalMs,
       onActionDenied: deniedActionNotices({ kc, nodeNames, log, registry }),
       log,
     });
+    // Nodes are handed over on the way out while the controller still runs, then Events flushed.
+    cleanups.push(() => servedNodes.flush());
+    cleanups.push(() => ownership.stop());
+    await ownership.start();
+    // Its first tick (a full listing, the sweep) sees the nodes held and the leadership.
     poller.start();
     cleanups.push(() => poller.stop());
 
@@ -256,25 +305,32 @@ export async function startReconciler(
       help: 'Node Lease renewals since start, summed over the virtual nodes',
       registers: [registry],
       collect() {
-        this.set(nodes.reduce((n, x) => n + x.renewals, 0));
+        this.set(servedNodes.nodes().reduce((n, x) => n + x.renewals, 0));
       },
     });
 
     const server = await listen(config.healthAddress, async (path) => {
       if (path === '/healthz') return { status: 200, body: 'ok' };
       if (path === '/readyz')
-        return controller.synced ? { status: 200, body: 'ok' } : { status: 503, body: 'syncing' };
+        return controller.adopted ? { status: 200, body: 'ok' } : { status: 503, body: 'syncing' };
       if (path === '/metrics')
         return { status: 200, body: await registry.metrics(), type: registry.contentType };
       return { status: 404, body: 'not found' };
     });
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const addr = server.address() as AddressInfo;
-    log.info({ nodes: nodeNames, health: addr.port }, 'reconciler started');
+    log.info(
+      { nodes: nodeNames, serving: nodeNames.filter((n) => ownership.holds(n)), health: addr.port },
+      'reconciler started',
+    );
 
     return {
       nodeNames,
-      nodes,
+      get nodes() {
+        return servedNodes.nodes();
+      },
+      holds: (node) => ownership.holds(node),
+      ownership,
       controller,
       tracker,
       provider,
