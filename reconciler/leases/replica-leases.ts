@@ -146,7 +146,8 @@ export class ReplicaLeases implements NodeOwnership {
     const start = this.now();
     this.enforceDeadline(start);
     this.leases = await this.store.list();
-    this.observe(start);
+    // Seen when the list came back: a record written during the call is never thought older.
+    this.observe(this.now());
     const me = this.o.replicaId;
     await this.hold(replicaLeaseName(me), 'replica', start);
     const live = this.liveReplicas(start);
@@ -185,6 +186,8 @@ export class ReplicaLeases implements NodeOwnership {
       void started.finally(() => this.pendingStarts.delete(started));
     }
 
+    if (this.leaderSince !== undefined) await this.forgetDeparted(start);
+
     const leader = this.decide(LEADER_LEASE, start);
     if (leader.kind === 'held' && this.leaderSince !== undefined) {
       this.metrics.transitions.inc({ lease: 'leader', change: 'lost' });
@@ -218,6 +221,15 @@ export class ReplicaLeases implements NodeOwnership {
       if (this.decide(name, now).kind === 'held') others++;
     }
     return others + 1;
+  }
+
+  /** The leader deletes presence Leases long expired (replicas killed, not stopped), so they do not pile up. */
+  private async forgetDeparted(now: number): Promise<void> {
+    for (const [name, lease] of this.leases) {
+      if (lease.metadata?.labels?.[LEASE_KIND_LABEL] !== 'replica') continue;
+      const seen = this.observed.get(name)?.at ?? now;
+      if (now - seen >= 10 * this.o.leaseDurationMs) await this.store.delete(name);
+    }
   }
 
   /** Acquires or renews one Lease for this replica (compare-and-swap on the version read). */
