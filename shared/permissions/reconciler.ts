@@ -11,6 +11,9 @@ export interface ReconcilerPermissionInput {
   credentialsSecret: string;
   /** `<namespace>/<name>` of the ECI Profile ConfigMap. */
   profileConfigMap: string;
+  /** --leader-elect: the replicas share the nodes through Leases in `leaseNamespace`. */
+  leaderElect: boolean;
+  leaseNamespace: string;
   /** PrivateZone service discovery is on in the ECI Profile (enablePrivateZone). */
   privateZone: boolean;
 }
@@ -102,6 +105,16 @@ export function reconcilerPermissions(input: ReconcilerPermissionInput): Permiss
       neededBy: 'the ECI Profile watch (shared/profile-watcher.ts)',
     })),
   ];
+  const replicaLeases = 'the replica Leases (reconciler/leases/lease-store.ts)';
+  if (input.leaderElect)
+    for (const verb of ['list', 'create', 'update', 'delete'])
+      required.push({
+        verb,
+        resource: 'leases',
+        group: 'coordination.k8s.io',
+        namespace: input.leaseNamespace,
+        neededBy: replicaLeases,
+      });
   if (!input.privateZone) return required;
   const sync = 'PrivateZone service discovery (reconciler/privatezone/run.ts)';
   // `list services` (cluster-wide) is required above already.

@@ -76,8 +76,21 @@ describe('the reconciler table', () => {
     nodeNames: ['vn-0', 'vn-1'],
     credentialsSecret: 'kube-system/creds',
     profileConfigMap: 'kube-system/profile',
+    leaderElect: false,
+    leaseNamespace: 'eci-virtual-node',
     privateZone: false,
   };
+
+  test('--leader-elect adds the replica Leases of its namespace', () => {
+    const without = reconcilerPermissions(input).map(describePermission);
+    const withLeases = reconcilerPermissions({ ...input, leaderElect: true }).map(describePermission);
+    assert.deepEqual(
+      withLeases.filter((l) => !without.includes(l)),
+      ['list', 'create', 'update', 'delete'].map(
+        (v) => `${v} leases.coordination.k8s.io in eci-virtual-node`,
+      ),
+    );
+  });
 
   test('each virtual node gets its node, status and lease rows; the kube-system objects by name', () => {
     const lines = reconcilerPermissions(input).map(describePermission);
