@@ -13,6 +13,11 @@ import { promisify } from 'node:util';
 import { AdmissionregistrationV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.ts';
 import { freePort } from '../test/harness/ports.ts';
+import {
+  metricsServerBinary,
+  startMetricsServer,
+  type MetricsServerHandle,
+} from '../test/harness/metrics-server.ts';
 import { startEmulator, type EmulatorHandle } from '../emulator/index.ts';
 import { webhookConfiguration } from '../webhook/webhook-config.ts';
 
@@ -24,6 +29,7 @@ mkdirSync(LOG_DIR, { recursive: true });
 const children: ChildProcess[] = [];
 let cp: ControlPlane | undefined;
 let emu: EmulatorHandle | undefined;
+let metricsServer: MetricsServerHandle | undefined;
 
 const step = (msg: string) => console.log(`==> ${msg}`);
 const execFileAsync = promisify(execFile);
@@ -36,6 +42,7 @@ async function cleanup(): Promise<void> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   }
+  await metricsServer?.stop().catch(() => {});
   await emu?.close().catch(() => {});
   await cp?.stop().catch(() => {});
 }
@@ -199,6 +206,16 @@ async function main(): Promise<void> {
     return canary.spec?.nodeSelector?.type === 'virtual-kubelet';
   });
 
+  if (metricsServerBinary()) {
+    step('starting metrics-server (kubectl top scrapes the virtual node)');
+    metricsServer = await startMetricsServer({
+      kubeconfigPath: cp.kubeconfigPath,
+      kubectlPath: cp.kubectlPath,
+      clusterCaPem: cp.caPem,
+      kubeletCaPem: cp.caPem,
+    });
+  } else console.log('    metrics-server is not built (make control-plane builds it): no kubectl top');
+
   step('applying examples/');
   console.log(kubectl(cp.kubeconfigPath, ['apply', '-f', 'examples/']).trimEnd().replace(/^/gm, '    '));
 
@@ -250,6 +267,9 @@ async function main(): Promise<void> {
   );
   if (emu.containers === 'process') {
     console.log('containers are real processes: kubectl logs job/hello-job shows what the shell printed');
+  }
+  if (metricsServer) {
+    console.log('kubectl top pod -A: ECI pods measured through metrics-server (20 s after they start)');
   }
   console.log(`ECI emulator admin API: ${emu.url}/_emulator/container-groups`);
   console.log(`Logs of the webhook and the reconciler: ${LOG_DIR}/`);
