@@ -7,10 +7,26 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { simulateExec } from './actions/observe.ts';
 import type { EmulatorCore } from './core.ts';
+import { isProcessBacked } from './lifecycle.ts';
 import { execOverWebSocket } from './process/exec.ts';
 import { parseStatement, splitScript } from './simulation.ts';
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']);
+const PID_WAIT_MS = 5_000;
+
+/** The container's PID once published, or undefined if it does not appear in time. */
+async function waitForPid(
+  core: EmulatorCore,
+  groupId: string,
+  container: string,
+): Promise<number | undefined> {
+  const deadline = Date.now() + PID_WAIT_MS;
+  for (;;) {
+    const pid = core.processes?.containerPid(groupId, container);
+    if (pid !== undefined || Date.now() >= deadline) return pid;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 export function attachExecServer(server: Server, core: EmulatorCore): { close(): void } {
   const wss = new WebSocketServer({ noServer: true });
@@ -31,9 +47,20 @@ export function attachExecServer(server: Server, core: EmulatorCore): { close():
         return;
       }
       const interactive = session.command.length === 1 && SHELLS.has(session.command[0] ?? '');
-      const pid = core.processes?.containerPid(group.id, session.containerName);
-      if (pid !== undefined) {
-        execOverWebSocket(ws, pid, session.command, interactive ? 'lines' : session.stdin ? 'bytes' : 'none');
+      const runtime = group.containers.find((c) => c.name === session.containerName);
+      if (runtime && isProcessBacked(group, runtime)) {
+        // A real process: never the simulation. The group may report Running a moment before
+        // the container's PID is published; wait for it rather than answer for it.
+        void waitForPid(core, group.id, session.containerName).then((pid) => {
+          if (pid === undefined) ws.close(1011, 'container is not running');
+          else
+            execOverWebSocket(
+              ws,
+              pid,
+              session.command,
+              interactive ? 'lines' : session.stdin ? 'bytes' : 'none',
+            );
+        });
         return;
       }
       if (!interactive) {

@@ -96,9 +96,8 @@ const FLAGS = {
   nodeIp: {
     flag: 'node-ip',
     env: 'VKUBELET_POD_IP',
-    default: '127.0.0.1',
-    schema: z.ipv4().or(z.ipv6()),
-    help: 'InternalIP the nodes advertise (the apiserver reaches the kubelet API there)',
+    schema: z.ipv4().or(z.ipv6()).optional(),
+    help: "InternalIP the nodes advertise (the apiserver reaches the kubelet API there); unset = env POD_IP, else the machine's default-route IPv4",
   },
   /** 0 picks a free port (tests); the node advertises the one bound. */
   kubeletPort: {
@@ -113,6 +112,34 @@ const FLAGS = {
     default: '0.0.0.0',
     schema: z.string().min(1),
     help: 'kubelet API listen address',
+  },
+  // The kubelet's own flag names for its serving certificate and who may call it.
+  tlsCertFile: {
+    flag: 'tls-cert-file',
+    schema: z.string().min(1).optional(),
+    help: 'kubelet API serving certificate (PEM, with its chain), signed by the CA the apiserver trusts (--kubelet-certificate-authority); unset = self-signed',
+  },
+  tlsPrivateKeyFile: {
+    flag: 'tls-private-key-file',
+    schema: z.string().min(1).optional(),
+    help: 'key of --tls-cert-file',
+  },
+  clientCaFile: {
+    flag: 'client-ca-file',
+    schema: z.string().min(1).optional(),
+    help: "CA of the client certificates the kubelet API accepts; unset = the cluster's kube-system/extension-apiserver-authentication ConfigMap",
+  },
+  anonymousAuth: {
+    flag: 'anonymous-auth',
+    default: 'false',
+    schema: z.enum(['true', 'false']).transform((v) => v === 'true'),
+    help: 'let kubelet API requests without credentials in as system:anonymous (then authorized like any user)',
+  },
+  authorizationMode: {
+    flag: 'authorization-mode',
+    default: 'Webhook',
+    schema: z.enum(['Webhook', 'AlwaysAllow']),
+    help: 'kubelet API authorization: Webhook (SubjectAccessReview) or AlwaysAllow',
   },
   eciEndpoint: {
     flag: 'eci-endpoint',

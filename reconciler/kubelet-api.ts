@@ -27,6 +27,8 @@ import { createNodeAuthGate, type AuthCacheTtls, type GateDecision } from './kub
 import { kubeReviewClient, type ReviewClient } from './kubelet/auth/review.ts';
 import type { NodeMetrics } from './kubelet/metrics/node-metrics.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ServingPem } from './kubelet/node-tls.ts';
+import { podsList, runningPodsList, type NodePod } from './kubelet/pods.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
 
@@ -91,6 +93,10 @@ export interface KubeletApiOptions extends FollowSource {
   auth?: KubeletAuthOptions;
   /** /stats/summary, /metrics/resource and /metrics (kubelet/metrics/); without it they answer 404. */
   metrics?: NodeMetrics;
+  /** The pods bound to the node(s) served here, for /pods and /runningpods/. */
+  nodePods?: () => NodePod[];
+  /** The serving certificate; without it a self-signed one (API servers that verify kubelets refuse it). */
+  serving?: ServingPem;
 }
 
 export interface KubeletAuthOptions {
@@ -100,12 +106,18 @@ export interface KubeletAuthOptions {
   clientCaPem?: string;
   /** Credentials for TokenReview and SubjectAccessReview (the reconciler's own). */
   kubeConfig: KubeConfig;
+  /** Requests without credentials go on as system:anonymous (the kubelet's --anonymous-auth). */
+  anonymous?: boolean;
+  /** Skip SubjectAccessReview (the kubelet's --authorization-mode=AlwaysAllow). */
+  alwaysAllow?: boolean;
   /** Replaces the API calls (tests). */
   reviews?: ReviewClient;
   cacheTtls?: Partial<AuthCacheTtls>;
 }
 
 const THROTTLE_RETRY_AFTER_S = 1;
+/** How long a refused upgrade's answer may take to drain before its socket is closed. */
+const REFUSED_UPGRADE_LINGER_MS = 5_000;
 
 /** An HTTP answer on a socket that asked to upgrade (no ServerResponse exists for it). */
 function refuseUpgrade(socket: Duplex, status: string, body: string): void {
@@ -113,6 +125,21 @@ function refuseUpgrade(socket: Duplex, status: string, body: string): void {
     `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  // A peer that never closes its side (the API server may not) would hold the socket half-open.
+  setTimeout(() => socket.destroy(), REFUSED_UPGRADE_LINGER_MS).unref();
+}
+
+async function selfSignedServing(nodeIp: string, log: Logger): Promise<ServingPem> {
+  log.warn(
+    'kubelet API: no --tls-cert-file; serving a self-signed certificate, which an API server started with --kubelet-certificate-authority refuses (docs/security.md)',
+  );
+  const ca = await createCertificateAuthority('eci-virtual-node-kubelet-ca', 365);
+  return issueCertificate(ca, {
+    commonName: nodeIp,
+    ipAddresses: [...new Set([nodeIp, '127.0.0.1'])],
+    usage: 'server',
+    validityDays: 365,
+  });
 }
 
 export async function startKubeletApi(o: KubeletApiOptions): Promise<{
@@ -125,13 +152,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
 }> {
   const limits = { ...DEFAULT_KUBELET_LIMITS, ...o.limits };
   limits.maxLogBytes = Math.min(limits.maxLogBytes, ECI_MAX_LOG_BYTES);
-  const ca = await createCertificateAuthority('eci-virtual-node-kubelet-ca', 365);
-  const serving = await issueCertificate(ca, {
-    commonName: o.nodeIp,
-    ipAddresses: [...new Set([o.nodeIp, '127.0.0.1'])],
-    usage: 'server',
-    validityDays: 365,
-  });
+  const serving = o.serving ?? (await selfSignedServing(o.nodeIp, o.log));
   let inFlight = 0;
   let following = 0;
   const gate = o.auth
@@ -140,6 +161,8 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
         reviews: o.auth.reviews ?? kubeReviewClient(o.auth.kubeConfig),
         log: o.log,
         ttls: o.auth.cacheTtls,
+        anonymous: o.auth.anonymous,
+        alwaysAllow: o.auth.alwaysAllow,
       })
     : undefined;
   /** Runs `next` once the caller is let in; otherwise `refuse` gets the 401/403/500. */
@@ -199,6 +222,15 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       });
     }
     if (route.kind === 'healthz') return send({ status: 200, body: 'ok' });
+    if (route.kind === 'pods' || route.kind === 'runningpods') {
+      const pods = o.nodePods?.() ?? [];
+      const list = route.kind === 'pods' ? podsList(pods) : runningPodsList(pods);
+      return send({
+        status: 200,
+        body: JSON.stringify(list),
+        headers: { 'content-type': 'application/json' },
+      });
+    }
     // A previous (ended) container has nothing more to follow: answered as a snapshot.
     if (route.request.follow && !route.request.previous) return follow(route.request, res, send);
 
@@ -297,9 +329,13 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       }
     },
   );
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => o.log.debug({ err }, 'kubelet API: upgraded socket error'));
     o.metrics?.observeUpgrade(req);
+    // The HTTP server forgets upgraded sockets, served or refused; close() must still end them.
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     try {
       const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
       admit(
@@ -312,7 +348,6 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       socket.destroy();
     }
   });
-  const upgraded = new Set<Duplex>();
   const upgrades = new UpgradeCounter();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
@@ -329,9 +364,6 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       socket.setTimeout(limits.streamIdleTimeoutMs, () => socket.destroy());
       socket.setKeepAlive(true, 30_000);
     }
-    // The HTTP server forgets upgraded sockets; close() must still end them.
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
     serveStreamingUpgrade(transport, req, socket, head, route, o.streaming!, o.log, upgrades);
   };
   server.headersTimeout = limits.headersTimeoutMs;

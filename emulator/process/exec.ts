@@ -59,6 +59,11 @@ export function execOverWebSocket(
       : Buffer.isBuffer(data)
         ? data
         : Buffer.from(data);
+    // An empty message ends the input (the command sees end-of-file), as docs/kubelet-api.md models ECI's socket.
+    if (bytes.length === 0) {
+      child.stdin.end();
+      return;
+    }
     // An interactive shell reads lines (one message each, as in the simulation); other commands get the bytes as sent.
     const line = stdin === 'lines' && bytes.at(-1) !== 0x0a;
     child.stdin.write(line ? Buffer.concat([bytes, Buffer.from('\n')]) : bytes);

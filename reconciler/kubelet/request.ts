@@ -18,6 +18,9 @@ export interface LogRequest {
 
 export type KubeletRoute =
   | { kind: 'healthz' }
+  /** The node's pods (/pods) or its running pods (/runningpods/), kubelet/pods.ts. */
+  | { kind: 'pods' }
+  | { kind: 'runningpods' }
   /** `empty`: the answer is known to be no lines (tailLines=0, sinceTime in the future). */
   | { kind: 'containerLogs'; request: LogRequest; empty: boolean }
   | { kind: 'not-found' }
@@ -163,6 +166,11 @@ export function routeRequest(rawUrl: string, now: Date = new Date()): KubeletRou
   }
 
   if (segments.length === 1 && segments[0] === 'healthz') return { kind: 'healthz' };
+  // The kubelet's paths are /pods and /runningpods/; either form of the trailing slash reaches them.
+  const [first, second, ...more] = segments;
+  if ((first === 'pods' || first === 'runningpods') && (second ?? '') === '' && more.length === 0) {
+    return first === 'pods' ? { kind: 'pods' } : { kind: 'runningpods' };
+  }
   if (segments[0] !== 'containerLogs') return { kind: 'not-found' };
   if (segments.length !== 4) {
     return { kind: 'bad-request', message: 'expected /containerLogs/<namespace>/<pod>/<container>' };

@@ -186,6 +186,29 @@ export class Eci {
     );
   }
 
+  /** Starts a command in a container (ExecContainerCommand): the session's WebSocket URI. */
+  async execCommand(q: {
+    containerGroupId: string;
+    containerName: string;
+    command: string[];
+    tty: boolean;
+    stdin: boolean;
+  }): Promise<string> {
+    const request = new $Eci.ExecContainerCommandRequest({
+      regionId: this.regionId,
+      containerGroupId: q.containerGroupId,
+      containerName: q.containerName,
+      command: JSON.stringify(q.command),
+      TTY: q.tty,
+      stdin: q.stdin,
+      sync: false,
+    });
+    const res = await this.call('ExecContainerCommand', () =>
+      this.client.execContainerCommandWithOptions(request, this.runtime),
+    );
+    return res.body?.webSocketUri ?? '';
+  }
+
   /** The newest metric record of each group (DescribeMultiContainerGroupMetric: at most 20 ids a call). */
   async groupMetrics(
     ids: string[],

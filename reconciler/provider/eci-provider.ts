@@ -253,6 +253,11 @@ export class EciProvider implements Provider {
     return this.call(() => this.o.eci.updateContainerGroup(request));
   }
 
+  /** ExecContainerCommand: the WebSocket URI of a command started in a container (the kubelet API's exec). */
+  exec(q: Parameters<Eci['execCommand']>[0]): Promise<string> {
+    return this.call(() => this.o.eci.execCommand(q));
+  }
+
   /** DescribeMultiContainerGroupMetric for up to 20 groups (the node's /stats/summary and /metrics/resource). */
   groupMetrics(ids: string[]): Promise<readonly unknown[]> {
     return this.call(() => this.o.eci.groupMetrics(ids));

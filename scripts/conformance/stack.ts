@@ -14,7 +14,12 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { VIRTUAL_NODE } from '../../shared/annotation-names.ts';
-import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.ts';
+import {
+  kubeletServingFlags,
+  startControlPlane,
+  type ControlPlane,
+} from '../../test/harness/control-plane.ts';
+import { resolveNodeIp } from '../../reconciler/kubelet/node-address.ts';
 import { freePort } from '../../test/harness/ports.ts';
 import { webhookConfiguration } from '../../webhook/webhook-config.ts';
 import { routedDestinations, vSwitchFlags } from './vswitches.ts';
@@ -229,6 +234,8 @@ export async function startStack(
         'conformance',
         '--kubelet-port',
         '0',
+        // A serving certificate the API server verifies (it runs with --kubelet-certificate-authority).
+        ...(await kubeletServingFlags([resolveNodeIp(undefined, process.env)])),
       ],
       env,
       (_line, e) => e?.msg === 'reconciler started',

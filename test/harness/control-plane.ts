@@ -4,10 +4,11 @@ import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { createCertificateAuthority, issueCertificate } from '../../shared/x509.ts';
+import { dirname, join } from 'node:path';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { createCertificateAuthority, issueCertificate, loadCertificateAuthority } from '../../shared/x509.ts';
+import { ENV } from './shared.ts';
 import { binaryPath, K8S_VERSION } from './binaries.ts';
 import { freePort } from './ports.ts';
 import { startProcess, trackTempDir, untrackTempDir, waitFor, type ManagedProcess } from './process.ts';
@@ -113,6 +114,57 @@ function kubeconfigYaml(server: string, caPem: string, certPem: string, keyPem: 
   ].join('\n');
 }
 
+/** The user of the API server's kubelet client certificate. */
+const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+const CA_KEY_FILE = 'ca.key';
+/** The directory of a control plane started in this process (a test file run on its own). */
+let privateCaDir: string | undefined;
+
+interface KubeletServingFiles {
+  certFile: string;
+  keyFile: string;
+  /** The cluster CA: it signs the API server's kubelet client certificate (and every other client's). */
+  clientCaFile: string;
+}
+
+/**
+ * A kubelet serving certificate for `ips`, signed by the test cluster's CA (which the API
+ * server's --kubelet-certificate-authority names), written next to that CA: the files a
+ * reconciler under test gets as --tls-cert-file, --tls-private-key-file and --client-ca-file.
+ */
+export async function issueKubeletServingCert(ips: string[]): Promise<KubeletServingFiles> {
+  const caFile = process.env[ENV.caFile];
+  const dir = caFile ? dirname(caFile) : privateCaDir;
+  if (!dir) throw new Error('no control plane: start one before issuing kubelet certificates');
+  const ca = await loadCertificateAuthority(
+    readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    readFileSync(join(dir, CA_KEY_FILE), 'utf8'),
+  );
+  const leaf = await issueCertificate(ca, {
+    commonName: 'system:node:eci-virtual-node',
+    ipAddresses: [...new Set(ips)],
+    usage: 'server',
+    validityDays: 30,
+  });
+  const base = join(dir, `kubelet-serving-${randomBytes(4).toString('hex')}`);
+  writeFileSync(`${base}.crt`, leaf.certPem);
+  writeFileSync(`${base}.key`, leaf.keyPem, { mode: 0o600 });
+  return { certFile: `${base}.crt`, keyFile: `${base}.key`, clientCaFile: join(dir, 'ca.crt') };
+}
+
+/** The reconciler's flags for a kubelet serving certificate for `ips` and the cluster's client CA. */
+export async function kubeletServingFlags(ips: string[]): Promise<string[]> {
+  const f = await issueKubeletServingCert(ips);
+  return [
+    '--tls-cert-file',
+    f.certFile,
+    '--tls-private-key-file',
+    f.keyFile,
+    '--client-ca-file',
+    f.clientCaFile,
+  ];
+}
+
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const log = options.log ?? ((line: string) => console.error(line));
@@ -153,6 +205,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       usage: 'client',
       validityDays: 30,
     });
+    // The API server's identity towards kubelets (kube-apiserver-kubelet-client, as kubeadm names it).
+    const kubeletClient = await issueCertificate(ca, {
+      commonName: KUBELET_CLIENT_USER,
+      usage: 'client',
+      validityDays: 30,
+    });
     // The aggregation layer (metrics-server): a CA of its own for the front proxy, whose client
     // certificate lets the API server pass the user on in X-Remote-* headers.
     const frontProxyCa = await createCertificateAuthority('eci-virtual-node-test-front-proxy-ca', 30);
@@ -166,6 +224,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     writeFileSync(file('front-proxy-client.key'), frontProxyClient.keyPem, { mode: 0o600 });
     const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(file('ca.crt'), ca.certPem);
+    // Kept so tests can issue kubelet serving certificates the API server verifies.
+    writeFileSync(file(CA_KEY_FILE), ca.keyPem, { mode: 0o600 });
+    writeFileSync(file('kubelet-client.crt'), kubeletClient.certPem);
+    writeFileSync(file('kubelet-client.key'), kubeletClient.keyPem, { mode: 0o600 });
     writeFileSync(file('serving.crt'), serving.certPem);
     writeFileSync(file('serving.key'), serving.keyPem, { mode: 0o600 });
     writeFileSync(file('sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -236,6 +298,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--proxy-client-key-file=${file('front-proxy-client.key')}`,
         // Aggregated APIs are reached at their endpoints' IPs: no kube-proxy here for ClusterIPs.
         '--enable-aggregator-routing=true',
+        // Talk to nodes as a kubelet-api-admin and verify their serving certificates.
+        `--kubelet-client-certificate=${file('kubelet-client.crt')}`,
+        `--kubelet-client-key=${file('kubelet-client.key')}`,
+        `--kubelet-certificate-authority=${file('ca.crt')}`,
         ...advertise,
         '--v=1',
       ],
@@ -337,6 +403,19 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       },
       { timeoutMs, intervalMs: 250, process: controllerManager },
     );
+
+    await kubeConfig.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
+      body: {
+        metadata: { name: 'kube-apiserver-kubelet-api-admin' },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'system:kubelet-api-admin',
+        },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KUBELET_CLIENT_USER }],
+      },
+    });
+    privateCaDir = dir;
 
     log(`control plane: kube-apiserver ${versionInfo.gitVersion} at ${apiServerUrl}`);
     return {

@@ -34,6 +34,9 @@ export interface NodeAuthGate {
   decide(req: IncomingMessage): Promise<GateDecision>;
 }
 
+/** Who a request without credentials is when anonymous requests are let in (the API server's names). */
+const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
 /** Pure: the user of a verified client certificate (CN the name, O the groups), as x509 authentication maps it. */
 export function userOfCertificate(
   subject: { CN?: string | string[]; O?: string | string[] } | undefined,
@@ -56,6 +59,10 @@ export function createNodeAuthGate(o: {
   log: Logger;
   ttls?: Partial<AuthCacheTtls>;
   now?: () => number;
+  /** No credentials: go on as system:anonymous instead of 401 (the kubelet's --anonymous-auth). */
+  anonymous?: boolean;
+  /** Every authenticated user is allowed (the kubelet's --authorization-mode=AlwaysAllow). */
+  alwaysAllow?: boolean;
 }): NodeAuthGate {
   const ttls = { ...KUBELET_AUTH_CACHE_TTLS, ...o.ttls };
   const tokens = new TtlCache<UserInfo | null>(MAX_CACHE_ENTRIES, o.now);
@@ -91,7 +98,9 @@ export function createNodeAuthGate(o: {
         o.log.warn({ err }, 'kubelet API: TokenReview failed');
         return { ok: false, status: 401, body: 'Unauthorized' };
       }
+      if (user === undefined && o.anonymous) user = ANONYMOUS;
       if (user === undefined || user === 'rejected') return { ok: false, status: 401, body: 'Unauthorized' };
+      if (o.alwaysAllow) return { ok: true, user };
       const attrs = nodeAttributes(req.method, req.url ?? '', o.nodeName);
       for (const subresource of attrs.subresources) {
         const key = JSON.stringify([

@@ -23,7 +23,7 @@ function get(
   return new Promise((resolve, reject) => {
     const r = request(
       {
-        host: '127.0.0.1',
+        host: node.host,
         port: node.port,
         path,
         method: o.method ?? 'GET',
@@ -118,4 +118,16 @@ test('a client certificate signed by the cluster CA (the admin, system:masters):
     status: 200,
     body: 'ok',
   });
+});
+
+test("through the API server's node proxy: its kubelet client certificate (kubelet-api-admin) is let in; the node's routable address is allowed", async () => {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      cp.kubectlPath,
+      ['--kubeconfig', cp.kubeconfigPath, 'get', '--raw', `/api/v1/nodes/${node.name}/proxy/healthz`],
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+    ),
+  );
+  assert.equal(out, 'ok');
 });

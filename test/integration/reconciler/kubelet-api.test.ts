@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { connect } from 'node:tls';
 import { $Eci, eciClient } from '../emulator/sdk.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
-import { eciPod, startStack, type Stack } from './stack.ts';
+import { eciPod, startStack, TEST_NODE_IP, type Stack } from './stack.ts';
 
 const run = promisify(execFile);
 let stack: Stack;
@@ -53,10 +53,16 @@ async function runningPod(name: string, script: string, restartPolicy?: string):
 const phase = async (name: string) =>
   (await stack.core.readNamespacedPod({ name, namespace: ns })).status?.phase;
 
-/** One raw request straight to the node port (bypassing the API server, as an attacker would). */
+/**
+ * One raw request straight to the node port (bypassing the API server, as an attacker would),
+ * with the admin's client certificate: the port authenticates before it parses.
+ */
 function rawGet(port: number, target: string): Promise<string> {
+  const user = stack.cp.kubeConfig.getCurrentUser()!;
+  const pem = (b64?: string) => Buffer.from(b64 ?? '', 'base64').toString('utf8');
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () =>
+    const tls = { rejectUnauthorized: false, cert: pem(user.certData), key: pem(user.keyData) };
+    const socket = connect({ port, host: TEST_NODE_IP, ...tls }, () =>
       socket.write(`GET ${target} HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n`),
     );
     socket.setTimeout(10_000, () => socket.destroy());

@@ -2,12 +2,14 @@
 // reconciler serving one virtual node whose name is unique to the test file.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
+import { startEmulator, type EmulatorHandle, type EmulatorInput } from '../../../emulator/index.ts';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startReconciler, type ReconcilerHandle } from '../../../reconciler/app.ts';
 import { parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
+import { kubeletServingFlags } from '../../harness/control-plane.ts';
+import { resolveNodeIp } from '../../../reconciler/kubelet/node-address.ts';
 
 export const FAST_TIMING = { schedulingMs: 200, pendingMs: 300, terminatingMs: 300 };
 
@@ -58,10 +60,19 @@ export function testReconcilerArgs(o: {
     // A free port: the default 10250 may be taken (a real kubelet, another test's reconciler).
     '--kubelet-port',
     '0',
+    // The API server's node proxy refuses loopback node addresses: the machine's own.
     '--kubelet-address',
-    '127.0.0.1',
+    TEST_NODE_IP,
+    '--node-ip',
+    TEST_NODE_IP,
   ];
 }
+
+/** The address test nodes advertise and listen on (reconciler/kubelet/node-address.ts). */
+export const TEST_NODE_IP = resolveNodeIp(undefined, {});
+
+/** A kubelet serving certificate the API server verifies, and the cluster CA its kubelet client certificate is signed by. */
+export const kubeletTlsFlags = () => kubeletServingFlags([TEST_NODE_IP]);
 
 export interface Stack {
   cp: SharedControlPlane;
@@ -77,10 +88,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { extraFlags?: string[] } = {}): Promise<Stack> {
+export async function startStack(
+  options: { extraFlags?: string[]; emulator?: EmulatorInput } = {},
+): Promise<Stack> {
   const cp = await controlPlane();
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
-  const emu = await startEmulator({ timing: FAST_TIMING, logLevel: 'warn' });
+  const emu = await startEmulator({ timing: FAST_TIMING, logLevel: 'warn', ...options.emulator });
   const admin = new EmulatorAdmin(emu.url);
   const suffix = randomBytes(3).toString('hex');
   const nodeName = `virtual-node-eci-${suffix}`;
@@ -103,6 +116,7 @@ export async function startStack(options: { extraFlags?: string[] } = {}): Promi
       const parsed = parseReconcilerConfig(
         [
           ...testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
+          ...(await kubeletTlsFlags()),
           ...(options.extraFlags ?? []),
           ...extra,
         ],

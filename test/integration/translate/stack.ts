@@ -16,6 +16,7 @@ import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
 import {
   EMULATOR_CREDENTIALS_ENV,
   FAST_TIMING,
+  kubeletTlsFlags,
   TEST_PROFILE_DATA,
   testProfileName,
   testReconcilerArgs,
@@ -142,7 +143,10 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
     );
 
     const parsed = parseReconcilerConfig(
-      testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
+      [
+        ...testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
+        ...(await kubeletTlsFlags()),
+      ],
       EMULATOR_CREDENTIALS_ENV,
     );
     if (!parsed.ok) throw new Error(parsed.error);

@@ -196,3 +196,35 @@ test('gate: answers are cached with the kubelet TTLs (token 2 min, allowed 5 min
   await ask('good-admin');
   assert.deepEqual([calls.token, calls.access.length], [5, 4], 'the grant expired (and the token again)');
 });
+
+test('gate: --anonymous-auth lets a request without credentials on as system:anonymous, still authorized', async () => {
+  const { client, calls } = fakeReviews({ 'system:anonymous': ['healthz'] });
+  const gate = createNodeAuthGate({
+    nodeName: 'vn',
+    reviews: client,
+    log: pino({ level: 'silent' }),
+    anonymous: true,
+  });
+  assert.equal((await gate.decide(req('GET', '/healthz'))).ok, true);
+  assert.deepEqual(await gate.decide(req('GET', '/containerLogs/a/b/c')), {
+    ok: false,
+    status: 403,
+    body: 'Forbidden (user=system:anonymous, verb=get, resource=nodes, subresource=proxy)',
+  });
+  // A rejected token is still a failed login, not an anonymous request.
+  assert.equal((await gate.decide(req('GET', '/healthz', { token: 'bad' }))).ok, false);
+  assert.deepEqual(calls.access, ['system:anonymous:get:healthz:vn', 'system:anonymous:get:proxy:vn']);
+});
+
+test('gate: --authorization-mode=AlwaysAllow admits every authenticated user without a SubjectAccessReview', async () => {
+  const { client, calls } = fakeReviews({});
+  const gate = createNodeAuthGate({
+    nodeName: 'vn',
+    reviews: client,
+    log: pino({ level: 'silent' }),
+    alwaysAllow: true,
+  });
+  assert.equal((await gate.decide(req('POST', '/exec/a/b/c', { token: 'good-nobody' }))).ok, true);
+  assert.equal((await gate.decide(req('GET', '/healthz'))).ok, false);
+  assert.deepEqual(calls.access, []);
+});
