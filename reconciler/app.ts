@@ -5,56 +5,33 @@
 // write into the tracker, the tracker wakes the controller's queue, the kubelet API reads the
 // tracker, the Leases start and stop each node's heartbeat and pods. main.ts parses flags and
 // calls startReconciler; integration tests and the demo call it in-process.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  CoreV1Api,
-  VersionApi,
-  type KubeConfig,
-} from "@kubernetes/client-node";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Logger } from "pino";
-import { createLogger } from "../shared/logger.ts";
-import { createRegistry } from "../shared/metrics.ts";
-import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from "./config.ts";
-import { Eci } from "./provider/eci-client.ts";
-import {
-  copyKubeConfig,
-  loadKubeConfig,
-  withPooledConnections,
-} from "../shared/kube.ts";
-import {
-  watchEciProfile,
-  type ProfileWatcher,
-} from "../shared/profile-watcher.ts";
-import type { EciProfile } from "../shared/profile.ts";
-import { TokenBucket, WorkQueue } from "./workqueue.ts";
-import { PodController } from "./controller/pod-controller.ts";
-import { KubePodWriter } from "./controller/pod-kube.ts";
-import { startNodeKubeletApi } from "./kubelet/node-kubelet.ts";
-import { NodeController } from "./node.ts";
-import {
-  PrivateZoneSync,
-  privateZoneEndpoint,
-  settingsFromProfile,
-} from "./privatezone/sync.ts";
-import {
-  resolveCredentials,
-  StartupError,
-  watchCredentials,
-} from "./provider/credentials.ts";
-import { EciProvider } from "./provider/eci-provider.ts";
-import { StatusPoller } from "./provider/status-poller.ts";
-import { deniedActionNotices } from "./provider/denied-actions.ts";
-import { PodTracker } from "./tracker.ts";
-import { leaseTimingProblem } from "./leases/lease-rules.ts";
-import {
-  AllNodes,
-  ReplicaLeases,
-  type NodeOwnership,
-} from "./leases/replica-leases.ts";
-import { serveNodes } from "./leases/serve-nodes.ts";
-import { resolvePlacement, type ProfileDefaults } from "./translate.ts";
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { createLogger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from './config.ts';
+import { Eci } from './provider/eci-client.ts';
+import { copyKubeConfig, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
+import { watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
+import type { EciProfile } from '../shared/profile.ts';
+import { TokenBucket, WorkQueue } from './workqueue.ts';
+import { PodController } from './controller/pod-controller.ts';
+import { KubePodWriter } from './controller/pod-kube.ts';
+import { startNodeKubeletApi } from './kubelet/node-kubelet.ts';
+import { NodeController } from './node.ts';
+import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './privatezone/sync.ts';
+import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
+import { EciProvider } from './provider/eci-provider.ts';
+import { StatusPoller } from './provider/status-poller.ts';
+import { deniedActionNotices } from './provider/denied-actions.ts';
+import { PodTracker } from './tracker.ts';
+import { leaseTimingProblem } from './leases/lease-rules.ts';
+import { AllNodes, ReplicaLeases, type NodeOwnership } from './leases/replica-leases.ts';
+import { serveNodes } from './leases/serve-nodes.ts';
+import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 
 export interface ReconcilerHandle {
   /** Every virtual node of the cluster; this replica serves those it holds. */
@@ -81,12 +58,12 @@ export async function startReconciler(
   config: ReconcilerConfig,
   options: { kc?: KubeConfig; log?: Logger } = {},
 ): Promise<ReconcilerHandle> {
-  const log = options.log ?? createLogger("eci-reconciler");
+  const log = options.log ?? createLogger('eci-reconciler');
   const kc = withPooledConnections(
     options.kc ? copyKubeConfig(options.kc) : loadKubeConfig(config.kubeconfig),
   );
   const core = kc.makeApiClient(CoreV1Api);
-  const registry = createRegistry("reconciler");
+  const registry = createRegistry('reconciler');
   const nodeNames = nodeNamesOf(config);
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
@@ -94,7 +71,7 @@ export async function startReconciler(
       try {
         await fn();
       } catch (err) {
-        log.warn({ err }, "error while stopping");
+        log.warn({ err }, 'error while stopping');
       }
     }
   };
@@ -103,9 +80,7 @@ export async function startReconciler(
     const timing = leaseTimingProblem(config);
     if (config.leaderElect && timing) throw new StartupError(timing);
     const { credentials, fromSecret } = await resolveCredentials(core, config);
-    const { host: pvtzHost, protocol: pvtzProtocol } = privateZoneEndpoint(
-      eciEndpointOf(config),
-    );
+    const { host: pvtzHost, protocol: pvtzProtocol } = privateZoneEndpoint(eciEndpointOf(config));
     const privateZone = new PrivateZoneSync({
       kc,
       client: {
@@ -126,30 +101,24 @@ export async function startReconciler(
     const applyPrivateZone = (p: EciProfile) => {
       const wanted = settingsFromProfile(p);
       return privateZone.apply(
-        leading
-          ? wanted
-          : { ...wanted, enabled: false, removeRecordsOnDisable: false },
+        leading ? wanted : { ...wanted, enabled: false, removeRecordsOnDisable: false },
       );
     };
 
     // The ECI Profile wins over the flags for placement (vSwitchIds, securityGroupId).
-    const [profileNamespace, profileName] = config.profileConfigMap.split(
-      "/",
-    ) as [string, string];
+    const [profileNamespace, profileName] = config.profileConfigMap.split('/') as [string, string];
     const profile: ProfileWatcher = watchEciProfile({
       kubeConfig: kc,
       logger: log,
       namespace: profileNamespace,
       name: profileName,
-      component: "eci-virtual-node-reconciler",
+      component: 'eci-virtual-node-reconciler',
       registry,
       // enablePrivateZone is hot: flipping it starts or stops the sync.
       onChange: (p) => void applyPrivateZone(p),
     });
     cleanups.push(() => profile.stop());
-    await profile
-      .waitForSync(30_000)
-      .catch(() => log.warn("ECI Profile not synced; using flags"));
+    await profile.waitForSync(30_000).catch(() => log.warn('ECI Profile not synced; using flags'));
     void applyPrivateZone(profile.current());
     // What the translation reads of the profile; its placement wins over the flags.
     const profileDefaults = (): ProfileDefaults => {
@@ -163,15 +132,8 @@ export async function startReconciler(
         privilegedAnnotations: p.privilegedAnnotations,
       };
     };
-    const defaults = {
-      vSwitchIds: config.vSwitchIds,
-      securityGroupId: config.securityGroupId ?? "",
-    };
-    const [problem] = resolvePlacement(
-      profileDefaults(),
-      defaults,
-      config.profileConfigMap,
-    ).problems;
+    const defaults = { vSwitchIds: config.vSwitchIds, securityGroupId: config.securityGroupId ?? '' };
+    const [problem] = resolvePlacement(profileDefaults(), defaults, config.profileConfigMap).problems;
     if (problem) throw new StartupError(problem.message);
 
     const metrics = reconcilerMetrics(registry);
@@ -199,22 +161,17 @@ export async function startReconciler(
       cleanups.push(() => secret.stop());
     }
 
-    let kubeletVersion = "v0.0.0";
+    let kubeletVersion = 'v0.0.0';
     try {
-      kubeletVersion = (await kc.makeApiClient(VersionApi).getCode())
-        .gitVersion;
+      kubeletVersion = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
     } catch (err) {
-      log.warn({ err }, "could not read the API server version");
+      log.warn({ err }, 'could not read the API server version');
     }
     const queue = new WorkQueue<string>();
     const wake = (uid: string) => queue.add(uid);
     // The nodes served now: filled and emptied by the pod controller as Leases come and go.
     const served = new Set<string>();
-    const tracker = new PodTracker({
-      clusterId: config.clusterId,
-      nodes: served,
-      wake,
-    });
+    const tracker = new PodTracker({ clusterId: config.clusterId, nodes: served, wake });
     const provider = new EciProvider({
       eci,
       clusterId: config.clusterId,
@@ -224,13 +181,7 @@ export async function startReconciler(
       log,
     });
     // The kubelet API must listen before the nodes advertise its port.
-    const kubelet = await startNodeKubeletApi(config, {
-      kc,
-      tracker,
-      provider,
-      nodeNames,
-      log,
-    });
+    const kubelet = await startNodeKubeletApi(config, { kc, tracker, provider, nodeNames, log });
     cleanups.push(() => kubelet.close());
     const makeNode = (name: string) =>
       new NodeController(
@@ -250,12 +201,7 @@ export async function startReconciler(
           // ECI's health as the node's ProviderReady condition (never Ready=False: node.ts says why).
           providerHealth: () => {
             const h = provider.health();
-            return {
-              ok: h.ok,
-              reason: h.reason,
-              message: h.message,
-              since: new Date(h.since),
-            };
+            return { ok: h.ok, reason: h.reason, message: h.message, since: new Date(h.since) };
           },
         },
         log,
@@ -275,8 +221,7 @@ export async function startReconciler(
       // Status passes always have `workers` of their own beside the creates in flight.
       workers: config.workers + config.createWorkers,
       log,
-      onMetric: (operation, code) =>
-        metrics.operations.inc({ operation, code: code ?? "" }),
+      onMetric: (operation, code) => metrics.operations.inc({ operation, code: code ?? '' }),
     });
     cleanups.push(() => controller.stop());
     controller.start(kc);
@@ -309,10 +254,7 @@ export async function startReconciler(
       provider,
       target: tracker,
       // Only the leader sweeps (every node's groups, re-checked against the API server).
-      onFullList: (groups) =>
-        ownership.isLeader
-          ? controller.sweepOrphans(groups)
-          : Promise.resolve(0),
+      onFullList: (groups) => (ownership.isLeader ? controller.sweepOrphans(groups) : Promise.resolve(0)),
       intervalMs: config.statusIntervalMs,
       resyncIntervalMs: config.resyncIntervalMs,
       gcIntervalMs: config.gcIntervalMs,
@@ -328,32 +270,32 @@ export async function startReconciler(
     cleanups.push(() => poller.stop());
 
     new Gauge({
-      name: "reconciler_queue_depth",
-      help: "Pods waiting in the work queue (not counting delayed retries)",
+      name: 'reconciler_queue_depth',
+      help: 'Pods waiting in the work queue (not counting delayed retries)',
       registers: [registry],
       collect() {
         this.set(queue.length);
       },
     });
     new Gauge({
-      name: "reconciler_tracked_container_groups",
-      help: "Container groups this process tracks",
+      name: 'reconciler_tracked_container_groups',
+      help: 'Container groups this process tracks',
       registers: [registry],
       collect() {
         this.set(tracker.trackedIds().size);
       },
     });
     new Gauge({
-      name: "eci_provider_healthy",
-      help: "1 while the last ECI call that could tell (auth, network, server) succeeded, else 0",
+      name: 'eci_provider_healthy',
+      help: '1 while the last ECI call that could tell (auth, network, server) succeeded, else 0',
       registers: [registry],
       collect() {
         this.set(provider.health().ok ? 1 : 0);
       },
     });
     new Gauge({
-      name: "reconciler_node_lease_renewals",
-      help: "Node Lease renewals since start, summed over the virtual nodes",
+      name: 'reconciler_node_lease_renewals',
+      help: 'Node Lease renewals since start, summed over the virtual nodes',
       registers: [registry],
       collect() {
         this.set(servedNodes.nodes().reduce((n, x) => n + x.renewals, 0));
@@ -361,30 +303,18 @@ export async function startReconciler(
     });
 
     const server = await listen(config.healthAddress, async (path) => {
-      if (path === "/healthz") return { status: 200, body: "ok" };
-      if (path === "/readyz")
-        return controller.adopted
-          ? { status: 200, body: "ok" }
-          : { status: 503, body: "syncing" };
-      if (path === "/metrics")
-        return {
-          status: 200,
-          body: await registry.metrics(),
-          type: registry.contentType,
-        };
-      return { status: 404, body: "not found" };
+      if (path === '/healthz') return { status: 200, body: 'ok' };
+      if (path === '/readyz')
+        return controller.adopted ? { status: 200, body: 'ok' } : { status: 503, body: 'syncing' };
+      if (path === '/metrics')
+        return { status: 200, body: await registry.metrics(), type: registry.contentType };
+      return { status: 404, body: 'not found' };
     });
-    cleanups.push(
-      () => new Promise<void>((resolve) => server.close(() => resolve())),
-    );
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const addr = server.address() as AddressInfo;
     log.info(
-      {
-        nodes: nodeNames,
-        serving: nodeNames.filter((n) => ownership.holds(n)),
-        health: addr.port,
-      },
-      "reconciler started",
+      { nodes: nodeNames, serving: nodeNames.filter((n) => ownership.holds(n)), health: addr.port },
+      'reconciler started',
     );
 
     return {
@@ -412,22 +342,22 @@ export async function startReconciler(
 /** The ECI call and operation counters (the gauges read live state and are made beside it). */
 function reconcilerMetrics(registry: Registry) {
   const calls = new Counter({
-    name: "eci_api_calls_total",
-    help: "ECI API calls by action and outcome (ok or the error code)",
-    labelNames: ["action", "outcome"],
+    name: 'eci_api_calls_total',
+    help: 'ECI API calls by action and outcome (ok or the error code)',
+    labelNames: ['action', 'outcome'],
     registers: [registry],
   });
   const latency = new Histogram({
-    name: "eci_api_duration_seconds",
-    help: "ECI API call latency",
-    labelNames: ["action"],
+    name: 'eci_api_duration_seconds',
+    help: 'ECI API call latency',
+    labelNames: ['action'],
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   const operations = new Counter({
-    name: "reconciler_operations_total",
-    help: "Reconciler operations: created, create_error, status_write, deleted, orphan_deleted",
-    labelNames: ["operation", "code"],
+    name: 'reconciler_operations_total',
+    help: 'Reconciler operations: created, create_error, status_write, deleted, orphan_deleted',
+    labelNames: ['operation', 'code'],
     registers: [registry],
   });
   return {
@@ -441,28 +371,26 @@ function reconcilerMetrics(registry: Registry) {
 
 function listen(
   address: string,
-  handle: (
-    path: string,
-  ) => Promise<{ status: number; body: string; type?: string }>,
+  handle: (path: string) => Promise<{ status: number; body: string; type?: string }>,
 ): Promise<Server> {
-  const i = address.lastIndexOf(":");
-  const host = address.slice(0, i) || "0.0.0.0";
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i) || '0.0.0.0';
   const port = Number(address.slice(i + 1));
   const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     handle(path).then(
       (r) => {
-        res.writeHead(r.status, { "content-type": r.type ?? "text/plain" });
+        res.writeHead(r.status, { 'content-type': r.type ?? 'text/plain' });
         res.end(r.body);
       },
       () => {
         res.writeHead(500);
-        res.end("error");
+        res.end('error');
       },
     );
   });
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
 }
