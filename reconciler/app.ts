@@ -26,6 +26,8 @@ import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './pri
 import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
 import { EciProvider } from './provider/eci-provider.ts';
 import { StatusPoller } from './provider/status-poller.ts';
+import { ImageCacheController } from './imagecache/controller.ts';
+import { secretCredentialsReader } from './imagecache/credentials.ts';
 import { deniedActionNotices } from './provider/denied-actions.ts';
 import { PodTracker } from './tracker.ts';
 import { leaseTimingProblem } from './leases/lease-rules.ts';
@@ -225,6 +227,16 @@ export async function startReconciler(
     });
     cleanups.push(() => controller.stop());
     controller.start(kc);
+    // ImageCache objects → ECI image caches, on the leader only (started by the leader hook).
+    const imageCaches = new ImageCacheController({
+      kc,
+      clusterId: config.clusterId,
+      eci,
+      log,
+      placement: () => resolvePlacement(profileDefaults(), defaults).placement,
+      credentials: secretCredentialsReader(kc),
+    });
+    cleanups.push(() => imageCaches.stop());
     const servedNodes = serveNodes({
       kc,
       replicaId: config.replicaId,
@@ -233,6 +245,7 @@ export async function startReconciler(
       leader: (isLeader) => {
         leading = isLeader;
         void applyPrivateZone(profile.current());
+        void imageCaches.lead(isLeader);
       },
       log,
     });

@@ -20,7 +20,7 @@ import { REASONS } from './event-reasons.ts';
 import { nextAction, recheckAfter } from './next-action.ts';
 import { sweepOrphans } from './orphans.ts';
 import { syncStatus } from './status-sync.ts';
-import { applyInPlaceUpdate } from '../update/apply.ts';
+import { syncGroupChanges } from '../update/group-changes.ts';
 
 export interface PodControllerOptions extends CreateContext {
   /** Every virtual node of the cluster (the orphan sweep's scope). */
@@ -248,7 +248,7 @@ export class PodController {
         await this.lookup(entry!, action.id);
         return { requeueAfterMs: 0 };
       case 'sync-status':
-        await applyInPlaceUpdate(this.o, entry!);
+        await syncGroupChanges(this.o, entry!);
         await syncStatus(this.o, entry!);
         return later();
       case 'delete-group':
