@@ -44,11 +44,8 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
     containerStatuses(specInit, group.initContainers, groupId, waitingReason),
   );
   const appStatuses = containerStatuses(specContainers, group.containers, groupId, waitingReason);
-  // Scheduling says more than PodInitializing while ECI has not placed the group yet.
-  const statuses =
-    group.status !== 'Scheduling' && initializing(specInit, initStatuses)
-      ? waitingBehindInit(appStatuses)
-      : appStatuses;
+  // Also while ECI places the group: the e2e InitContainer specs check every status update.
+  const statuses = initializing(specInit, initStatuses) ? waitingBehindInit(appStatuses) : appStatuses;
   const conditions = podConditions({ pod, phase, statuses, initStatuses, previous, now: nowStr });
 
   const ip = group.intranetIp || undefined;

@@ -586,3 +586,17 @@ test('an init container is ready once it exited 0; a failed one is not; a sideca
   // 'bad' exited 1: app containers still wait behind it.
   assert.equal(s.containerStatuses[0]?.state.waiting?.reason, 'PodInitializing');
 });
+
+test('while ECI is still placing a group with init containers, its app containers wait with PodInitializing', () => {
+  const p = pod({ initContainers: [{ name: 'init', image: 'busybox' }] });
+  const s = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Scheduling',
+      containers: [{ name: 'app', currentState: { state: 'Waiting', reason: 'ContainerCreating' } }],
+    },
+    NOW,
+  );
+  assert.equal(s.containerStatuses[0]?.state.waiting?.reason, 'PodInitializing');
+});
