@@ -1,5 +1,6 @@
 // The kubelet port's pure decisions around ECI: the advertised node address, how an ECI exec
-// WebSocket's close becomes an exit status, the /pods and /runningpods/ lists and their routes.
+// WebSocket's close becomes an exit status, the /pods and /runningpods/ lists and their routes,
+// the kubelet-named flags and the serving files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkInterfaceInfo } from 'node:os';
@@ -13,6 +14,8 @@ import {
 import { exitOfClose } from '../../../../reconciler/kubelet/eci-backend/exec-session.ts';
 import { podsList, runningPodsList } from '../../../../reconciler/kubelet/pods.ts';
 import { routeRequest } from '../../../../reconciler/kubelet/request.ts';
+import { readServingFiles } from '../../../../reconciler/kubelet/node-tls.ts';
+import { parseReconcilerConfig } from '../../../../reconciler/config.ts';
 
 const v4 = (address: string, internal = false) =>
   ({
@@ -136,4 +139,33 @@ test('routes: /pods and /runningpods/ (either slash); anything else below them i
     ['/spec/', 'not-found'],
   ];
   for (const [url, kind] of table) assert.equal(routeRequest(url).kind, kind, url);
+});
+
+test('flags: the kubelet names, closed by default, bad values named', () => {
+  const parse = (argv: string[]) => parseReconcilerConfig(argv, {});
+  const d = parse([]);
+  assert.ok(d.ok);
+  assert.deepEqual(
+    [d.config.anonymousAuth, d.config.authorizationMode, d.config.nodeIp, d.config.tlsCertFile],
+    [false, 'Webhook', undefined, undefined],
+  );
+  const open = parse(['--anonymous-auth', 'true', '--authorization-mode', 'AlwaysAllow']);
+  assert.ok(open.ok);
+  assert.deepEqual([open.config.anonymousAuth, open.config.authorizationMode], [true, 'AlwaysAllow']);
+  const bad = parse(['--authorization-mode', 'RBAC']);
+  assert.ok(!bad.ok && bad.error.startsWith('--authorization-mode'), JSON.stringify(bad));
+  const badBool = parse(['--anonymous-auth', 'yes']);
+  assert.ok(!badBool.ok && badBool.error.startsWith('--anonymous-auth'), JSON.stringify(badBool));
+});
+
+test('serving files: both or neither; an unreadable file names its flag', () => {
+  assert.equal(readServingFiles(undefined, undefined), undefined);
+  assert.throws(
+    () => readServingFiles('/x.crt', undefined),
+    /--tls-cert-file and --tls-private-key-file go together/,
+  );
+  assert.throws(
+    () => readServingFiles('/nonexistent/x.crt', '/nonexistent/x.key'),
+    /^Error: --tls-cert-file \/nonexistent\/x\.crt: /,
+  );
 });
