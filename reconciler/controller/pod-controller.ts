@@ -156,7 +156,12 @@ export class PodController {
   removeNode(node: string): Promise<void> {
     const w = this.work.get(node);
     this.served.delete(node);
-    if (!w) return this.removals.get(node) ?? Promise.resolve();
+    if (!w) {
+      const pending = this.removals.get(node);
+      if (pending) return pending;
+      for (const uid of [...this.o.tracker.uidsOn(node)]) this.forget(uid);
+      return Promise.resolve();
+    }
     w.removed = true;
     this.work.delete(node);
     const removal = (async () => {

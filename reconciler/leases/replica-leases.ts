@@ -21,6 +21,7 @@ import {
   type LeaseTiming,
 } from './lease-rules.ts';
 import { leaseRecord, LeaseStore } from './lease-store.ts';
+import { kubeStatusCode } from '../../shared/kube.ts';
 
 /** What the replica does as its holdings change. */
 export interface LeaseHooks {
@@ -50,6 +51,8 @@ interface ReplicaLeasesOptions extends LeaseTiming {
   log: Logger;
   registry?: Registry;
   now?: () => number;
+  /** The Leases' storage (unit tests give an in-memory one). */
+  store?: Pick<LeaseStore, 'list' | 'write' | 'delete'>;
 }
 
 interface Held {
@@ -62,7 +65,7 @@ interface Held {
 
 export class ReplicaLeases implements NodeOwnership {
   private readonly o: ReplicaLeasesOptions;
-  private readonly store: LeaseStore;
+  private readonly store: Pick<LeaseStore, 'list' | 'write' | 'delete'>;
   private readonly now: () => number;
   private readonly held = new Map<string, Held>();
   private leaderSince: number | undefined;
@@ -80,7 +83,7 @@ export class ReplicaLeases implements NodeOwnership {
 
   constructor(options: ReplicaLeasesOptions) {
     this.o = options;
-    this.store = new LeaseStore(options.kc, options.namespace);
+    this.store = options.store ?? new LeaseStore(options.kc, options.namespace);
     this.now = options.now ?? Date.now;
     this.metrics = leaseMetrics(options.registry, this);
   }
@@ -99,9 +102,9 @@ export class ReplicaLeases implements NodeOwnership {
 
   /** The first round, and the start of the nodes it acquired; then a round every retry period. */
   async start(): Promise<void> {
-    await this.runRound();
+    await this.tick();
     await Promise.all(this.pendingStarts);
-    this.timer = setInterval(() => void this.runRound(), this.o.retryPeriodMs);
+    this.timer = setInterval(() => void this.tick(), this.o.retryPeriodMs);
     this.timer.unref?.();
     this.watchdog = setInterval(() => this.enforceDeadline(this.now()), Math.min(500, this.o.retryPeriodMs));
     this.watchdog.unref?.();
@@ -131,13 +134,21 @@ export class ReplicaLeases implements NodeOwnership {
     }
   }
 
-  private runRound(): Promise<void> {
+  /** One round (the timer's; unit tests call it with their own clock). */
+  tick(): Promise<void> {
     if (this.stopped) return this.round;
     // Rounds never overlap: a slow one delays the next (the watchdog still runs).
     this.round = this.round.then(() =>
       this.stopped
         ? undefined
-        : this.roundOnce().catch((err: unknown) => this.o.log.warn({ err }, 'lease round failed; retrying')),
+        : this.roundOnce().catch((err: unknown) => {
+            if (kubeStatusCode(err) === 403)
+              this.o.log.error(
+                { namespace: this.o.namespace },
+                'forbidden to use Leases (coordination.k8s.io) in the lease namespace: this replica serves no node until RBAC grants get, list, create, update and delete there',
+              );
+            else this.o.log.warn({ err }, 'lease round failed; retrying');
+          }),
     );
     return this.round;
   }
@@ -274,8 +285,8 @@ export class ReplicaLeases implements NodeOwnership {
     this.o.hooks.lost(node);
   }
 
-  /** Drops every Lease not renewed within the renew deadline. */
-  private enforceDeadline(now: number): void {
+  /** The watchdog: drops every Lease not renewed within the renew deadline, whatever a round is doing. */
+  enforceDeadline(now: number): void {
     const deadline = now - this.o.renewDeadlineMs;
     for (const [node, h] of [...this.held]) {
       if (h.renewedAt < deadline) this.drop(node, `not renewed for ${this.o.renewDeadlineMs} ms`);
