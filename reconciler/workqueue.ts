@@ -1,9 +1,13 @@
 // A rate-limited work queue in the manner of client-go's workqueue: a key is queued at
 // most once (dedup), handed to at most one worker at a time (a key added while it is
 // being processed is re-queued when that worker finishes), retried with per-key
-// exponential backoff, and re-adds share one global token bucket.
+// exponential backoff, and re-adds share one global token bucket. A named queue reports
+// controller-runtime's workqueue_* and controller_runtime_reconcile_* metrics
+// (./workqueue-metrics.ts), so the dashboards operators already have work unchanged.
 
+import type { Registry } from 'prom-client';
 import { backoffDelay } from '../shared/backoff.ts';
+import { queueMetrics, type QueueMetrics } from './workqueue-metrics.ts';
 
 export type Clock = () => number;
 
@@ -48,6 +52,8 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
   /** Global bucket shared by every rate-limited re-add (default 10/s, burst 100, as client-go). */
   bucket?: TokenBucket;
+  /** Report the workqueue_* and controller_runtime_reconcile_* metrics under this name (label `name` / `controller`). */
+  metrics?: { name: string; registry: Registry };
 }
 
 export class WorkQueue<K> {
@@ -61,22 +67,47 @@ export class WorkQueue<K> {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly bucket: TokenBucket;
+  /** When each waiting key was added, and when each key being processed was taken (ms). */
+  private readonly addedAt = new Map<K, number>();
+  private readonly startedAt = new Map<K, number>();
+  /** Set when the queue is named: runWorkers reports the reconcile metrics through it too. */
+  readonly metrics: QueueMetrics | undefined;
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 5;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.bucket = options.bucket ?? new TokenBucket(10, 100);
+    this.metrics = options.metrics && queueMetrics(options.metrics.registry, options.metrics.name, this);
+  }
+
+  /** Seconds each key being processed has run so far (workqueue_unfinished_work_seconds). */
+  processingAges(now = performance.now()): number[] {
+    return [...this.startedAt.values()].map((t) => (now - t) / 1000);
+  }
+
+  private taken(key: K): void {
+    this.processing.add(key);
+    if (!this.metrics) return;
+    const now = performance.now();
+    this.metrics.taken((now - (this.addedAt.get(key) ?? now)) / 1000);
+    this.addedAt.delete(key);
+    this.startedAt.set(key, now);
   }
 
   /** Queues `key` unless it is already waiting; a key being processed is re-queued on done(). */
   add(key: K): void {
     if (this.closed || this.dirty.has(key)) return;
     this.dirty.add(key);
+    // A key re-queued by done() was counted when it was added during its processing.
+    if (this.metrics && !this.addedAt.has(key)) {
+      this.metrics.added();
+      this.addedAt.set(key, performance.now());
+    }
     if (this.processing.has(key)) return;
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.taken(key);
       waiter(key);
       return;
     }
@@ -103,6 +134,7 @@ export class WorkQueue<K> {
   addRateLimited(key: K): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    this.metrics?.retried();
     const delay = Math.max(backoffDelay(n, this.baseDelayMs, this.maxDelayMs), this.bucket.reserve());
     this.addAfter(key, delay);
     return delay;
@@ -123,7 +155,7 @@ export class WorkQueue<K> {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.taken(key);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -132,6 +164,11 @@ export class WorkQueue<K> {
   /** Marks the key finished; if it was added meanwhile it goes back in line. */
   done(key: K): void {
     this.processing.delete(key);
+    const started = this.startedAt.get(key);
+    if (started !== undefined) {
+      this.startedAt.delete(key);
+      this.metrics?.finished((performance.now() - started) / 1000);
+    }
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
       this.add(key);
@@ -191,12 +228,16 @@ export async function runWorkers<K>(
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      const started = performance.now();
+      const took = () => (performance.now() - started) / 1000;
       try {
         const result = await handler(key);
         queue.forget(key);
         if (result) queue.addAfter(key, result.requeueAfterMs);
+        queue.metrics?.reconciled(result ? 'requeue_after' : 'success', took());
       } catch (err) {
         const terminal = err instanceof TerminalError;
+        queue.metrics?.reconciled('error', took());
         onError(key, err, terminal);
         if (terminal) queue.forget(key);
         else queue.addRateLimited(key);
