@@ -169,7 +169,8 @@ export async function startReconciler(
     } catch (err) {
       log.warn({ err }, 'could not read the API server version');
     }
-    const queue = new WorkQueue<string>();
+    // controller-runtime's workqueue_* and controller_runtime_reconcile_* metrics, controller "pod".
+    const queue = new WorkQueue<string>({ metrics: { name: 'pod', registry } });
     const wake = (uid: string) => queue.add(uid);
     // The nodes served now: filled and emptied by the pod controller as Leases come and go.
     const served = new Set<string>();
