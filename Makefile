@@ -17,6 +17,7 @@ help:
 	@echo "make emulator       run the ECI + PrivateZone OpenAPI emulator"
 	@echo "make bench          benchmarks"
 	@echo "make conformance    Kubernetes' node-conformance e2e specs against the virtual node (docs/conformance.md)"
+	@echo "make image          docker build the image of both programs (IMAGE=registry/eci-virtual-node:tag; deploy/README.md)"
 
 # npm ci whenever node_modules is missing or older than the lockfile.
 node_modules/.installed: package-lock.json
@@ -71,3 +72,10 @@ conformance: install control-plane
 
 clean:
 	rm -rf node_modules
+
+# The container image of both programs (Dockerfile; needs docker or another container engine,
+# none on CI machines: test/unit/deploy/dockerfile.test.ts runs its commands instead).
+IMAGE ?= eci-virtual-node:dev
+.PHONY: image
+image:
+	docker build -t $(IMAGE) .
