@@ -15,7 +15,12 @@ import { backoffDelay } from '../../shared/backoff.ts';
 import type { Owner } from '../ownership.ts';
 import { podStatusForMissingReferences, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod, PodTracker } from '../tracker.ts';
-import { translatePod, type MissingReference, type ProfileDefaults } from '../translate.ts';
+import {
+  translatePod,
+  type MissingReference,
+  type ProfileDefaults,
+  type TranslateError,
+} from '../translate.ts';
 import {
   createRetryDelay,
   SLOT_WAIT_FALLBACK_MS,
@@ -59,7 +64,8 @@ function ownerOf(pod: V1Pod, clusterId: string): Owner {
 
 /** Why the controller stopped an attempt before ECI was called. */
 type Stopped =
-  { kind: 'missing'; message: string; missing: MissingReference[] } | { kind: 'invalid'; message: string };
+  | { kind: 'missing'; message: string; missing: MissingReference[]; configErrors: TranslateError[] }
+  | { kind: 'invalid'; message: string };
 
 const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
@@ -87,8 +93,14 @@ export async function createPass(ctx: CreateContext, entry: TrackedPod): Promise
       for (const e of result.events ?? []) ctx.kube.event(pod, e.type, e.reason, e.message);
       if (result.ok) return result.request;
       const message = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      stopped = result.errors.every((e) => e.missingReference)
-        ? { kind: 'missing', message, missing: result.missing ?? [] }
+      // What a kubelet waits on (a missing reference, a container it cannot configure yet).
+      stopped = result.errors.every((e) => e.missingReference || e.configError)
+        ? {
+            kind: 'missing',
+            message,
+            missing: result.missing ?? [],
+            configErrors: result.errors.filter((e) => e.configError),
+          }
         : { kind: 'invalid', message };
       return undefined;
     },
@@ -164,17 +176,26 @@ async function settle(
           REFERENCE_RECHECK_BASE_MS,
           REFERENCE_RECHECK_MAX_MS,
         );
-        ctx.kube.event(
-          pod,
-          'Warning',
-          REASONS.waitingForReference,
-          `waiting for referenced objects: ${stopped.message}`,
-          'missing-reference',
-        );
+        if (stopped.configErrors.length > 0)
+          ctx.kube.event(
+            pod,
+            'Warning',
+            REASONS.containerConfigFailed,
+            `Error: ${stopped.configErrors.map((e) => e.message).join('; ')}`,
+            'config-error',
+          );
+        else
+          ctx.kube.event(
+            pod,
+            'Warning',
+            REASONS.waitingForReference,
+            `waiting for referenced objects: ${stopped.message}`,
+            'missing-reference',
+          );
         // Its containers wait with CreateContainerConfigError, as on a kubelet.
         const waiting = statusDiff(
           pod.status,
-          podStatusForMissingReferences(pod, stopped.missing, new Date(now)),
+          podStatusForMissingReferences(pod, stopped.missing, new Date(now), stopped.configErrors),
         );
         if (Object.keys(waiting).length > 0) await ctx.kube.patchStatus(pod, waiting);
         entry.retryCreateAt = now + ms;

@@ -22,6 +22,8 @@ export const REASONS = {
   translationWarning: 'TranslationWarning',
   /** A ConfigMap/Secret/PVC the pod needs does not exist yet. */
   waitingForReference: 'WaitingForReference',
+  /** A container the kubelet would not configure (a bad expanded subPath): the kubelet's own reason. */
+  containerConfigFailed: 'Failed',
   /** The pod's `eci-instance-id` names a group it does not own; the annotation is ignored. */
   instanceIdIgnored: 'InstanceIdIgnored',
   /** A relayed ECI event without a reason of its own. */

@@ -18,12 +18,17 @@ function waiting(
   specs: ReadonlyArray<{ name: string; image?: string }>,
   path: string,
   mandatory: readonly MissingReference[],
+  configErrors: readonly { field: string; message: string }[],
   fallback: string,
   previous: readonly ContainerStatusJson[] | undefined,
 ): ContainerStatusJson[] {
   return specs.map((c, i) => {
-    const own = mandatory.filter((r) => r.field.startsWith(`${path}[${i}].`));
-    const message = configErrorMessage(own);
+    const mine = (r: { field: string }) => r.field.startsWith(`${path}[${i}].`);
+    const messages = [
+      configErrorMessage(mandatory.filter(mine)),
+      ...configErrors.filter(mine).map((e) => e.message),
+    ];
+    const message = messages.filter((m) => m !== undefined).join('; ');
     return {
       name: c.name,
       image: c.image ?? '',
@@ -41,11 +46,15 @@ function waiting(
   });
 }
 
-/** The Pending status for a pod whose mandatory references (`missing`, optional ones ignored) are not there yet. */
+/**
+ * The Pending status for a pod whose mandatory references (`missing`, optional ones ignored)
+ * are not there yet, or whose containers a kubelet would not configure (`configErrors`).
+ */
 export function podStatusForMissingReferences(
   pod: V1Pod,
   missing: readonly MissingReference[],
   now: Date,
+  configErrors: readonly { field: string; message: string }[] = [],
 ): PodStatusJson {
   const current = normalizeStatus(pod.status);
   const mandatory = missing.filter((r) => !r.optional);
@@ -56,6 +65,7 @@ export function podStatusForMissingReferences(
     pod.spec?.containers ?? [],
     'spec.containers',
     mandatory,
+    configErrors,
     fallback,
     current.containerStatuses,
   );
@@ -63,6 +73,7 @@ export function podStatusForMissingReferences(
     inits,
     'spec.initContainers',
     mandatory,
+    configErrors,
     fallback,
     current.initContainerStatuses,
   );

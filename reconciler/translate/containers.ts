@@ -186,6 +186,11 @@ function mounts(
         );
         return [];
       }
+      const problem = subPathProblem(subPath);
+      if (problem) {
+        ctx.issues.configError(`${field}[${i}].subPathExpr`, problem);
+        return [];
+      }
     }
     return [
       {
@@ -338,4 +343,16 @@ export function initContainer(
     if (c[k]) ctx.issues.error(`${path}.${k}`, `init containers cannot have a ${k} on ECI`);
   if (c.stdin || c.tty) x.dropped.push(`${path}.stdin/tty`);
   return out;
+}
+
+/**
+ * What the kubelet says of an expanded subPathExpr it will not mount (kubelet_pods.go
+ * makeMounts): an absolute path, or a `..` segment that climbs out of the volume. The API
+ * server checks a literal subPath; an expanded one only the node can.
+ */
+function subPathProblem(subPath: string): string | undefined {
+  if (subPath.startsWith('/')) return `error SubPath \`${subPath}\` must not be an absolute path`;
+  if (subPath.split('/').includes('..'))
+    return `unable to provision SubPath \`${subPath}\`: must not contain '..'`;
+  return undefined;
 }

@@ -78,6 +78,12 @@ export interface TranslateError {
    * bound: kubelet waits for these, so the reconciler should retry rather than fail.
    */
   missingReference?: true;
+  /**
+   * Set when a container's configuration cannot be prepared (a subPath that expands to an
+   * absolute path or climbs out of its volume): a kubelet keeps such a pod Pending with the
+   * container waiting in CreateContainerConfigError and this message.
+   */
+  configError?: true;
 }
 
 type Reference = Omit<MissingReference, 'optional' | 'field'>;
@@ -93,6 +99,10 @@ export class Issues {
   missing(field: string, message: string, reference?: Reference): void {
     this.errors.push({ field, message, missingReference: true });
     if (reference) this.references.push({ ...reference, optional: false, field });
+  }
+  /** A container configuration a kubelet refuses to prepare (CreateContainerConfigError). */
+  configError(field: string, message: string): void {
+    this.errors.push({ field, message, configError: true });
   }
   /** A reference the pod marks optional that is missing: the pod runs without it, as on a kubelet. */
   optionalMissing(field: string, reference: Reference): void {

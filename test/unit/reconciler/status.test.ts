@@ -600,3 +600,17 @@ test('while ECI is still placing a group with init containers, its app container
   );
   assert.equal(s.containerStatuses[0]?.state.waiting?.reason, 'PodInitializing');
 });
+
+test('a container a kubelet would not configure waits with CreateContainerConfigError and the reason', () => {
+  const s = podStatusForMissingReferences(pod(), [], NOW, [
+    {
+      field: 'spec.containers[0].volumeMounts[0].subPathExpr',
+      message: 'error SubPath `/tmp` must not be an absolute path',
+    },
+  ]);
+  assert.equal(s.phase, 'Pending');
+  assert.deepEqual(s.containerStatuses[0]?.state.waiting, {
+    reason: 'CreateContainerConfigError',
+    message: 'error SubPath `/tmp` must not be an absolute path',
+  });
+});

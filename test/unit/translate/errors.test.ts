@@ -26,7 +26,14 @@ const boundClaim = (pv: object): Partial<Input> => ({
 });
 const claimVolume: V1Volume = { name: 'data', persistentVolumeClaim: { claimName: 'c' } };
 
-const cases: Array<{ name: string; input: Input; field: string; message: RegExp; missing?: true }> = [
+const cases: Array<{
+  name: string;
+  input: Input;
+  field: string;
+  message: RegExp;
+  missing?: true;
+  configError?: true;
+}> = [
   {
     name: 'pod without a name',
     input: { pod: { metadata: { namespace: 'ns' }, spec: pod().spec } },
@@ -554,6 +561,36 @@ const cases: Array<{ name: string; input: Input; field: string; message: RegExp;
     message: /not known before the pod starts/,
   },
   {
+    name: 'subPathExpr that expands to an absolute path (a kubelet refuses it: CreateContainerConfigError)',
+    input: {
+      pod: pod(
+        {
+          env: [{ name: 'DIR', value: '/tmp' }],
+          volumeMounts: [{ name: 'logs', mountPath: '/logs', subPathExpr: '$(DIR)' }],
+        },
+        { volumes: [{ name: 'logs', emptyDir: {} }] },
+      ),
+    },
+    field: 'spec.containers[0].volumeMounts[0].subPathExpr',
+    message: /^error SubPath `\/tmp` must not be an absolute path$/,
+    configError: true,
+  },
+  {
+    name: 'subPathExpr that expands to a path climbing out of the volume',
+    input: {
+      pod: pod(
+        {
+          env: [{ name: 'DIR', value: 'a/../..' }],
+          volumeMounts: [{ name: 'logs', mountPath: '/logs', subPathExpr: '$(DIR)' }],
+        },
+        { volumes: [{ name: 'logs', emptyDir: {} }] },
+      ),
+    },
+    field: 'spec.containers[0].volumeMounts[0].subPathExpr',
+    message: /must not contain '\.\.'/,
+    configError: true,
+  },
+  {
     name: 'init container with a probe',
     input: {
       pod: pod(
@@ -637,5 +674,7 @@ for (const c of cases) {
     assert.match(errs[0]?.message ?? '', c.message);
     // Missing or unbound references are marked so the reconciler waits instead of failing.
     assert.equal(errs[0]?.missingReference, c.missing);
+    // Containers a kubelet would not configure wait (CreateContainerConfigError) rather than fail.
+    assert.equal(errs[0]?.configError, c.configError);
   });
 }

@@ -159,6 +159,31 @@ test('wait-for-reference: a missing ConfigMap is waited for with an Event, then 
   assert.equal(provider.requests.length, 1);
 });
 
+test('a subPathExpr expanding to an absolute path keeps the pod Pending in CreateContainerConfigError, never Failed', async () => {
+  for (const annotations of [FAIL_FAST, {}]) {
+    const provider = new FakeProvider();
+    const { controller, tracker, kube } = controllerUnderTest(provider);
+    const p = pod('bad-subpath', { annotations });
+    p.spec!.containers[0]!.env = [{ name: 'DIR', value: '/tmp' }];
+    p.spec!.containers[0]!.volumeMounts = [{ name: 'w', mountPath: '/w', subPathExpr: '$(DIR)' }];
+    p.spec!.volumes = [{ name: 'w', emptyDir: {} }];
+    tracker.setPod(p);
+    assert.deepEqual(await controller.handle('uid-bad-subpath'), { requeueAfterMs: 1000 });
+    assert.equal(provider.requests.length, 0);
+    assert.match(
+      kube.events('Failed')[0]?.message ?? '',
+      /^Error: error SubPath `\/tmp` must not be an absolute path/,
+    );
+    const status = kube.statuses()[0]?.status as {
+      phase?: string;
+      containerStatuses?: { state?: { waiting?: { reason?: string } } }[];
+    };
+    // The pod stays Pending (the status patch leaves the phase alone), even under fail-fast.
+    assert.equal(status.phase, undefined);
+    assert.equal(status.containerStatuses?.[0]?.state?.waiting?.reason, 'CreateContainerConfigError');
+  }
+});
+
 test('missing ConfigMaps follow the kubelet: Mandatory… waits with CreateContainerConfigError, Optional… runs', async () => {
   const provider = new FakeProvider();
   const { controller, tracker, kube } = controllerUnderTest(provider);
