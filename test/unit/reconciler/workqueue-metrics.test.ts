@@ -10,7 +10,9 @@ async function value(registry: Registry, metric: string, labels: Record<string, 
   const family = metric.replace(/_count$/, '');
   const m = await registry.getSingleMetric(family)!.get();
   const found = m.values.find(
-    (v) => (v.metricName ?? family) === metric && Object.entries(labels).every(([k, x]) => v.labels[k] === x),
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? family) === metric &&
+      Object.entries(labels).every(([k, x]) => v.labels[k] === x),
   );
   return found?.value ?? Number.NaN;
 }
