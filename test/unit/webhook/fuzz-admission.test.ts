@@ -23,7 +23,7 @@ before(async () => {
     logger: pino({ level: 'silent' }),
     registry: new Registry(),
     state: {
-      namespaceLabels: (name) => (name === 'eci-ns' ? { eci: 'true' } : {}),
+      namespaceLabels: (name): Record<string, string> => (name === 'eci-ns' ? { eci: 'true' } : {}),
       profile: () => DEFAULT_PROFILE,
       facts: () => ({ k8sVersion: 'v1.36.3', clusterDomain: 'cluster.local' }),
       ready: () => true,
