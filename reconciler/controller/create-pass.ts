@@ -15,6 +15,7 @@ import { backoffDelay } from '../../shared/backoff.ts';
 import type { Owner } from '../ownership.ts';
 import { podStatusForMissingReferences, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod, PodTracker } from '../tracker.ts';
+import { admissionRejection } from './admission.ts';
 import {
   translatePod,
   type MissingReference,
@@ -72,6 +73,12 @@ const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 export async function createPass(ctx: CreateContext, entry: TrackedPod): Promise<WorkResult> {
   const pod = entry.pod!;
   const now = ctx.now ?? Date.now;
+  // A pod the kubelet would not admit fails before anything is asked of ECI.
+  const rejection = admissionRejection(pod);
+  if (rejection) {
+    await writeFailure(ctx, pod, 'Failed', rejection.message, rejection.reason, rejection.reason);
+    return;
+  }
   let stopped: Stopped | undefined;
   const owner = ownerOf(pod, ctx.clusterId);
   const outcome = await ctx.provider.create({

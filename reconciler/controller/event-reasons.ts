@@ -24,6 +24,8 @@ export const REASONS = {
   waitingForReference: 'WaitingForReference',
   /** A container the kubelet would not configure (a bad expanded subPath): the kubelet's own reason. */
   containerConfigFailed: 'Failed',
+  /** The pod names an OS other than the node's: the kubelet's admission reason. */
+  podOsNotSupported: 'PodOSNotSupported',
   /** The pod's `eci-instance-id` names a group it does not own; the annotation is ignored. */
   instanceIdIgnored: 'InstanceIdIgnored',
   /** A relayed ECI event without a reason of its own. */

@@ -184,6 +184,19 @@ test('a subPathExpr expanding to an absolute path keeps the pod Pending in Creat
   }
 });
 
+test('a pod for another OS fails with PodOSNotSupported and nothing is created, as a kubelet rejects it', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  const p = pod('windows-pod');
+  p.spec!.os = { name: 'windows' };
+  tracker.setPod(p);
+  await controller.handle('uid-windows-pod');
+  assert.equal(provider.requests.length, 0);
+  const status = kube.statuses()[0]?.status as { phase?: string; reason?: string };
+  assert.deepEqual([status.phase, status.reason], ['Failed', 'PodOSNotSupported']);
+  assert.equal(kube.events('PodOSNotSupported').length, 1);
+});
+
 test('missing ConfigMaps follow the kubelet: Mandatory… waits with CreateContainerConfigError, Optional… runs', async () => {
   const provider = new FakeProvider();
   const { controller, tracker, kube } = controllerUnderTest(provider);
