@@ -17,6 +17,7 @@ help:
 	@echo "make emulator       run the ECI + PrivateZone OpenAPI emulator"
 	@echo "make bench          benchmarks"
 	@echo "make conformance    Kubernetes' node-conformance e2e specs against the virtual node (docs/conformance.md)"
+	@echo "make chaos          the reliability suite: faults, restarts, fuzzing, with nothing lost (docs/reliability.md)"
 	@echo "make image          docker build the image of both programs (IMAGE=registry/eci-virtual-node:tag; deploy/README.md)"
 
 # npm ci whenever node_modules is missing or older than the lockfile.
@@ -79,3 +80,10 @@ IMAGE ?= eci-virtual-node:dev
 .PHONY: image
 image:
 	docker build -t $(IMAGE) .
+
+# The reliability suite (docs/reliability.md): every chaos scenario, the fuzzers and the
+# secret scan against its own control plane; prints the table. CHAOS_PODS, CHAOS_REPLICAS,
+# CHAOS_ONLY, FUZZ_RUNS tune it. Never part of `make test` (its subset is test/integration/chaos/).
+.PHONY: chaos
+chaos: install control-plane
+	node scripts/chaos.ts
