@@ -197,3 +197,68 @@ test(
     assert.match(prom, /^kubelet_http_requests_total\{[^}]*path="metrics"[^}]*\} [1-9]\d*$/m);
   },
 );
+
+test(
+  'scrapers share one ECI call per interval; an ECI failure is answered as the kubelet does',
+  { skip },
+  async () => {
+    // metrics-server stops scraping so that only the requests below reach the node.
+    await metricsServer?.stop();
+    metricsServer = undefined;
+    const action = 'DescribeMultiContainerGroupMetric';
+    await stack.admin.clearCalls();
+    const requests = 10;
+    const answers = await Promise.all(
+      Array.from({ length: requests }, (_, i) =>
+        kubectl(
+          'get',
+          '--raw',
+          `/api/v1/nodes/${stack.nodeName}/proxy/${i % 2 ? 'metrics/resource' : 'stats/summary'}`,
+        ),
+      ),
+    );
+    assert.equal(answers.length, requests);
+    const calls = await stack.admin.callCount(action);
+    // 0 when the snapshot of the previous test is still fresh.
+    assert.ok(calls < requests, `${calls} ${action} calls for ${requests} requests`);
+
+    await stack.admin.setFault({
+      action,
+      errorRate: 1,
+      code: 'ServiceUnavailable',
+      httpStatus: 503,
+      message: 'metrics down',
+    });
+    try {
+      await eventually(
+        'the error gauges at 1 once the cached snapshot expires',
+        async () =>
+          /^resource_scrape_error 1$/m.test(
+            await kubectl('get', '--raw', `/api/v1/nodes/${stack.nodeName}/proxy/metrics/resource`),
+          ),
+        60_000,
+        1000,
+      );
+      const summary = await kubectl(
+        'get',
+        '--raw',
+        `/api/v1/nodes/${stack.nodeName}/proxy/stats/summary`,
+      ).then(
+        () => 'answered',
+        (err: { stderr?: string }) => err.stderr ?? '',
+      );
+      assert.match(summary, /ServiceUnavailable/);
+    } finally {
+      await stack.admin.clearFaults(action);
+    }
+    await eventually(
+      'figures back once ECI answers',
+      async () =>
+        /^resource_scrape_error 0$/m.test(
+          await kubectl('get', '--raw', `/api/v1/nodes/${stack.nodeName}/proxy/metrics/resource`),
+        ),
+      60_000,
+      1000,
+    );
+  },
+);
