@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Eci } from '../../../reconciler/provider/eci-client.ts';
 import { EciCallError } from '../../../reconciler/provider/eci-errors.ts';
@@ -102,5 +103,25 @@ describe('DescribeContainerGroupStatus denied by RAM', () => {
 
     const metrics = await (await fetch(`${stack.reconciler!.healthUrl}/metrics`)).text();
     assert.match(metrics, /^eci_api_action_denied\{[^}]*action="DescribeContainerGroupStatus"[^}]*\} 1$/m);
+  });
+
+  test("every metric the Grafana dashboard charts for the reconciler is on this reconciler's /metrics", async () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../../deploy/grafana/eci-virtual-node.json', import.meta.url), 'utf8'),
+    ) as { panels: { targets?: { expr: string }[] }[] };
+    const charted = new Set(
+      dashboard.panels
+        .flatMap((p) => p.targets ?? [])
+        .filter((t) => !t.expr.includes('program="eci-webhook"'))
+        .flatMap((t) => {
+          // Series names: identifiers followed by a selector, a range, a closing parenthesis or the end.
+          const bare = t.expr.replace(/\b(?:by|without)\s*\([^)]*\)/g, ' ');
+          return [...bare.matchAll(/(?<![$\w])([a-z_:][a-z0-9_:]*)\s*(?=[{[)]|$)/g)].map((m) => m[1]!);
+        }),
+    );
+    const exported = await (await fetch(`${stack.reconciler!.healthUrl}/metrics`)).text();
+    const families = new Set([...exported.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    const missing = [...charted].filter((name) => !families.has(name.replace(/_(bucket|sum|count)$/, '')));
+    assert.deepEqual(missing, []);
   });
 });
