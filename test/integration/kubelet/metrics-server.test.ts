@@ -137,6 +137,19 @@ test('kubectl top pod lists the ECI pods, every container, with the emulator fig
       );
     }
   }
+  // The node's figures are its pods' (1.75 cores in all here, at 5 % to 15 % load).
+  const node = await eventually(
+    'kubectl top node to show the virtual node',
+    async () => {
+      const out = await kubectl('top', 'node', stack.nodeName, '--no-headers').catch(() => '');
+      return /^\S+\s+(\d+)m\s+\d+%\s+(\d+)Mi\s+\d+%/m.exec(out) ?? undefined;
+    },
+    60_000,
+    2000,
+  );
+  const nodeMilli = Number(node[1]);
+  assert.ok(nodeMilli >= 1.75 * 50 - 1 && nodeMilli <= 1.75 * 150 + 1, `node CPU ${nodeMilli}m`);
+  assert.ok(Number(node[2]) >= 3 * 16, `node memory ${node[2]}Mi: the three containers' working sets`);
   const pods = await kubectl('top', 'pod', '-n', ns, '--no-headers');
   assert.match(pods, /^single\s+\d+m\s+\d+Mi\s*$/m);
   assert.match(pods, /^pair\s+\d+m\s+\d+Mi\s*$/m);
