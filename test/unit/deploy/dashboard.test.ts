@@ -199,6 +199,24 @@ describe('the Grafana dashboard', () => {
     assert.deepEqual(problems, []);
   });
 
+  test("docs/operations.md's metrics table lists exactly the metrics the programs define", () => {
+    const doc = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    const listed = [
+      ...doc.matchAll(/^\| `([a-z_:][a-z0-9_:]*)` +\| (?:counter|gauge|histogram|summary) /gm),
+    ].map((m) => m[1]!);
+    const defined = [...families].filter(([, f]) => f.type !== 'default').map(([name]) => name);
+    assert.deepEqual(
+      listed.filter((n) => !families.has(n)),
+      [],
+      'listed but not defined',
+    );
+    assert.deepEqual(
+      defined.filter((n) => !listed.includes(n)),
+      [],
+      'defined but not listed',
+    );
+  });
+
   test('panels are unique by id and title, each with a query', () => {
     const charts = dashboard.panels.filter((p) => p.type !== 'row');
     assert.equal(new Set(charts.map((p) => p.title)).size, charts.length);
