@@ -42,14 +42,14 @@ export interface Installed {
   uninstall(): Promise<void>;
 }
 
-export async function installDeployRbac(): Promise<Installed> {
-  const cp = await controlPlane();
+/** kubectl as the cluster admin; `mustKubectl` asserts success and returns stdout. */
+export function kubectlFor(cp: SharedControlPlane) {
   const kubectl = (args: string[], input?: string) =>
     new Promise<Run>((resolve) => {
       const child = execFile(
         cp.kubectlPath,
         ['--kubeconfig', cp.kubeconfigPath, ...args],
-        { timeout: 60_000 },
+        { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) || 1 : 0, stdout, stderr }),
       );
       if (input !== undefined) child.stdin?.end(input);
@@ -59,6 +59,33 @@ export async function installDeployRbac(): Promise<Installed> {
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
+  return { kubectl, mustKubectl };
+}
+
+/** A kubeconfig that authenticates as a service account (a fresh TokenRequest), and its file. */
+export async function serviceAccountKubeConfig(
+  cp: SharedControlPlane,
+  name: string,
+  namespace = NAMESPACE,
+): Promise<{ kc: KubeConfig; path: string }> {
+  const { mustKubectl } = kubectlFor(cp);
+  const token = (await mustKubectl(['create', 'token', name, '-n', namespace, '--duration=1h'])).trim();
+  const cluster = cp.kubeConfig.getCurrentCluster()!;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ ...cluster, caData: Buffer.from(cp.caPem).toString('base64'), caFile: undefined }],
+    users: [{ name, token }],
+    contexts: [{ name, cluster: cluster.name, user: name }],
+    currentContext: name,
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'eci-vn-sa-')), 'kubeconfig');
+  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+  return { kc, path };
+}
+
+export async function installDeployRbac(): Promise<Installed> {
+  const cp = await controlPlane();
+  const { kubectl, mustKubectl } = kubectlFor(cp);
   const canI = async (user: string, request: string) => {
     const r = await kubectl(['auth', 'can-i', ...request.split(' '), `--as=${user}`]);
     const answer = r.stdout.trim();
@@ -80,20 +107,7 @@ export async function installDeployRbac(): Promise<Installed> {
     mustKubectl,
     canI,
     assertAll,
-    async serviceAccountKubeConfig(name) {
-      const token = (await mustKubectl(['create', 'token', name, '-n', NAMESPACE, '--duration=1h'])).trim();
-      const cluster = cp.kubeConfig.getCurrentCluster()!;
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ ...cluster, caData: Buffer.from(cp.caPem).toString('base64'), caFile: undefined }],
-        users: [{ name, token }],
-        contexts: [{ name, cluster: cluster.name, user: name }],
-        currentContext: name,
-      });
-      const path = join(mkdtempSync(join(tmpdir(), 'eci-vn-sa-')), 'kubeconfig');
-      writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
-      return { kc, path };
-    },
+    serviceAccountKubeConfig: (name) => serviceAccountKubeConfig(cp, name),
     async uninstall() {
       await kubectl(['delete', '--ignore-not-found', '--wait=false', ...MANIFESTS.flatMap((f) => ['-f', f])]);
       // Waits, so a next file's install does not meet a terminating namespace.

@@ -68,6 +68,15 @@ describe('reconciler service account', () => {
         'watch secrets/alibaba-addon-secret -n kube-system',
         'list configmaps/eci-profile -n kube-system',
         'watch configmaps/eci-profile -n kube-system',
+        // reconciler/leases/lease-store.ts: the replicas' Leases in its own namespace
+        `list leases.coordination.k8s.io -n ${NAMESPACE}`,
+        `create leases.coordination.k8s.io -n ${NAMESPACE}`,
+        `update leases.coordination.k8s.io/eci-virtual-node-leader -n ${NAMESPACE}`,
+        `delete leases.coordination.k8s.io/eci-virtual-node-leader -n ${NAMESPACE}`,
+        // reconciler/kubelet/auth/review.ts, reconciler/kubelet/node-tls.ts: the kubelet API's auth
+        'create tokenreviews.authentication.k8s.io',
+        'create subjectaccessreviews.authorization.k8s.io',
+        'get configmaps/extension-apiserver-authentication -n kube-system',
       ],
       true,
     );
@@ -87,6 +96,8 @@ describe('reconciler service account', () => {
         'list configmaps -A',
         'watch configmaps -n kube-system',
         'list configmaps/another-configmap -n kube-system',
+        'list configmaps/extension-apiserver-authentication -n kube-system',
+        'watch configmaps/extension-apiserver-authentication -n kube-system',
         'update secrets/alibaba-addon-secret -n kube-system',
         'patch secrets/alibaba-addon-secret -n kube-system',
         'delete secrets/alibaba-addon-secret -n kube-system',
@@ -116,6 +127,8 @@ describe('reconciler service account', () => {
         'list leases.coordination.k8s.io -n kube-node-lease',
         'create leases.coordination.k8s.io -n kube-system',
         'create leases.coordination.k8s.io -n tenant-a',
+        `watch leases.coordination.k8s.io -n ${NAMESPACE}`,
+        `patch leases.coordination.k8s.io/eci-virtual-node-leader -n ${NAMESPACE}`,
         'create pods -n tenant-a',
         'update pods -n tenant-a',
         'update pods -n tenant-a --subresource=status',
@@ -182,6 +195,13 @@ describe('reconciler service account', () => {
     assert.notEqual(otherLease.code, 0);
     assert.match(otherLease.stderr, /may only create the node leases/);
     assert.equal((await dryRun(['create', '-f', '-'], lease(VIRTUAL_NODE))).code, 0);
+    const replicaLease = JSON.stringify({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'eci-virtual-node-leader', namespace: NAMESPACE },
+    });
+    const own = await dryRun(['create', '-f', '-'], replicaLease);
+    assert.equal(own.code, 0, `a replica Lease in its own namespace: ${own.stderr}`);
 
     const ns = await createNamespace(installed.cp.kubeConfig, 'rbac-pods');
     try {
@@ -271,6 +291,8 @@ describe('webhook service account', () => {
         'list configmaps -n kube-system',
         'get configmaps/eci-profile -n kube-system',
         'list configmaps/another-configmap -n kube-system',
+        'list configmaps/extension-apiserver-authentication -n kube-system',
+        'watch configmaps/extension-apiserver-authentication -n kube-system',
         'list services -n kube-system',
         'list services/another-service -n kube-system',
         'patch mutatingwebhookconfigurations.admissionregistration.k8s.io/another-webhook',

@@ -23,7 +23,7 @@ import { parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { OWNER_REMARK, PRIVATE_ZONE_ENABLE_ANNOTATION } from '../../../reconciler/privatezone/records.ts';
 import { createNamespace, deleteNamespace, eventually, uniqueName } from '../helpers.ts';
 import { EMULATOR_CREDENTIALS_ENV, FAST_TIMING } from '../reconciler/stack.ts';
-import { installDeployRbac, VIRTUAL_NODE, type Installed } from './installed.ts';
+import { installDeployRbac, NAMESPACE, VIRTUAL_NODE, type Installed } from './installed.ts';
 
 const PRIVATE_ZONE_RBAC = fileURLToPath(
   new URL('../../../deploy/reconciler/rbac-privatezone.yaml', import.meta.url),
@@ -128,7 +128,8 @@ describe('the reconciler under these permissions', () => {
         '--kubelet-address',
         '127.0.0.1',
       ],
-      {},
+      // As deploy/reconciler/statefulset.yaml gives them: the replica's name and namespace (its Leases).
+      { POD_NAME: 'eci-virtual-node-reconciler-0', POD_NAMESPACE: NAMESPACE },
     );
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
     reconciler = await startReconciler(parsed.config, { kc, log: pino({ level: 'debug' }, sink) });

@@ -27,6 +27,16 @@ const RBAC_FILES = [
   { file: 'reconciler/rbac-privatezone.yaml', suffix: ' (pvtz)' },
 ];
 
+/** Built-in ClusterRoles deploy/ binds, with their rules (Kubernetes' bootstrap policy). */
+const BUILT_IN_ROLES: Record<string, Manifest> = {
+  'system:auth-delegator': {
+    rules: [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ],
+  },
+};
+
 /** Every row of the README's "Permissions" table, with the code it cites. */
 export function readmeRows(): (PermissionRow & { neededBy: string })[] {
   const text = readFileSync(new URL('../../../deploy/README.md', import.meta.url), 'utf8');
@@ -59,9 +69,9 @@ export function manifestRows(): PermissionRow[] {
     for (const binding of objects.filter(
       (o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding',
     )) {
-      const role = objects.find(
-        (o) => o.kind === binding.roleRef.kind && o.metadata.name === binding.roleRef.name,
-      );
+      const role =
+        objects.find((o) => o.kind === binding.roleRef.kind && o.metadata.name === binding.roleRef.name) ??
+        BUILT_IN_ROLES[binding.roleRef.name];
       if (!role)
         throw new Error(`${file}: ${binding.metadata.name} binds ${binding.roleRef.name}, not in the file`);
       for (const subject of binding.subjects as Manifest[]) {

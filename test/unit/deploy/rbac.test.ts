@@ -33,7 +33,7 @@ function reconcilerConfig() {
 describe('reconciler RBAC', () => {
   const clusterRole = one(reconcilerRbac, 'ClusterRole', 'eci-virtual-node:reconciler');
   const leases = one(reconcilerRbac, 'Role', undefined, 'kube-node-lease');
-  const kubeSystem = one(reconcilerRbac, 'Role', undefined, 'kube-system');
+  const kubeSystem = one(reconcilerRbac, 'Role', 'eci-virtual-node:reconciler', 'kube-system');
 
   test('no wildcard, and the cluster-wide rules never list or watch Secrets or ConfigMaps', () => {
     for (const role of reconcilerRbac.filter((m) => m.kind === 'ClusterRole' || m.kind === 'Role')) {
