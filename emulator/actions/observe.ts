@@ -124,20 +124,31 @@ function limitsOf(g: ContainerGroup, c: ContainerRuntime): { cores: number; memB
   };
 }
 
+/** A container's own load phase (radians) and working-set growth (2 to 6 KiB/s), from its name. */
+function characterOf(name: string): { phase: number; growth: number } {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return { phase: ((h % 628) / 100) % (2 * Math.PI), growth: 2048 + ((h >>> 10) % 4097) };
+}
+
 export function usageAt(g: ContainerGroup, c: ContainerRuntime, t: number) {
   const { cores, memBytes } = limitsOf(g, c);
   const start = c.current.startTime ?? t;
   const up = Math.max(0, t - start) / 1000;
-  const load = 0.1 + 0.05 * Math.sin(up / 30);
+  // Each container has its own phase and growth, so the containers of one group differ.
+  const { phase, growth } = characterOf(c.name);
+  const load = 0.1 + 0.05 * Math.sin(up / 30 + phase);
   const nanoCores = Math.round(cores * load * 1e9);
-  const workingSet = Math.round(Math.min(memBytes * 0.8, 16 * 2 ** 20 + up * 4096));
+  const workingSet = Math.round(Math.min(memBytes * 0.8, 16 * 2 ** 20 + up * growth));
   return {
     cpu: {
       Limit: Math.round(cores * 1000),
       Load: Math.round(load * 100),
       UsageNanoCores: nanoCores,
       // The integral of the rate above, so the counter's slope is the reported usage, as on a real container.
-      UsageCoreNanoSeconds: Math.round(cores * 1e9 * (0.1 * up + 1.5 * (1 - Math.cos(up / 30)))),
+      UsageCoreNanoSeconds: Math.round(
+        cores * 1e9 * (0.1 * up + 1.5 * (Math.cos(phase) - Math.cos(up / 30 + phase))),
+      ),
     },
     memory: {
       AvailableBytes: Math.round(memBytes - workingSet),

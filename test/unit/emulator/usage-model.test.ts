@@ -22,3 +22,33 @@ test('usageAt: the CPU counter is the integral of the reported rate, and never d
     previous = a;
   }
 });
+
+test('usageAt: two containers started together move apart (their own phase and growth)', () => {
+  const start = Date.parse('2026-11-30T10:00:00Z');
+  const mk = (name: string) =>
+    ({ name, current: { state: 'Running', startTime: start } }) as unknown as ContainerRuntime;
+  const [web, sidecar] = [mk('web'), mk('sidecar')];
+  const g = {
+    cpu: 2,
+    memory: 4,
+    containers: [web, sidecar],
+    request: {
+      Container: [
+        { Name: 'web', Cpu: 1 },
+        { Name: 'sidecar', Cpu: 1 },
+      ],
+    },
+  } as unknown as ContainerGroup;
+  const t = start + 120_000;
+  const a = usageAt(g, web, t);
+  const b = usageAt(g, sidecar, t);
+  assert.notEqual(a.cpu.UsageNanoCores, b.cpu.UsageNanoCores);
+  assert.notEqual(a.memory.WorkingSet, b.memory.WorkingSet);
+  for (const u of [a, b]) {
+    assert.ok(
+      u.cpu.UsageNanoCores >= 0.05e9 && u.cpu.UsageNanoCores <= 0.15e9,
+      'load stays within 5 % to 15 %',
+    );
+  }
+  assert.equal(usageAt(g, web, start).cpu.UsageCoreNanoSeconds, 0, 'the counter starts at 0');
+});
