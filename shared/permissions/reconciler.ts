@@ -11,6 +11,10 @@ export interface ReconcilerPermissionInput {
   credentialsSecret: string;
   /** `<namespace>/<name>` of the ECI Profile ConfigMap. */
   profileConfigMap: string;
+  /** The kubelet API's --authorization-mode: Webhook asks a SubjectAccessReview per request. */
+  authorizationMode: 'Webhook' | 'AlwaysAllow';
+  /** --client-ca-file; unset = the cluster's client CA, read from kube-system. */
+  clientCaFile?: string;
   /** --leader-elect: the replicas share the nodes through Leases in `leaseNamespace`. */
   leaderElect: boolean;
   leaseNamespace: string;
@@ -105,6 +109,30 @@ export function reconcilerPermissions(input: ReconcilerPermissionInput): Permiss
       neededBy: 'the ECI Profile watch (shared/profile-watcher.ts)',
     })),
   ];
+  const kubeletAuth = 'the kubelet API authentication (reconciler/kubelet/auth/review.ts)';
+  required.push({
+    verb: 'create',
+    resource: 'tokenreviews',
+    group: 'authentication.k8s.io',
+    neededBy: kubeletAuth,
+  });
+  if (input.authorizationMode === 'Webhook')
+    required.push({
+      verb: 'create',
+      resource: 'subjectaccessreviews',
+      group: 'authorization.k8s.io',
+      neededBy: 'the kubelet API authorization (reconciler/kubelet/auth/review.ts)',
+    });
+  // Without it client certificates are not accepted, bearer tokens still are.
+  if (!input.clientCaFile)
+    required.push({
+      verb: 'get',
+      resource: 'configmaps',
+      namespace: 'kube-system',
+      name: 'extension-apiserver-authentication',
+      neededBy: 'client certificates on the kubelet API (reconciler/kubelet/node-tls.ts)',
+      optional: true,
+    });
   const replicaLeases = 'the replica Leases (reconciler/leases/lease-store.ts)';
   if (input.leaderElect)
     for (const verb of ['list', 'create', 'update', 'delete'])

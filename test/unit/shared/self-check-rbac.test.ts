@@ -34,8 +34,25 @@ function granted(roles: Manifest[], p: Permission): boolean {
   });
 }
 
-const rolesOf = (manifests: Manifest[]) =>
-  manifests.filter((m) => m.kind === 'Role' || m.kind === 'ClusterRole');
+/** Built-in ClusterRoles the manifests bind (their rules as the API server bootstraps them). */
+const BUILT_IN: Record<string, Rule[]> = {
+  'system:auth-delegator': [
+    { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ],
+};
+
+/** The roles of the manifests, and the built-in ClusterRoles they bind cluster-wide. */
+const rolesOf = (manifests: Manifest[]) => [
+  ...manifests.filter((m) => m.kind === 'Role' || m.kind === 'ClusterRole'),
+  ...manifests
+    .filter((m) => m.kind === 'ClusterRoleBinding' && BUILT_IN[m.roleRef.name])
+    .map((m) => ({
+      kind: 'ClusterRole',
+      metadata: { name: m.roleRef.name },
+      rules: BUILT_IN[m.roleRef.name],
+    })),
+];
 
 /** The program's container in its workload (a Deployment, or the reconciler's StatefulSet). */
 function containerOf(file: string, kind: 'Deployment' | 'StatefulSet') {

@@ -3,7 +3,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describePermission, selfCheckReport, type Permission } from '../../../shared/permissions/check.ts';
-import { reconcilerPermissions } from '../../../shared/permissions/reconciler.ts';
+import {
+  reconcilerPermissions,
+  type ReconcilerPermissionInput,
+} from '../../../shared/permissions/reconciler.ts';
 import { webhookPermissions } from '../../../shared/permissions/webhook.ts';
 
 describe('describePermission', () => {
@@ -72,10 +75,12 @@ describe('selfCheckReport', () => {
 });
 
 describe('the reconciler table', () => {
-  const input = {
+  const input: ReconcilerPermissionInput = {
     nodeNames: ['vn-0', 'vn-1'],
     credentialsSecret: 'kube-system/creds',
     profileConfigMap: 'kube-system/profile',
+    authorizationMode: 'Webhook',
+    clientCaFile: '/etc/ca.pem',
     leaderElect: false,
     leaseNamespace: 'eci-virtual-node',
     privateZone: false,
@@ -104,10 +109,29 @@ describe('the reconciler table', () => {
     assert.equal(new Set(lines).size, lines.length, 'no row twice');
   });
 
+  test('the kubelet API: TokenReview always, SubjectAccessReview with Webhook authorization, the client CA (optional) without --client-ca-file', () => {
+    const lines = (i: Partial<ReconcilerPermissionInput>) =>
+      reconcilerPermissions({ ...input, ...i }).map(describePermission);
+    const caRead = 'get configmaps extension-apiserver-authentication in kube-system';
+    assert.ok(lines({}).includes('create tokenreviews.authentication.k8s.io (cluster-wide)'));
+    assert.ok(lines({}).includes('create subjectaccessreviews.authorization.k8s.io (cluster-wide)'));
+    assert.ok(
+      !lines({ authorizationMode: 'AlwaysAllow' }).includes(
+        'create subjectaccessreviews.authorization.k8s.io (cluster-wide)',
+      ),
+    );
+    assert.ok(!lines({}).includes(caRead));
+    const withoutCa = reconcilerPermissions({ ...input, clientCaFile: undefined });
+    assert.equal(withoutCa.find((p) => describePermission(p) === caRead)?.optional, true);
+  });
+
   test('PrivateZone rows only while it is enabled, and only optional', () => {
     const off = reconcilerPermissions(input);
     const on = reconcilerPermissions({ ...input, privateZone: true });
-    assert.ok(off.every((p) => !p.optional));
+    assert.ok(
+      off.every((p) => !p.optional),
+      'with --client-ca-file nothing is optional',
+    );
     const extra = on.filter((p) => !off.some((q) => describePermission(q) === describePermission(p)));
     assert.deepEqual(extra.map(describePermission).sort(), [
       'list endpointslices.discovery.k8s.io (cluster-wide)',
