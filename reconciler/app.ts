@@ -26,6 +26,8 @@ import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './pri
 import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
 import { EciProvider } from './provider/eci-provider.ts';
 import { StatusPoller } from './provider/status-poller.ts';
+import { ContentRefresher } from './update/refresher.ts';
+import { TOKEN_EXPIRATION_SECONDS } from './controller/references.ts';
 import { ImageCacheController } from './imagecache/controller.ts';
 import { secretCredentialsReader } from './imagecache/credentials.ts';
 import { deniedActionNotices } from './provider/denied-actions.ts';
@@ -210,6 +212,13 @@ export async function startReconciler(
         log,
       );
 
+    // Running pods' ConfigMap, Secret and token volumes follow their sources (docs/updates.md).
+    const refresher = new ContentRefresher({
+      intervalMs: config.contentRefreshIntervalMs,
+      tokenPolicy: { fraction: config.tokenRefreshFraction, requestedSeconds: TOKEN_EXPIRATION_SECONDS },
+      bucket: new TokenBucket(config.contentRefreshQps, config.contentRefreshQps * 2),
+      registry,
+    });
     const controller = new PodController({
       clusterId: config.clusterId,
       nodeNames,
@@ -225,9 +234,12 @@ export async function startReconciler(
       workers: config.workers + config.createWorkers,
       log,
       onMetric: (operation, code) => metrics.operations.inc({ operation, code: code ?? '' }),
+      refresher,
     });
     cleanups.push(() => controller.stop());
     controller.start(kc);
+    refresher.start(() => tracker.uids(), wake);
+    cleanups.push(() => refresher.stop());
     // ImageCache objects → ECI image caches, on the leader only (started by the leader hook).
     const imageCaches = new ImageCacheController({
       kc,

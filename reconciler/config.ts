@@ -216,6 +216,24 @@ const FLAGS = {
     schema: positiveInt,
     help: 'how often orphaned container groups are collected',
   },
+  contentRefreshIntervalMs: {
+    flag: 'content-refresh-interval-ms',
+    default: '60000',
+    schema: positiveInt,
+    help: "how often each running pod's ConfigMap, Secret and token volumes are re-read and changes sent to ECI (one update per pod per interval)",
+  },
+  contentRefreshQps: {
+    flag: 'content-refresh-qps',
+    default: '10',
+    schema: positiveInt,
+    help: 'UpdateContainerGroup calls per second for content refresh, all pods together',
+  },
+  tokenRefreshFraction: {
+    flag: 'token-refresh-fraction',
+    default: '0.8',
+    schema: z.coerce.number().positive().max(1),
+    help: "part of a projected service-account token's lifetime after which the group gets a new one (the kubelet's 0.8)",
+  },
   leaseDurationSeconds: {
     flag: 'lease-duration-seconds',
     default: '40',

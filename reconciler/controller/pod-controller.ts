@@ -21,6 +21,7 @@ import { nextAction, recheckAfter } from './next-action.ts';
 import { sweepOrphans } from './orphans.ts';
 import { syncStatus } from './status-sync.ts';
 import { syncGroupChanges } from '../update/group-changes.ts';
+import type { ContentRefresher } from '../update/refresher.ts';
 
 export interface PodControllerOptions extends CreateContext {
   /** Every virtual node of the cluster (the orphan sweep's scope). */
@@ -32,6 +33,8 @@ export interface PodControllerOptions extends CreateContext {
   served?: Set<string>;
   queue: WorkQueue<string>;
   workers: number;
+  /** Content refresh of running pods' volumes (reconciler/update/refresher.ts). */
+  refresher?: ContentRefresher;
 }
 
 /** One served (or being served) node: its informer and its passes in flight. */

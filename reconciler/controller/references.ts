@@ -17,6 +17,8 @@ import { isNotFound, kubeStatusCode } from '../../shared/kube.ts';
 import { podReferences } from '../translate.ts';
 
 const CONFIGMAP_TTL_MS = 10_000;
+/** The lifetime asked for every token: the kubelet's 3607 s (content refresh renews at 80 % of it). */
+export const TOKEN_EXPIRATION_SECONDS = 3607;
 /** Bytes of ConfigMap data the cache holds at most (a ConfigMap is at most 1 MiB). */
 const CONFIGMAP_CACHE_BYTES = 16 * 1024 * 1024;
 /** Bytes of Service lists the cache holds at most. */
@@ -190,7 +192,7 @@ export class ReferenceReader {
         body: {
           spec: {
             audiences: audience ? [audience] : [],
-            expirationSeconds: 3607,
+            expirationSeconds: TOKEN_EXPIRATION_SECONDS,
             boundObjectRef: {
               apiVersion: 'v1',
               kind: 'Pod',

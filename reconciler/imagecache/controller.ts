@@ -10,6 +10,7 @@ import {
   type KubernetesListObject,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kubeStatusCode } from '../../shared/kube.ts';
 import { watchObjects } from '../../shared/profile-watcher.ts';
 import { $Eci, type Eci } from '../provider/eci-client.ts';
 import { classifyEciError, describeEciError } from '../provider/eci-errors.ts';
@@ -47,6 +48,9 @@ export interface ImageCacheControllerOptions {
 
 const { group, version, plural } = IMAGE_CACHE_API;
 
+/** How often a cluster without the CRD is asked again. */
+const CRD_RECHECK_MS = 60_000;
+
 export class ImageCacheController {
   private readonly o: ImageCacheControllerOptions;
   private readonly api: CustomObjectsApi;
@@ -69,6 +73,30 @@ export class ImageCacheController {
   private start(): void {
     const queue = new WorkQueue<string>();
     this.queue = queue;
+    void this.watchOnceInstalled(queue);
+    const onError = (name: string, err: unknown) =>
+      this.o.log.warn({ err, imageCache: name }, 'ImageCache reconcile failed; retrying with backoff');
+    this.workers = runWorkers(queue, this.o.workers ?? 2, (name) => this.handle(name), onError);
+  }
+
+  /** The informer, once the API server serves ImageCaches (a cluster without the CRD: one log line). */
+  private async watchOnceInstalled(queue: WorkQueue<string>): Promise<void> {
+    for (let told = false; this.queue === queue;) {
+      try {
+        await this.api.listClusterCustomObject({ group, version, plural, limit: 1 });
+        break;
+      } catch (err) {
+        // Anything but "no such resource" is the informer's to retry and report.
+        if (kubeStatusCode(err) !== 404) break;
+        if (!told)
+          this.o.log.info(
+            `${plural}.${group} is not installed (deploy/crds); ImageCaches are ignored until it is`,
+          );
+        told = true;
+        await new Promise((r) => setTimeout(r, CRD_RECHECK_MS).unref());
+      }
+    }
+    if (this.queue !== queue) return;
     const key = (o: ImageCacheObject) => o.metadata?.name ?? '';
     const upsert = (o: ImageCacheObject) => {
       this.objects.set(key(o), o);
@@ -87,18 +115,16 @@ export class ImageCacheController {
       onUpdate: upsert,
       onDelete: (o) => this.objects.delete(key(o)),
     });
-    const onError = (name: string, err: unknown) =>
-      this.o.log.warn({ err, imageCache: name }, 'ImageCache reconcile failed; retrying with backoff');
-    this.workers = runWorkers(queue, this.o.workers ?? 2, (name) => this.handle(name), onError);
   }
 
   async stop(): Promise<void> {
-    await this.informer?.stop();
-    this.queue?.shutdown();
-    await this.workers;
+    const { informer, queue, workers } = this;
     this.informer = undefined;
     this.queue = undefined;
     this.workers = undefined;
+    await informer?.stop();
+    queue?.shutdown();
+    await workers;
   }
 
   /** One pass for one object. */

@@ -5,13 +5,17 @@ import type { PodKube } from '../controller/pod-kube.ts';
 import { matchedAnnotationPatch } from '../imagecache/matched.ts';
 import type { TrackedPod } from '../tracker.ts';
 import { applyInPlaceUpdate, type UpdateContext } from './apply.ts';
+import type { ContentRefresher, RefreshContext } from './refresher.ts';
 
-export interface GroupChangeContext extends UpdateContext {
-  kube: Pick<PodKube, 'event' | 'annotate'>;
+export interface GroupChangeContext extends UpdateContext, RefreshContext {
+  kube: Pick<PodKube, 'event' | 'annotate' | 'references'>;
+  /** Content refresh; absent, volumes keep what they got at create. */
+  refresher?: ContentRefresher;
 }
 
 export async function syncGroupChanges(ctx: GroupChangeContext, entry: TrackedPod): Promise<void> {
   await applyInPlaceUpdate(ctx, entry);
+  await ctx.refresher?.check(ctx, entry);
   const { pod, record } = entry;
   const patch =
     pod && record?.group ? matchedAnnotationPatch(pod.metadata?.annotations, record.group.events) : undefined;

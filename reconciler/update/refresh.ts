@@ -1,0 +1,121 @@
+// Pure: which of a running pod's ConfigFile volumes need new contents, as a kubelet refreshes
+// mounted ConfigMaps, Secrets and projected service-account tokens. A volume is refreshed
+// only if some container mounts it without subPath (a subPath mount never sees updates on a
+// kubelet either); a token is rewritten once `fraction` (0.8, the kubelet's) of its lifetime
+// has passed, not on every check. docs/updates.md says how ECI applies the update.
+import type { V1Pod } from '@kubernetes/client-node';
+
+export interface ConfigFile {
+  path?: string;
+  content?: string;
+}
+
+export interface FileVolume {
+  name: string;
+  files: ConfigFile[];
+}
+
+export type RefreshReason = 'content' | 'token';
+
+/** Names of the ConfigMap, Secret and projected volumes mounted at least once without subPath. */
+export function refreshableVolumes(pod: V1Pod): Set<string> {
+  const kinds = new Set(
+    (pod.spec?.volumes ?? []).filter((v) => v.configMap || v.secret || v.projected).map((v) => v.name),
+  );
+  const out = new Set<string>();
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    for (const m of c.volumeMounts ?? []) {
+      if (kinds.has(m.name) && !m.subPath && !m.subPathExpr) out.add(m.name);
+    }
+  }
+  return out;
+}
+
+/** Volume name → the paths of its projected service-account token files. */
+export function tokenFiles(pod: V1Pod): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const v of pod.spec?.volumes ?? []) {
+    const paths = (v.projected?.sources ?? []).flatMap((s) =>
+      s.serviceAccountToken ? [s.serviceAccountToken.path] : [],
+    );
+    if (paths.length) out.set(v.name, new Set(paths));
+  }
+  return out;
+}
+
+/** `iat` and `exp` (seconds) of a base64-encoded JWT file; undefined when it is not one. */
+export function jwtTimes(contentB64: string | undefined): { iat: number; exp: number } | undefined {
+  if (!contentB64) return undefined;
+  const payload = Buffer.from(contentB64, 'base64').toString('utf8').split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      iat?: unknown;
+      exp?: unknown;
+    };
+    return typeof claims.iat === 'number' && typeof claims.exp === 'number'
+      ? { iat: claims.iat, exp: claims.exp }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface TokenPolicy {
+  /** Part of the lifetime after which a token is renewed (the kubelet: 0.8). */
+  fraction: number;
+  /**
+   * The lifetime asked for (seconds). The API server may issue a longer one (it extends the
+   * kubelet's 3607 s tokens to a year, for old clients); the renewal follows what was asked.
+   */
+  requestedSeconds: number;
+}
+
+/** True when the token in the group is due for renewal (or unreadable, so renewed). */
+export function tokenDue(contentB64: string | undefined, nowMs: number, policy: TokenPolicy): boolean {
+  const t = jwtTimes(contentB64);
+  if (!t) return true;
+  const lifetime = Math.min(t.exp - t.iat, policy.requestedSeconds);
+  return nowMs / 1000 >= t.iat + lifetime * policy.fraction;
+}
+
+const byPath = (files: ConfigFile[]) =>
+  [...files].sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '')).map((f) => `${f.path}\n${f.content}`);
+
+/**
+ * The volumes to send (their whole file lists) and why. `wanted` comes from translating the
+ * pod with fresh references (a fresh token each time); `current` is what the group holds.
+ */
+export function planRefresh(
+  pod: V1Pod,
+  wanted: FileVolume[],
+  current: FileVolume[],
+  nowMs: number,
+  policy: TokenPolicy,
+): { volumes: FileVolume[]; reasons: Set<RefreshReason> } {
+  const refreshable = refreshableVolumes(pod);
+  const tokens = tokenFiles(pod);
+  const volumes: FileVolume[] = [];
+  const reasons = new Set<RefreshReason>();
+  for (const w of wanted) {
+    const cur = current.find((c) => c.name === w.name);
+    // A volume the group does not hold as files (it was empty at create) cannot be refreshed in place.
+    if (!cur || !refreshable.has(w.name)) continue;
+    const tokenPaths = tokens.get(w.name) ?? new Set<string>();
+    const why = new Set<RefreshReason>();
+    const files = w.files.map((f) => {
+      const old = cur.files.find((o) => o.path === f.path);
+      if (tokenPaths.has(f.path ?? '')) {
+        if (old && !tokenDue(old.content, nowMs, policy)) return old;
+        why.add('token');
+        return f;
+      }
+      if (old?.content !== f.content) why.add('content');
+      return f;
+    });
+    if (byPath(files).join('\0') === byPath(cur.files).join('\0')) continue;
+    volumes.push({ name: w.name, files });
+    for (const r of why.size ? why : ['content' as const]) reasons.add(r);
+  }
+  return { volumes, reasons };
+}
