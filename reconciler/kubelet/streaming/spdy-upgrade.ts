@@ -18,7 +18,13 @@ import {
 
 export type ServedRoute = Extract<StreamingRoute, { kind: 'exec' | 'attach' | 'portforward' }>;
 
-/** An HTTP answer on a socket that asked to upgrade (no ServerResponse exists for it). */
+/** How long a refused upgrade's socket may stay half-open after our answer. */
+const REFUSED_LINGER_MS = 5_000;
+
+/**
+ * An HTTP answer on a socket that asked to upgrade (no ServerResponse exists for it); then the
+ * socket goes, as a peer that never closes its side (the API server may not) would hold it.
+ */
 export function httpAnswer(
   socket: Duplex,
   status: string,
@@ -30,6 +36,7 @@ export function httpAnswer(
     `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `${extra.join('')}Connection: close\r\n\r\n${body}`,
   );
+  setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
 }
 
 /** Pure: whether a request asks for the SPDY/3.1 upgrade. */

@@ -223,6 +223,28 @@ test('an unknown subprotocol is refused with 403 naming the ones served', async 
   assert.match(pf.body, /query parameter "ports" is required/);
 });
 
+test('a refused upgrade does not hold its socket: closed even while the client keeps its side open', async () => {
+  const socket = tlsConnect({
+    port: api.port,
+    host: '127.0.0.1',
+    rejectUnauthorized: false,
+    allowHalfOpen: true,
+  });
+  let answer = '';
+  socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+  socket.write(
+    'GET /exec/ns/p/c?output=1&command=ls HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+      'Sec-WebSocket-Protocol: v9.channel.k8s.io\r\n\r\n',
+  );
+  // Keep writing: once the node has let the socket go, a write meets a reset and the socket closes.
+  socket.on('error', () => {});
+  const poke = setInterval(() => socket.write('x'), 200);
+  await new Promise((resolve) => socket.once('close', resolve));
+  clearInterval(poke);
+  assert.match(answer, /^HTTP\/1\.1 403 Forbidden/);
+});
+
 test('a message past the size limit closes the connection (1009) and aborts the session', async () => {
   const s = await open('/exec/ns/p/c?input=1&output=1&command=cat&command=big', ['v5.channel.k8s.io']);
   s.ws.send(Buffer.alloc(2 * 1024 * 1024));
