@@ -151,6 +151,7 @@ describe('the permission self-check at start', () => {
     await installed.mustKubectl(['create', 'serviceaccount', PARTIAL, '-n', NAMESPACE]);
     kubeconfigs.partial = await kubeconfigOf(PARTIAL);
     kubeconfigs.reconciler = await kubeconfigOf('eci-reconciler');
+    kubeconfigs.webhook = await kubeconfigOf('eci-webhook');
   });
 
   after(async () => {
@@ -248,5 +249,26 @@ describe('the permission self-check at start', () => {
     assert.match(exit.stdout, /reconciler started/, exit.stderr);
     assert.equal(exit.code, 0, exit.stderr);
     assert.ok(profile && profile.nodes.length > 0 && profile.endTime > profile.startTime);
+  });
+
+  test("webhook under deploy/'s full RBAC: starts; its debug listener serves a heap snapshot", async () => {
+    const port = await freePort();
+    let snapshot: { snapshot: { node_count: number } } | undefined;
+    const exit = await run(
+      'webhook/main.ts',
+      ['--port', '0', '--debug-address', `127.0.0.1:${port}`],
+      { KUBECONFIG: kubeconfigs.webhook!, POD_NAMESPACE: NAMESPACE },
+      {
+        test: (stdout) => stdout.includes('"listening"'),
+        then: async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/debug/pprof/heap`);
+          assert.equal(res.status, 200);
+          snapshot = (await res.json()) as typeof snapshot;
+        },
+      },
+    );
+    assert.deepEqual(missingLines(exit.stderr), [], exit.stderr);
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.ok(snapshot && snapshot.snapshot.node_count > 0);
   });
 });
