@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
-import { containerScript } from './container-script.ts';
+import { containerScript, shQuote } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
 import { imageBacking, shellFor } from './image-table.ts';
@@ -16,6 +16,9 @@ import type { GroupSandbox } from './sandbox.ts';
 import type { UsageSample } from './usage.ts';
 
 const HTTP_SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
+const AGNHOST = fileURLToPath(new URL('./agnhost.ts', import.meta.url));
+/** Where the agnhost image has its binary (ENTRYPOINT ["/agnhost"]; the e2e specs also call /agnhost-2). */
+const AGNHOST_PATHS = ['/agnhost', '/agnhost-2'];
 /** The kubelet's cap on a termination message. */
 const MAX_TERMINATION_MESSAGE = 4096;
 
@@ -50,6 +53,10 @@ export function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpec | 
 
 /** Where the container's command comes from: the request, else the image's default. */
 function argvFor(spec: ContainerSpec, podName: string): string[] {
+  if (imageBacking(spec.Image) === 'agnhost' && !spec.Command?.length) {
+    // ENTRYPOINT ["/agnhost"], CMD ["pause"]: the pod's args replace only the CMD.
+    return ['/agnhost', ...(spec.Arg?.length ? spec.Arg : ['pause'])];
+  }
   const argv = [...(spec.Command ?? []), ...(spec.Arg ?? [])];
   if (argv.length > 0) return argv;
   if (imageBacking(spec.Image) === 'http') {
@@ -73,14 +80,19 @@ export function launchContainer(
   const termLog = `${dir}/termination-log`;
   writeFileSync(termLog, '');
   // The built-in web server runs on this emulator's node: show both read-only in the container.
-  const extraPaths = imageBacking(spec.Image) === 'http' ? [HTTP_SERVER, process.execPath] : [];
+  const backing = imageBacking(spec.Image);
+  const extraPaths = backing === 'http' || backing === 'agnhost' ? [HTTP_SERVER, process.execPath] : [];
+  const launchers = backing === 'agnhost' ? agnhostLaunchers(box.dir) : [];
   const script = containerScript({
     containerDir: dir,
     pidFile,
-    etcFiles: ['hosts', 'resolv.conf', 'hostname'].map((f) => ({
-      source: `${box.dir}/etc/${f}`,
-      target: `/etc/${f}`,
-    })),
+    etcFiles: [
+      ...['hosts', 'resolv.conf', 'hostname'].map((f) => ({
+        source: `${box.dir}/etc/${f}`,
+        target: `/etc/${f}`,
+      })),
+      ...launchers,
+    ],
     mounts: volumeMounts(box.dir, spec.VolumeMount),
     hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
     terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
@@ -182,4 +194,16 @@ export function terminationMessage(run: Run, exitCode: number, logs: readonly Lo
       .slice(-2048);
   }
   return message;
+}
+
+/**
+ * The agnhost image's binaries as launchers of the stand-in (agnhost.ts), which gets the name
+ * it was called by, as the real binary prints it (`[/agnhost entrypoint-tester …]`).
+ */
+function agnhostLaunchers(groupDir: string): { source: string; target: string }[] {
+  const launcher = `${groupDir}/agnhost-launcher`;
+  writeFileSync(launcher, `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(AGNHOST)} "$0" "$@"\n`, {
+    mode: 0o755,
+  });
+  return AGNHOST_PATHS.map((target) => ({ source: launcher, target }));
 }

@@ -9,6 +9,8 @@ export type ImageBacking =
   | 'shell'
   /** A small built-in HTTP server listens on the declared ports (the image's default command). */
   | 'http'
+  /** Kubernetes' e2e image agnhost: a stand-in for the subcommands the node specs run (agnhost.ts). */
+  | 'agnhost'
   /** The pull fails (ErrImagePull ↔ ImagePullBackOff), as in simulation mode. */
   | 'pull-fails'
   /** Unknown image: the scripted simulation (emulator/simulation.ts). */
@@ -33,6 +35,7 @@ const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacki
     backing: 'shell',
   },
   { names: ['nginx', 'httpd'], backing: 'http' },
+  { names: ['agnhost'], backing: 'agnhost' },
 ];
 
 /** `registry.example.com:5000/library/nginx:1.25@sha256:…` → `nginx`. */
