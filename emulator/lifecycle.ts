@@ -103,7 +103,7 @@ function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpecLike {
 export function isProcessBacked(g: ContainerGroup, c: ContainerRuntime): boolean {
   if (g.runtime !== 'process') return false;
   const backing = imageBacking(specOf(g, c).Image);
-  return backing === 'shell' || backing === 'http' || backing === 'agnhost';
+  return backing !== 'simulated' && backing !== 'pull-fails';
 }
 
 function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {

@@ -59,6 +59,7 @@ function argvFor(spec: ContainerSpec, podName: string): string[] {
   }
   const argv = [...(spec.Command ?? []), ...(spec.Arg ?? [])];
   if (argv.length > 0) return argv;
+  if (imageBacking(spec.Image) === 'pause') return [process.execPath, AGNHOST, '/pause', 'pause'];
   if (imageBacking(spec.Image) === 'http') {
     const ports = (spec.Port ?? []).filter((p) => (p.Protocol ?? 'TCP') === 'TCP').map((p) => String(p.Port));
     return [process.execPath, HTTP_SERVER, podName, ...ports];
@@ -81,7 +82,7 @@ export function launchContainer(
   writeFileSync(termLog, '');
   // The built-in web server runs on this emulator's node: show both read-only in the container.
   const backing = imageBacking(spec.Image);
-  const extraPaths = backing === 'http' || backing === 'agnhost' ? [HTTP_SERVER, process.execPath] : [];
+  const extraPaths = ['http', 'agnhost', 'pause'].includes(backing) ? [HTTP_SERVER, process.execPath] : [];
   const launchers = backing === 'agnhost' ? agnhostLaunchers(box.dir) : [];
   const script = containerScript({
     containerDir: dir,

@@ -11,6 +11,8 @@ export type ImageBacking =
   | 'http'
   /** Kubernetes' e2e image agnhost: a stand-in for the subcommands the node specs run (agnhost.ts). */
   | 'agnhost'
+  /** The pause image: sleeps until stopped (agnhost.ts's pause). */
+  | 'pause'
   /** The pull fails (ErrImagePull ↔ ImagePullBackOff), as in simulation mode. */
   | 'pull-fails'
   /** Unknown image: the scripted simulation (emulator/simulation.ts). */
@@ -36,6 +38,7 @@ const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacki
   },
   { names: ['nginx', 'httpd'], backing: 'http' },
   { names: ['agnhost'], backing: 'agnhost' },
+  { names: ['pause'], backing: 'pause' },
 ];
 
 /** `registry.example.com:5000/library/nginx:1.25@sha256:…` → `nginx`. */

@@ -10,6 +10,7 @@ const AGNHOST = fileURLToPath(new URL('../../../emulator/process/agnhost.ts', im
 
 test('agnhost images are backed by the stand-in', () => {
   assert.equal(imageBacking('registry.k8s.io/e2e-test-images/agnhost:2.59'), 'agnhost');
+  assert.equal(imageBacking('registry.k8s.io/pause:3.10.2'), 'pause');
 });
 
 test('entrypoint-tester prints the argv it was called with, as Go prints a []string', () => {
