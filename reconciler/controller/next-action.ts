@@ -7,6 +7,7 @@ import { isTerminalStatus, type EciGroupView } from '../status.ts';
 import type { GroupRecord } from '../tracker.ts';
 import { REASONS } from './event-reasons.ts';
 import { maxPendingMinutes, pendingDeadline } from './policy.ts';
+import { activeDeadlineAt, DEADLINE_EXCEEDED } from '../update/deadline.ts';
 
 export type Action =
   | { kind: 'create' }
@@ -74,6 +75,13 @@ export function nextAction(
   // stay readable; the group goes when the pod object is deleted.
   if (isPodTerminal(pod)) return { kind: 'none' };
 
+  // activeDeadlineSeconds (it may have been shortened since the create): reconciler/update/deadline.ts.
+  const activeDeadline = activeDeadlineAt(pod);
+  if (activeDeadline !== undefined && now >= activeDeadline) {
+    const deleteGroup = record !== undefined && !record.gone && !record.deleteRequested;
+    return { kind: 'fail', ...DEADLINE_EXCEEDED, deleteGroup };
+  }
+
   const deadline = pendingDeadline(pod);
   const stillPending = podPhase(pod) === 'Pending' && !(record?.group && !isPending(record.group));
   if (deadline !== undefined && stillPending && now >= deadline) {
@@ -109,7 +117,8 @@ export function nextAction(
 
 /** When a Pending pod with a max-pending annotation must be looked at again; undefined if not needed. */
 export function recheckAfter(pod: V1Pod | undefined, now: number): number | undefined {
-  if (!pod || podPhase(pod) !== 'Pending' || pod.metadata?.deletionTimestamp) return undefined;
-  const deadline = pendingDeadline(pod);
-  return deadline === undefined ? undefined : Math.max(0, deadline - now);
+  if (!pod || isPodTerminal(pod) || pod.metadata?.deletionTimestamp) return undefined;
+  const deadlines = [podPhase(pod) === 'Pending' ? pendingDeadline(pod) : undefined, activeDeadlineAt(pod)];
+  const next = deadlines.filter((d): d is number => d !== undefined);
+  return next.length ? Math.max(0, Math.min(...next) - now) : undefined;
 }

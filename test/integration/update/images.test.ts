@@ -69,4 +69,25 @@ describe('in-place updates', () => {
     });
     assert.match(events.items[0]?.message ?? '', /main=nginx:1\.28/);
   });
+  test('a shortened activeDeadlineSeconds ends the running pod as a kubelet does (DeadlineExceeded)', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'bounded', { command: ['sh', '-c', 'sleep 3600'] }),
+    });
+    await eventually('bounded Running', async () => {
+      const p = await stack.core.readNamespacedPod({ name: 'bounded', namespace: ns });
+      return p.status?.phase === 'Running';
+    });
+    // UpdateContainerGroup cannot carry it: the reconciler enforces it (15 s grace for ECI).
+    await kubectl('patch', 'pod', 'bounded', '--type', 'merge', '-p', '{"spec":{"activeDeadlineSeconds":1}}');
+    const failed = await eventually('bounded Failed', async () => {
+      const p = await stack.core.readNamespacedPod({ name: 'bounded', namespace: ns });
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    assert.equal(failed.status?.reason, 'DeadlineExceeded');
+    await eventually('its group deleted', async () => {
+      const g = await groupOf('bounded');
+      return !g || g.status === 'Terminating';
+    });
+  });
 });
