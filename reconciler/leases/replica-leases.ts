@@ -182,15 +182,18 @@ export class ReplicaLeases implements NodeOwnership {
       if (room <= 0) break;
       if (this.held.has(node) || (this.cooling.get(node) ?? 0) > start) continue;
       const name = nodeLeaseName(node);
+      // Held under this identity but not by this process: a previous run of this replica
+      // (killed, restarted with its StatefulSet name), so it is taken back at once.
       const decision = this.decide(name, start);
-      if (decision.kind !== 'acquire') continue;
+      if (decision.kind === 'held') continue;
       if (!(await this.hold(name, 'node', start))) continue;
       room--;
       this.held.set(node, { renewedAt: start });
       this.metrics.transitions.inc({ lease: 'node', change: 'acquired' });
-      if (decision.from) this.metrics.takeovers.inc();
-      this.o.log.info({ node, from: decision.from, live }, 'node Lease acquired');
-      const started = this.o.hooks.acquired(node, decision.from).catch((err: unknown) => {
+      const from = decision.kind === 'acquire' ? decision.from : undefined;
+      if (from) this.metrics.takeovers.inc();
+      this.o.log.info({ node, from, live }, 'node Lease acquired');
+      const started = this.o.hooks.acquired(node, from).catch((err: unknown) => {
         this.o.log.error({ err, node }, 'could not start serving the node');
       });
       this.pendingStarts.add(started);

@@ -166,3 +166,16 @@ test('stop: work handed over, every Lease released, presence removed', async () 
   );
   assert.deepEqual(a.log.filter((l) => l.startsWith('handOver')).length, 3);
 });
+
+test('restarted under the same identity (kill -9, then the StatefulSet pod again): its Leases are taken back at once', async () => {
+  const store = new MemoryLeases();
+  const clock = { now: 0 };
+  const before = replica('a', store, clock);
+  await before.leases.tick();
+  // The process dies without releasing; its successor has the same name.
+  clock.now += 1000;
+  const after = replica('a', store, clock);
+  await after.leases.tick();
+  assert.deepEqual(after.leases.heldNodes, NODES);
+  assert.deepEqual(after.log.slice(0, 3), ['acquired vn-0', 'acquired vn-1', 'acquired vn-2']);
+});
