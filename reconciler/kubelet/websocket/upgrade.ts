@@ -2,6 +2,7 @@
 // with the list we speak), complete the handshake with `ws`, then run the channel protocol,
 // the channel port-forward, or SPDY inside the port-forward tunnel.
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -68,9 +69,12 @@ export function serveWebSocketUpgrade(
       headers.push(`Sec-WebSocket-Protocol: ${negotiated.protocol}`),
     );
   }
+  // `ws` clears the socket's timeout; the session keeps the idle timeout the server gave it.
+  const idleMs = socket instanceof Socket ? (socket.timeout ?? 0) : 0;
   let accepted = false;
   server.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     accepted = true;
+    if (idleMs > 0) (socket as Socket).setTimeout(idleMs);
     ws.on('error', (err) => log.debug({ err }, 'WebSocket error'));
     const failed = (err: unknown) => {
       log.error({ err }, 'WebSocket streaming: session failed unexpectedly');

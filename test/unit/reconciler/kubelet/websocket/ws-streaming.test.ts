@@ -224,12 +224,9 @@ test('an unknown subprotocol is refused with 403 naming the ones served', async 
 });
 
 test('a refused upgrade does not hold its socket: closed even while the client keeps its side open', async () => {
-  const socket = tlsConnect({
-    port: api.port,
-    host: '127.0.0.1',
-    rejectUnauthorized: false,
-    allowHalfOpen: true,
-  });
+  // A TCP connection that stays open for writing after the node's FIN.
+  const tcp = netConnect({ port: api.port, host: '127.0.0.1', allowHalfOpen: true });
+  const socket = tlsConnect({ socket: tcp, rejectUnauthorized: false });
   let answer = '';
   socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
   socket.write(
@@ -243,6 +240,31 @@ test('a refused upgrade does not hold its socket: closed even while the client k
   await new Promise((resolve) => socket.once('close', resolve));
   clearInterval(poke);
   assert.match(answer, /^HTTP\/1\.1 403 Forbidden/);
+});
+
+test('an idle session ends after the stream idle timeout, as over SPDY; the session is aborted', async () => {
+  const idle = await startKubeletApi({
+    host: '127.0.0.1',
+    port: 0,
+    nodeIp: '127.0.0.1',
+    log,
+    groupOf: () => undefined,
+    readLog: () => Promise.resolve(''),
+    streaming: backend,
+    limits: { streamIdleTimeoutMs: 300 },
+  });
+  try {
+    const ws = new WebSocket(
+      `wss://127.0.0.1:${idle.port}/exec/ns/p/c?input=1&output=1&command=cat&command=idle`,
+      ['v5.channel.k8s.io'],
+      { rejectUnauthorized: false },
+    );
+    ws.on('error', () => {});
+    await new Promise((resolve) => ws.once('close', resolve));
+    await until('session aborted', () => aborted.includes('cat idle'));
+  } finally {
+    await idle.close();
+  }
 });
 
 test('a message past the size limit closes the connection (1009) and aborts the session', async () => {
