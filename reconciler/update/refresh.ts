@@ -17,10 +17,15 @@ export interface FileVolume {
 
 export type RefreshReason = 'content' | 'token';
 
-/** Names of the ConfigMap, Secret and projected volumes mounted at least once without subPath. */
+/**
+ * Names of the ConfigMap, Secret, downward API and projected volumes mounted at least once
+ * without subPath (a kubelet updates the downward API files when labels or annotations change).
+ */
 export function refreshableVolumes(pod: V1Pod): Set<string> {
   const kinds = new Set(
-    (pod.spec?.volumes ?? []).filter((v) => v.configMap || v.secret || v.projected).map((v) => v.name),
+    (pod.spec?.volumes ?? [])
+      .filter((v) => v.configMap || v.secret || v.projected || v.downwardAPI)
+      .map((v) => v.name),
   );
   const out = new Set<string>();
   for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {

@@ -1,6 +1,7 @@
 // Content refresh on the real control plane: a ConfigMap edit reaches the running group's
 // volume within the refresh interval (not a subPath mount), written in place; the projected
-// service-account token is renewed before it expires (lifetime fraction shortened).
+// service-account token is renewed before it expires (lifetime fraction shortened); a label
+// change reaches a downward API volume.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -64,10 +65,15 @@ describe('content refresh', () => {
     body.spec!.volumes = [
       { name: 'settings', configMap: { name: 'settings' } },
       { name: 'pinned', configMap: { name: 'settings' } },
+      {
+        name: 'podinfo',
+        downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] },
+      },
     ];
     body.spec!.containers[0]!.volumeMounts = [
       { name: 'settings', mountPath: '/etc/settings' },
       { name: 'pinned', mountPath: '/etc/pinned/mode', subPath: 'mode' },
+      { name: 'podinfo', mountPath: '/etc/podinfo' },
     ];
     await stack.core.createNamespacedPod({ namespace: ns, body });
     await eventually('reader Running', async () => {
@@ -104,6 +110,16 @@ describe('content refresh', () => {
       return t && t.iat > firstToken.iat ? t : undefined;
     });
     assert.ok(renewed.iat * 1000 < firstToken.exp * 1000, 'renewed while the first token was still valid');
+
+    // A label change reaches the downward API file, as on a kubelet.
+    await stack.core.patchNamespacedPod(
+      { name: 'reader', namespace: ns, body: { metadata: { labels: { tier: 'gold' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await eventually('the new label in the downward API volume', async () => {
+      const g = await groupVolumes('reader');
+      return g.volumes.podinfo?.labels?.includes('tier="gold"');
+    });
 
     const events = await stack.core.listNamespacedEvent({
       namespace: ns,

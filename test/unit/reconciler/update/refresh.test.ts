@@ -24,6 +24,10 @@ const pod: V1Pod = {
       { name: 'both', secret: { secretName: 's' } },
       { name: 'scratch', emptyDir: {} },
       {
+        name: 'labels',
+        downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] },
+      },
+      {
         name: 'kube-api-access',
         projected: {
           sources: [{ serviceAccountToken: { path: 'token' } }, { configMap: { name: 'kube-root-ca.crt' } }],
@@ -39,6 +43,7 @@ const pod: V1Pod = {
           { name: 'pinned', mountPath: '/pinned/f', subPath: 'f' },
           { name: 'both', mountPath: '/s/f', subPath: 'f' },
           { name: 'scratch', mountPath: '/tmp' },
+          { name: 'labels', mountPath: '/etc/podinfo' },
           { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
         ],
       },
@@ -47,8 +52,8 @@ const pod: V1Pod = {
   },
 };
 
-test('refreshed volumes: ConfigMap/Secret/projected ones mounted at least once without subPath', () => {
-  assert.deepEqual([...refreshableVolumes(pod)].sort(), ['both', 'cfg', 'kube-api-access']);
+test('refreshed volumes: ConfigMap/Secret/downward API/projected ones mounted at least once without subPath', () => {
+  assert.deepEqual([...refreshableVolumes(pod)].sort(), ['both', 'cfg', 'kube-api-access', 'labels']);
 });
 
 test('a token is due at 80 % of the lifetime asked for, even when the API server issued a longer one', () => {
