@@ -160,9 +160,9 @@ export function classifyEciError(err: unknown): ClassifiedEciError {
  */
 const ACTION_DENIED = /^(Forbidden\.RAM|Forbidden\.NoPermission|NoPermission)(\.|$)/;
 
-/** Pure: RAM refused this one action; an optional one then falls back (deploy/ram-policy.md). */
-export function isActionDenied(e: ClassifiedEciError): boolean {
-  return e.category === 'auth' && ACTION_DENIED.test(e.code);
+/** Pure: the error code says RAM refused this one action (deploy/ram-policy.md: what each optional one costs). */
+export function isActionDeniedCode(code: string): boolean {
+  return ACTION_DENIED.test(code);
 }
 
 /** One line for Events and pod messages: code, what ECI said and the RequestId to quote to support. */
