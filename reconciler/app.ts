@@ -142,13 +142,18 @@ export async function startReconciler(
 
     const metrics = reconcilerMetrics(registry);
     const { host, protocol } = eciEndpointOf(config);
+    // Optional ECI actions the RAM policy denies: said once (log, node Event, metric); see deploy/ram-policy.md.
+    const denied = deniedActionNotices({ kc, nodeNames, log, registry });
     const eci = new Eci({
       endpoint: host,
       protocol,
       regionId: config.regionId,
       credentials,
       timeoutMs: config.eciTimeoutMs,
-      onCall: metrics.onCall,
+      onCall: (action, outcome, ms) => {
+        metrics.onCall(action, outcome, ms);
+        denied.observe(action, outcome);
+      },
     });
 
     if (fromSecret) {
@@ -284,7 +289,7 @@ export async function startReconciler(
       intervalMs: config.statusIntervalMs,
       resyncIntervalMs: config.resyncIntervalMs,
       gcIntervalMs: config.gcIntervalMs,
-      onActionDenied: deniedActionNotices({ kc, nodeNames, log, registry }),
+      onActionDenied: denied.fallsBack,
       log,
     });
     // Nodes are handed over on the way out while the controller still runs, then Events flushed.
