@@ -11,7 +11,7 @@ import type {
   PodTarget,
   StreamingBackend,
 } from '../streaming/backend.ts';
-import { execSessionOnSocket, openExecSocket } from './exec-session.ts';
+import { openExecSession } from './exec-session.ts';
 
 export interface EciStreamingSource {
   /** The container group of a pod bound to this process's nodes. */
@@ -73,8 +73,7 @@ export function eciStreamingBackend(o: EciStreamingSource): StreamingBackend {
         stdin: x.stdin,
       });
       if (!uri) throw new Error('ECI answered ExecContainerCommand without a WebSocketUri');
-      const ws = await openExecSocket(uri, timeoutMs);
-      return execSessionOnSocket(ws, x, o.log);
+      return openExecSession(uri, x, o.log, timeoutMs);
     },
     async portForward(target: PodTarget, port: number) {
       groupOf(target);

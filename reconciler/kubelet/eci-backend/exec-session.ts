@@ -27,9 +27,19 @@ function bytesOf(data: WebSocket.RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** Opens the session's WebSocket; rejects with a message fit for the client. */
-export async function openExecSocket(uri: string, timeoutMs: number): Promise<WebSocket> {
+/**
+ * Opens the session's WebSocket and bridges it: output to stdout (or stderr when only it was
+ * asked for). It listens from the start, so output sent along with the handshake is not lost.
+ * Rejects with a message fit for the client when the socket cannot be opened.
+ */
+export async function openExecSession(
+  uri: string,
+  o: Omit<ExecOptions, 'command'>,
+  log: Logger,
+  timeoutMs: number,
+): Promise<ExecSession> {
   const ws = new WebSocket(uri, { handshakeTimeout: timeoutMs, maxPayload: 16 * 1024 * 1024 });
+  const session = bridge(ws, o, log);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => {
@@ -38,15 +48,10 @@ export async function openExecSocket(uri: string, timeoutMs: number): Promise<We
     });
     ws.once('error', (err) => reject(new Error(`cannot reach ECI's exec WebSocket: ${err.message}`)));
   });
-  return ws;
+  return session;
 }
 
-/** The session on an open WebSocket: output to stdout (or stderr when only it was asked for). */
-export function execSessionOnSocket(
-  ws: WebSocket,
-  o: Omit<ExecOptions, 'command'>,
-  log: Logger,
-): ExecSession {
+function bridge(ws: WebSocket, o: Omit<ExecOptions, 'command'>, log: Logger): ExecSession {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const output = o.stdout || !o.stderr ? stdout : stderr;
