@@ -9,7 +9,10 @@ import pino from 'pino';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startKubeletApi, type KubeletApiOptions } from '../../../reconciler/kubelet-api.ts';
 import type { ExecSession, StreamingBackend } from '../../../reconciler/kubelet/streaming/backend.ts';
+import { readServingFiles } from '../../../reconciler/kubelet/node-tls.ts';
+import { issueKubeletServingCert } from '../../harness/control-plane.ts';
 import { eventually, uniqueName } from '../helpers.ts';
+import { TEST_NODE_IP } from '../reconciler/stack.ts';
 
 /** Runs exec commands as local processes (real exit codes); forwards pod ports to local ports. */
 export function localBackend(ports: Record<number, number>): StreamingBackend {
@@ -43,6 +46,8 @@ export function localBackend(ports: Record<number, number>): StreamingBackend {
 
 export interface FakeNode {
   name: string;
+  /** Where the node listens (its InternalIP) and on which port. */
+  host: string;
   port: number;
   /** Streaming upgrades the node served, per transport and protocol. */
   upgrades(): Record<string, number>;
@@ -57,10 +62,13 @@ export async function startFakeNode(
 ): Promise<FakeNode> {
   const core = kc.makeApiClient(CoreV1Api);
   const name = uniqueName('kubelet-api-node');
+  // A routable address (the node proxy refuses loopback) and a certificate the API server verifies.
+  const files = await issueKubeletServingCert([TEST_NODE_IP]);
   const api = await startKubeletApi({
-    host: '127.0.0.1',
+    host: TEST_NODE_IP,
     port: 0,
-    nodeIp: '127.0.0.1',
+    nodeIp: TEST_NODE_IP,
+    serving: readServingFiles(files.certFile, files.keyFile),
     log: pino({ level: 'silent' }),
     groupOf: () => undefined,
     readLog: () => Promise.resolve(''),
@@ -77,7 +85,7 @@ export async function startFakeNode(
     await eventually('node status written', async () => {
       const node = await core.readNode({ name });
       node.status = {
-        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        addresses: [{ type: 'InternalIP', address: TEST_NODE_IP }],
         daemonEndpoints: { kubeletEndpoint: { Port: api.port } },
         ...(nodeOptions.declareFeatures ? { declaredFeatures: api.declaredFeatures } : {}),
       };
@@ -90,6 +98,7 @@ export async function startFakeNode(
   }
   return {
     name,
+    host: TEST_NODE_IP,
     port: api.port,
     upgrades: () => api.upgrades(),
     stop: async () => {
