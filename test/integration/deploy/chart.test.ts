@@ -8,7 +8,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CREDENTIAL_KEYS, nodeNamesOf, parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { parseWebhookConfig } from '../../../webhook/config.ts';
-import { CHART, find, renderChart, renderKustomize, run, type Manifest } from './render.ts';
+import {
+  CHART,
+  DEPLOY,
+  find,
+  parseManifests,
+  renderChart,
+  renderKustomize,
+  run,
+  type Manifest,
+} from './render.ts';
+import { readFileSync } from 'node:fs';
 
 /** Labels Helm adds to every object (release bookkeeping); the kustomize base has none of them. */
 const HELM_LABELS = [
@@ -40,6 +50,8 @@ const EVERY_SWITCH = [
   '--set=image.tag=0.2.0',
   '--set=image.pullPolicy=Always',
   '--set=imagePullSecrets[0].name=registry',
+  '--set=networkPolicy.enabled=true',
+  '--set=networkPolicy.apiServer[0].ipBlock.cidr=10.0.0.0/24',
 ];
 
 function withoutHelmLabels(o: Manifest): Manifest {
@@ -248,6 +260,38 @@ describe('helm chart', () => {
     assert.ok(find(objects, 'ClusterRole', 'eci-virtual-node:reconciler-privatezone'));
     const pdbsOff = renderChart(['--set=webhook.pdb.enabled=false', '--set=reconciler.pdb.enabled=false']);
     assert.ok(!pdbsOff.some((o) => o.kind === 'PodDisruptionBudget'));
+  });
+
+  test('networkPolicy.enabled renders deploy/network-policies.yaml (Helm labels aside), with the API server peers from values', () => {
+    const policies = (args: string[]) =>
+      renderChart(['--set=networkPolicy.enabled=true', ...args])
+        .filter((o) => o.kind === 'NetworkPolicy')
+        .map(withoutHelmLabels);
+    const plain = parseManifests(readFileSync(`${DEPLOY}network-policies.yaml`, 'utf8'));
+    assert.deepEqual(byKey(policies([])), byKey(plain));
+    assert.ok(!renderChart().some((o) => o.kind === 'NetworkPolicy'), 'off by default');
+    const konnectivity = policies([
+      '--set=networkPolicy.apiServer[0].podSelector.matchLabels.k8s-app=konnectivity-agent',
+      '--set=networkPolicy.apiServer[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=kube-system',
+    ]);
+    const webhook = find(konnectivity, 'NetworkPolicy', 'eci-webhook');
+    assert.deepEqual(webhook.spec.ingress[0].from, [
+      {
+        podSelector: { matchLabels: { 'k8s-app': 'konnectivity-agent' } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+      },
+    ]);
+  });
+
+  test('the chart carries the ImageCache CRD of deploy/crds unchanged (helm install applies crds/ first)', () => {
+    const file = 'imagecaches.eci.alibabacloud.com.yaml';
+    assert.equal(
+      readFileSync(`${CHART}/crds/${file}`, 'utf8'),
+      readFileSync(`${DEPLOY}crds/${file}`, 'utf8'),
+    );
+    const r = run('helm', ['template', 'x', CHART, '--include-crds']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(find(parseManifests(r.stdout), 'CustomResourceDefinition', 'imagecaches.eci.alibabacloud.com'));
   });
 
   test('a bad value is refused by the schema with the field named', () => {
