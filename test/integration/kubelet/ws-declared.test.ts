@@ -157,3 +157,11 @@ for (const [pod, path] of [
     assert.deepEqual(upgrades, { [path]: 1 });
   });
 }
+
+for (const pod of ['on-declared', 'on-plain']) {
+  test(`kubectl attach on ${pod}: the node's refusal reaches the user with its reason`, async () => {
+    const r = await kubectl(['attach', pod]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /attach is not supported for ECI containers; use exec/);
+  });
+}
