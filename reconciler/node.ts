@@ -51,6 +51,8 @@ export class NodeController {
   private lastStatus = 0;
   private nodeUid: string | undefined;
   private ticking: Promise<void> = Promise.resolve();
+  /** Set by stop(): a start() still registering the node then leaves no timer behind. */
+  private stopped = false;
   private readonly events: NodeEvents;
   /** The last health report and when its ok/not-ok status began. */
   private health: { report: ProviderHealth; since: Date } | undefined;
@@ -78,6 +80,7 @@ export class NodeController {
     await this.ensureNode();
     if (event) this.announce(event);
     await this.renewLease();
+    if (this.stopped) return;
     this.timer = setInterval(() => {
       this.ticking = this.tick();
     }, this.o.renewIntervalMs);
@@ -85,6 +88,7 @@ export class NodeController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;

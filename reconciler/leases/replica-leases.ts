@@ -116,7 +116,8 @@ export class ReplicaLeases implements NodeOwnership {
     this.stopped = true;
     clearInterval(this.timer);
     clearInterval(this.watchdog);
-    await this.round;
+    // A round hung on the API server must not hold the shutdown: the Leases then simply expire.
+    await Promise.race([this.round, new Promise((r) => setTimeout(r, this.o.renewDeadlineMs).unref())]);
     await Promise.all(this.pendingStarts);
     await Promise.all([...this.held].map(([node, h]) => (h.handingOver ??= this.o.hooks.handOver(node))));
     try {

@@ -58,7 +58,13 @@ export function serveNodes(o: {
       const hb = o.makeNode(node);
       heartbeats.set(node, hb);
       await startHeartbeat(node, hb);
+      // Let go while registering (lost, handed over): no informer for a node not held.
+      if (heartbeats.get(node) !== hb) return;
       await o.pods.addNode(node);
+      if (heartbeats.get(node) !== hb) {
+        await o.pods.removeNode(node);
+        return;
+      }
       if (from) {
         events.post(
           { name: node },
