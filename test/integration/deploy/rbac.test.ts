@@ -22,11 +22,21 @@ const kubectl: Installed['kubectl'] = (...a) => installed.kubectl(...a);
 const mustKubectl: Installed['mustKubectl'] = (...a) => installed.mustKubectl(...a);
 const assertAll: Installed['assertAll'] = (...a) => installed.assertAll(...a);
 
+const IMAGE_CACHE_CRD = fileURLToPath(
+  new URL('../../../deploy/crds/imagecaches.eci.alibabacloud.com.yaml', import.meta.url),
+);
+let crdExisted = false;
+
 before(async () => {
   installed = await installDeployRbac();
+  // kubectl auth can-i resolves a resource through discovery: the ImageCache CRD must be served.
+  crdExisted = (await kubectl(['get', 'crd', 'imagecaches.eci.alibabacloud.com'])).code === 0;
+  await mustKubectl(['apply', '--server-side', '-f', IMAGE_CACHE_CRD]);
+  await mustKubectl(['wait', '--for=condition=Established', 'crd/imagecaches.eci.alibabacloud.com']);
 });
 
 after(async () => {
+  if (!crdExisted) await kubectl(['delete', '--ignore-not-found', '-f', IMAGE_CACHE_CRD]);
   await installed?.uninstall();
 });
 
@@ -77,6 +87,11 @@ describe('reconciler service account', () => {
         'create tokenreviews.authentication.k8s.io',
         'create subjectaccessreviews.authorization.k8s.io',
         'get configmaps/extension-apiserver-authentication -n kube-system',
+        // reconciler/imagecache/controller.ts: ImageCache objects (cluster-scoped; the CRD is installed above)
+        'list imagecaches.eci.alibabacloud.com',
+        'watch imagecaches.eci.alibabacloud.com',
+        'patch imagecaches.eci.alibabacloud.com/cache-1',
+        'patch imagecaches.eci.alibabacloud.com/cache-1 --subresource=status',
       ],
       true,
     );
@@ -129,6 +144,9 @@ describe('reconciler service account', () => {
         'create leases.coordination.k8s.io -n tenant-a',
         `watch leases.coordination.k8s.io -n ${NAMESPACE}`,
         `patch leases.coordination.k8s.io/eci-virtual-node-leader -n ${NAMESPACE}`,
+        'create imagecaches.eci.alibabacloud.com',
+        'delete imagecaches.eci.alibabacloud.com/cache-1',
+        'update imagecaches.eci.alibabacloud.com/cache-1 --subresource=status',
         'create pods -n tenant-a',
         'update pods -n tenant-a',
         'update pods -n tenant-a --subresource=status',
