@@ -10,7 +10,8 @@ import {
   pathLabel,
 } from '../../../../../reconciler/kubelet/metrics/node-metrics.ts';
 import { metricsTargets, type MetricsTarget } from '../../../../../reconciler/kubelet/metrics/targets.ts';
-import type { TrackedPod } from '../../../../../reconciler/tracker.ts';
+import { PodTracker, type TrackedPod } from '../../../../../reconciler/tracker.ts';
+import { nodeMetricsFor } from '../../../../../reconciler/kubelet/metrics/wiring.ts';
 
 const log = pino({ level: 'silent' });
 const T0 = Date.parse('2026-11-30T10:00:00Z');
@@ -266,5 +267,44 @@ test('node metrics: summary JSON, resource text, 405 on other methods, 500 / err
   assert.match(
     prom.body.toString(),
     /^eci_node_metric_calls_total\{outcome="error",program="reconciler-kubelet-api"\} 2$/m,
+  );
+});
+
+test('nodeMetricsFor: the pods of the served nodes with a Running group, measured in one call', async () => {
+  const tracker = new PodTracker({ clusterId: 'c', nodes: new Set(['vn-0', 'vn-1']), wake: () => {} });
+  const add = (name: string, node: string, status: string) => {
+    const uid = `uid-${name}`;
+    tracker.setPod({ metadata: { name, namespace: 'ns', uid }, spec: { nodeName: node, containers: [] } });
+    tracker.bindGroup(uid, `eci-${name}`, { containerGroupId: `eci-${name}`, status });
+  };
+  add('a', 'vn-0', 'Running');
+  add('b', 'vn-1', 'Running');
+  add('c', 'other-node', 'Running');
+  add('d', 'vn-0', 'Pending');
+  const asked: string[][] = [];
+  const m = nodeMetricsFor({
+    tracker,
+    provider: {
+      groupMetrics: async (ids) => {
+        asked.push(ids);
+        return answer(ids);
+      },
+    },
+    nodeNames: ['vn-0', 'vn-1'],
+    log,
+  });
+  const reply = await m.answer('GET', '/stats/summary')!;
+  const summary = JSON.parse(reply.body.toString()) as {
+    node: { nodeName: string };
+    pods: { podRef: { name: string } }[];
+  };
+  assert.deepEqual(
+    asked.map((ids) => [...ids].sort()),
+    [['eci-a', 'eci-b']],
+  );
+  assert.equal(summary.node.nodeName, 'vn-0');
+  assert.deepEqual(
+    summary.pods.map((p) => p.podRef.name),
+    ['a', 'b'],
   );
 });
