@@ -14,13 +14,23 @@ function exitedZero(s: ContainerStatusJson | undefined): boolean {
   return s?.state.terminated?.exitCode === 0;
 }
 
-/** Init container statuses with `ready` as the kubelet sets it. */
+/**
+ * Init container statuses as the kubelet words them: `ready` once a regular one exited 0, and
+ * `PodInitializing` for one still waiting behind an earlier regular one that has not (the
+ * runtime has not started it; it is not being created yet).
+ */
 export function initContainerReadiness(
   specs: readonly V1Container[],
   statuses: ContainerStatusJson[],
 ): ContainerStatusJson[] {
   const sidecars = new Set(specs.filter(isSidecar).map((s) => s.name));
-  return statuses.map((s) => (sidecars.has(s.name) ? s : { ...s, ready: exitedZero(s) }));
+  let blocked = false;
+  return statuses.map((s) => {
+    const out = sidecars.has(s.name) ? s : { ...s, ready: exitedZero(s) };
+    const waitingBehind = blocked && s.state.waiting !== undefined;
+    if (!sidecars.has(s.name) && !exitedZero(s)) blocked = true;
+    return waitingBehind ? { ...out, state: { waiting: { reason: 'PodInitializing' } } } : out;
+  });
 }
 
 /** True while some regular (non-sidecar) init container has not exited 0. */

@@ -614,3 +614,28 @@ test('a container a kubelet would not configure waits with CreateContainerConfig
     message: 'error SubPath `/tmp` must not be an absolute path',
   });
 });
+
+test('an init container waiting behind an earlier one that has not exited 0 waits with PodInitializing', () => {
+  const p = pod({
+    initContainers: [
+      { name: 'init1', image: 'busybox' },
+      { name: 'init2', image: 'busybox' },
+    ],
+  });
+  const s = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [
+        { name: 'init1', currentState: { state: 'Waiting', reason: 'ContainerCreating' } },
+        { name: 'init2', currentState: { state: 'Waiting', reason: 'ContainerCreating' } },
+      ],
+    },
+    NOW,
+  );
+  assert.deepEqual(
+    s.initContainerStatuses?.map((c) => c.state.waiting?.reason),
+    ['ContainerCreating', 'PodInitializing'],
+  );
+});
