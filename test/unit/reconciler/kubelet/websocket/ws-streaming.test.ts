@@ -20,6 +20,7 @@ const log = pino({ level: 'silent' });
 const resizes: { width: number; height: number }[] = [];
 const aborted: string[] = [];
 const stdinEnded: string[] = [];
+let flooded = 0;
 let echo: Server;
 let api: Awaited<ReturnType<typeof startKubeletApi>>;
 
@@ -33,7 +34,19 @@ const backend: StreamingBackend = {
     const stdin = new PassThrough();
     let finish: (code: number) => void = () => {};
     const exit = new Promise<{ code: number }>((resolve) => (finish = (code) => resolve({ code })));
-    if (cmd === 'both') {
+    if (cmd === 'flood') {
+      // 32 MiB as fast as the reader takes it; `flooded` counts what the node accepted.
+      void (async () => {
+        const chunk = Buffer.alloc(64 * 1024, 0x5a);
+        for (let i = 0; i < 512; i++) {
+          if (!stdout.write(chunk)) await once(stdout, 'drain');
+          flooded += chunk.length;
+        }
+        stdout.end();
+        stderr?.end();
+        finish(0);
+      })();
+    } else if (cmd === 'both') {
       stdout.end('out\n');
       stderr?.end('err\n');
       finish(3);
@@ -240,6 +253,25 @@ test('a refused upgrade does not hold its socket: closed even while the client k
   await new Promise((resolve) => socket.once('close', resolve));
   clearInterval(poke);
   assert.match(answer, /^HTTP\/1\.1 403 Forbidden/);
+});
+
+test('output to a client that stops reading is held back (bounded), then arrives whole', async () => {
+  const s = await open('/exec/ns/p/c?output=1&command=flood', ['v5.channel.k8s.io']);
+  s.ws.pause();
+  // Wait until the command can write no more: the node stopped taking its output.
+  let [last, still] = [-1, 0];
+  await until('the writer is held back', () => {
+    still = flooded === last && flooded > 0 ? still + 1 : 0;
+    last = flooded;
+    return still >= 10;
+  });
+  // Loopback socket buffers hold a few MiB; without back-pressure all 32 MiB would be taken at once.
+  assert.ok(flooded < 16 * 1024 * 1024, `the node took ${flooded} bytes from a stalled client's session`);
+  s.ws.resume();
+  assert.equal((await s.closed).code, 1000);
+  const out = s.messages.filter(([c]) => c === 1).reduce((n, [, d]) => n + d.length, 0);
+  assert.equal(out, 32 * 1024 * 1024);
+  assert.deepEqual(JSON.parse(s.text(3)), { metadata: {}, status: 'Success' });
 });
 
 test('an idle session ends after the stream idle timeout, as over SPDY; the session is aborted', async () => {
