@@ -54,8 +54,6 @@ export function deniedActionNotices(o: {
     registers: [o.registry],
   });
   const core = o.kc.makeApiClient(CoreV1Api);
-  // One recorder per node: a recorder bumps its earlier Event of the same reason.
-  const events = new Map(o.nodeNames.map((name) => [name, new NodeEvents(o.kc, o.log)]));
   const said = new Set<string>();
   const postOnNode = async (name: string, message: string) => {
     // The Node's uid, so `kubectl describe node` lists the Event.
@@ -63,7 +61,12 @@ export function deniedActionNotices(o: {
       (n) => n.metadata?.uid,
       () => undefined,
     );
-    events.get(name)?.post({ name, uid }, { type: 'Warning', reason: ACTION_DENIED_REASON, message });
+    // A recorder of its own: a recorder bumps its earlier Event of the same reason, and each
+    // denied action is an Event of its own.
+    new NodeEvents(o.kc, o.log).post(
+      { name, uid },
+      { type: 'Warning', reason: ACTION_DENIED_REASON, message },
+    );
   };
   /** True when (action, code) is a denied optional action; says so the first time. */
   const notice = (action: string, code: string): boolean => {

@@ -2,7 +2,8 @@
 // action as RAM does (403 Forbidden.RAM); the reconciler says so once (an ECIActionDenied Event
 // on its node, eci_api_action_denied{action} = 1) and polls the groups by id instead, so a
 // status change reaches the pod within a few poll intervals, long before the full resync
-// (set to 10 minutes here).
+// (set to 10 minutes here). An optional action without a fallback (DescribeContainerLog) is
+// said once as well.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -103,6 +104,36 @@ describe('DescribeContainerGroupStatus denied by RAM', () => {
 
     const metrics = await (await fetch(`${stack.reconciler!.healthUrl}/metrics`)).text();
     assert.match(metrics, /^eci_api_action_denied\{[^}]*action="DescribeContainerGroupStatus"[^}]*\} 1$/m);
+  });
+
+  test('an optional action without a fallback (DescribeContainerLog): kubectl logs fails with the code, and it is said once too', async () => {
+    await stack.admin.setFault({
+      action: 'DescribeContainerLog',
+      errorRate: 1,
+      code: 'Forbidden.RAM',
+      httpStatus: 403,
+    });
+    const kubectl = (args: string[]) =>
+      promisify(execFile)(stack.cp.kubectlPath, ['--kubeconfig', stack.cp.kubeconfigPath, ...args]).then(
+        () => '',
+        (err: { stderr?: string }) => err.stderr ?? 'failed',
+      );
+    for (let i = 0; i < 2; i++) {
+      const stderr = await kubectl(['logs', '-n', ns, 'exits-three']);
+      assert.match(stderr, /Forbidden\.RAM/);
+    }
+    const events = await eventually('the Event about DescribeContainerLog', async () => {
+      const list = await stack.core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: `involvedObject.name=${stack.nodeName},reason=ECIActionDenied`,
+      });
+      return list.items.length === 2 ? list.items : undefined;
+    });
+    const logs = events.find((e) => e.message?.includes('eci:DescribeContainerLog'));
+    assert.match(logs?.message ?? '', /kubectl logs on ECI pods fails/);
+    assert.equal(logs?.count, 1, 'two refused kubectl logs, one Event');
+    const metrics = await (await fetch(`${stack.reconciler!.healthUrl}/metrics`)).text();
+    assert.match(metrics, /^eci_api_action_denied\{[^}]*action="DescribeContainerLog"[^}]*\} 1$/m);
   });
 
   test("every metric the Grafana dashboard charts for the reconciler is on this reconciler's /metrics", async () => {
