@@ -149,6 +149,8 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
   upgrades(): Record<string, number>;
   /** What the node may put in status.declaredFeatures for this port. */
   declaredFeatures: string[];
+  /** Serves a renewed certificate to new connections (the files were rotated). */
+  setServing(pem: ServingPem): void;
 }> {
   const limits = { ...DEFAULT_KUBELET_LIMITS, ...o.limits };
   limits.maxLogBytes = Math.min(limits.maxLogBytes, ECI_MAX_LOG_BYTES);
@@ -388,6 +390,12 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
     port,
     upgrades: () => upgrades.snapshot(),
     declaredFeatures: o.streaming && o.declareWebSockets !== false ? [WEBSOCKETS_NODE_FEATURE] : [],
+    setServing: (pem) =>
+      server.setSecureContext({
+        cert: pem.certPem,
+        key: pem.keyPem,
+        ...(o.auth?.clientCaPem ? { ca: o.auth.clientCaPem } : {}),
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

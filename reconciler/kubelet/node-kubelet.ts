@@ -11,7 +11,7 @@ import type { PodTracker, TrackedPod } from '../tracker.ts';
 import { eciStreamingBackend } from './eci-backend/backend.ts';
 import { nodeMetricsFor } from './metrics/wiring.ts';
 import { resolveNodeIp } from './node-address.ts';
-import { readServingFiles, resolveClientCa } from './node-tls.ts';
+import { readServingFiles, resolveClientCa, watchServingFiles } from './node-tls.ts';
 import type { NodePod } from './pods.ts';
 
 export interface NodeKubeletApi {
@@ -100,5 +100,16 @@ export async function startNodeKubeletApi(
       alwaysAllow: config.authorizationMode === 'AlwaysAllow',
     },
   });
-  return { nodeIp, port: api.port, close: () => api.close() };
+  const unwatch =
+    config.tlsCertFile && config.tlsPrivateKeyFile
+      ? watchServingFiles(config.tlsCertFile, config.tlsPrivateKeyFile, (pem) => api.setServing(pem), log)
+      : () => undefined;
+  return {
+    nodeIp,
+    port: api.port,
+    close: () => {
+      unwatch();
+      return api.close();
+    },
+  };
 }

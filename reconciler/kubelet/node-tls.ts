@@ -5,8 +5,8 @@
 // certificate, the API server's kubelet client among them): --client-ca-file, else the
 // cluster's own, published in kube-system/extension-apiserver-authentication (key
 // client-ca-file) for every delegated authenticator to read; without either only bearer
-// tokens authenticate. See docs/security.md.
-import { readFileSync } from 'node:fs';
+// tokens authenticate. Renewed files are picked up without a restart. See docs/security.md.
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
@@ -61,4 +61,37 @@ export async function resolveClientCa(
     );
   }
   return undefined;
+}
+
+/**
+ * Calls `onChange` with the files' new certificate whenever either file changes (cert-manager
+ * renews them in place), polled every `intervalMs`. A pair caught half-written, or one that
+ * `onChange` refuses (key and certificate do not match yet), is skipped with a warning; the
+ * next change tries again. Returns the function that stops watching.
+ */
+export function watchServingFiles(
+  certFile: string,
+  keyFile: string,
+  onChange: (pem: ServingPem) => void,
+  log: Logger,
+  intervalMs = 30_000,
+): () => void {
+  const reload = (cur: { mtimeMs: number }, prev: { mtimeMs: number }) => {
+    if (cur.mtimeMs === prev.mtimeMs) return;
+    try {
+      onChange(readServingFiles(certFile, keyFile)!);
+      log.info({ certFile }, 'kubelet API: serving certificate reloaded');
+    } catch (err) {
+      log.warn(
+        { err, certFile },
+        'kubelet API: the changed serving certificate is not usable yet; keeping the old one',
+      );
+    }
+  };
+  watchFile(certFile, { interval: intervalMs }, reload);
+  watchFile(keyFile, { interval: intervalMs }, reload);
+  return () => {
+    unwatchFile(certFile, reload);
+    unwatchFile(keyFile, reload);
+  };
 }
