@@ -2,7 +2,9 @@
 // docs/reliability.md): a reconciler killed -9 mid-burst, an ECI throttling storm and a
 // kube-apiserver restart, each on a workload of CHAOS_PODS pods (default 30) against its
 // own control plane, each asserting every invariant from the outside. The AdmissionReview
-// fuzz (1,000 bodies) is test/unit/webhook/fuzz-admission.test.ts.
+// fuzz (1,000 bodies) is test/unit/webhook/fuzz-admission.test.ts. With one replica the kill -9
+// and the restart are the regression tests of the lease bug fixed in d5ff477 (a replica never
+// re-took a node Lease held under its own identity: every pod stayed Pending).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChaosSystem } from '../../chaos/system.ts';
@@ -14,17 +16,6 @@ import type { ScenarioRow } from '../../chaos/table.ts';
 
 const PODS = Number(process.env.CHAOS_PODS ?? 30);
 const REPLICAS = Number(process.env.CHAOS_REPLICAS ?? 1);
-
-/**
- * Bugs the suite found that are not fixed yet: the test still runs and reports, as a todo.
- * Remove the entry with the fix.
- */
-const LEASE_BUG =
-  'reconciler/leases/replica-leases.ts: a replica never re-takes a node Lease whose holder is its own identity (decideLease says "renew", the acquire loop wants "acquire"), so after a restart under the same identity, or after losing the Lease for the renew deadline, the node stays NotReady and its pods Pending';
-const KNOWN_BUGS: Readonly<Record<string, string>> = {
-  [killReconcilerMidBurst.name]: LEASE_BUG,
-  [apiserverRestart.name]: LEASE_BUG,
-};
 
 let sys: ChaosSystem;
 before(async () => {
@@ -49,8 +40,7 @@ function assertInvariants(row: ScenarioRow): void {
 
 describe(`chaos subset (${PODS} pods per scenario, ${REPLICAS} reconciler replica(s))`, () => {
   for (const scenario of [killReconcilerMidBurst, throttlingStorm, apiserverRestart]) {
-    const name = `${scenario.name}: no duplicate, no orphan, nothing lost, status = group, no crash`;
-    test(name, { todo: KNOWN_BUGS[scenario.name] }, async (t) => {
+    test(`${scenario.name}: no duplicate, no orphan, nothing lost, status = group, no crash`, async (t) => {
       const row = await runScenario(sys, scenario, {
         plan: planWorkload(PODS),
         recoveryTimeoutMs: 120_000,
