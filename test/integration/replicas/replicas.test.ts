@@ -9,14 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  Watch,
-  type V1Lease,
-  type V1Node,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/index.ts';
 import { EmulatorAdmin } from '../../../emulator/admin-client.ts';
 import { startReconciler } from '../../../reconciler/app.ts';
@@ -24,6 +17,7 @@ import { parseReconcilerConfig } from '../../../reconciler/config.ts';
 import { nodeLeaseName } from '../../../reconciler/leases/lease-rules.ts';
 import { HANDOVER_REASONS } from '../../../reconciler/leases/serve-nodes.ts';
 import { createLogger } from '../../../shared/logger.ts';
+import { watchObjects } from '../../../shared/profile-watcher.ts';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
 import {
@@ -76,7 +70,8 @@ let podNs: string;
 const replicas = new Map<string, Replica>();
 const history: LeaseEvent[] = [];
 const notReady: string[] = [];
-const aborts: AbortController[] = [];
+const informers: { stop(): Promise<void> }[] = [];
+const log = createLogger('replicas-test', { level: 'warn' });
 
 const baseArgs = (nodeNames: string[]) => [
   ...testReconcilerArgs({ nodeName: nodeNames.join(','), clusterId, emulatorUrl: emu.url, suffix }),
@@ -158,41 +153,46 @@ before(async () => {
   });
   leaseNs = await createNamespace(cp.kubeConfig, 'eci-leases');
   podNs = await createNamespace(cp.kubeConfig, 'eci-replicas');
-  const watch = new Watch(cp.kubeConfig);
-  aborts.push(
-    await watch.watch(
-      `/apis/coordination.k8s.io/v1/namespaces/${leaseNs}/leases`,
-      {},
-      (type, lease: V1Lease) => {
-        history.push({
-          type,
-          name: lease.metadata?.name ?? '',
-          holder: lease.spec?.holderIdentity ?? '',
-          renewMs: lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : undefined,
-          acquireMs: lease.spec?.acquireTime ? new Date(lease.spec.acquireTime).getTime() : undefined,
-        });
-      },
-      () => {},
-    ),
-  );
-  aborts.push(
-    await watch.watch(
-      '/api/v1/nodes',
-      {},
-      (_type, node: V1Node) => {
-        const name = node.metadata?.name ?? '';
-        const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-        if (nodes.includes(name) && ready && ready.status !== 'True')
-          notReady.push(`${name}: ${ready.status}`);
-      },
-      () => {},
-    ),
-  );
+  // Informers (list, then watch, restarted when the API server ends a watch): nothing is missed.
+  const record = (type: string) => (lease: V1Lease) =>
+    history.push({
+      type,
+      name: lease.metadata?.name ?? '',
+      holder: lease.spec?.holderIdentity ?? '',
+      renewMs: lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : undefined,
+      acquireMs: lease.spec?.acquireTime ? new Date(lease.spec.acquireTime).getTime() : undefined,
+    });
+  const leases = watchObjects<V1Lease>({
+    kubeConfig: cp.kubeConfig,
+    logger: log,
+    path: `/apis/coordination.k8s.io/v1/namespaces/${leaseNs}/leases`,
+    list: () => coordination.listNamespacedLease({ namespace: leaseNs }),
+    what: 'replica Leases',
+    onAdd: record('ADDED'),
+    onUpdate: record('MODIFIED'),
+    onDelete: record('DELETED'),
+  });
+  const checkReady = (node: V1Node) => {
+    const name = node.metadata?.name ?? '';
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    if (nodes.includes(name) && ready && ready.status !== 'True') notReady.push(`${name}: ${ready.status}`);
+  };
+  const nodeWatch = watchObjects<V1Node>({
+    kubeConfig: cp.kubeConfig,
+    logger: log,
+    path: '/api/v1/nodes',
+    list: () => core.listNode(),
+    what: 'nodes',
+    onAdd: checkReady,
+    onUpdate: checkReady,
+  });
+  informers.push(leases, nodeWatch);
+  await Promise.all([leases.synced, nodeWatch.synced]);
   await Promise.all(['r0', 'r1', 'r2'].map((id) => startReplica(id)));
 });
 
 after(async () => {
-  for (const a of aborts) a.abort();
+  for (const i of informers) await i.stop();
   for (const r of replicas.values()) {
     r.child.kill('SIGKILL');
     await r.exited;
@@ -328,6 +328,7 @@ test('graceful stop (SIGTERM): the nodes are handed over at once, never NotReady
 });
 
 test('the Lease history never shows a node changing hands before its holder had stopped acting', () => {
+  let takeovers = 0;
   for (const node of nodes) {
     const events = history.filter((e) => e.name === nodeLeaseName(node) && e.type !== 'DELETED');
     assert.ok(events.length > 0, `${node}: Lease events recorded`);
@@ -336,6 +337,7 @@ test('the Lease history never shows a node changing hands before its holder had 
     for (const e of events) {
       if (e.holder !== holder && holder !== '' && e.holder !== '') {
         // Taken without a release: the old holder stops at its last renewal + the renew deadline.
+        takeovers++;
         assert.ok(
           (e.acquireMs ?? 0) - lastRenew >= DEADLINE_S * 1000,
           `${node}: ${e.holder} took it ${(e.acquireMs ?? 0) - lastRenew} ms after ${holder}'s last renewal`,
@@ -345,6 +347,7 @@ test('the Lease history never shows a node changing hands before its holder had 
       lastRenew = e.renewMs ?? lastRenew;
     }
   }
+  assert.ok(takeovers >= 1, 'the kill -9 takeover is in the history');
 });
 
 test('--leader-elect=false: one replica serves every node, without Leases', async () => {
@@ -357,7 +360,7 @@ test('--leader-elect=false: one replica serves every node, without Leases', asyn
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
   const solo = await startReconciler(parsed.config, {
     kc: cp.kubeConfig,
-    log: createLogger('solo', { level: 'warn' }),
+    log,
   });
   try {
     assert.deepEqual(
