@@ -8,6 +8,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { createRegistry } from '../../../shared/metrics.ts';
 import type { Reply } from '../logs.ts';
 import { resourceMetricsText } from './resource-metrics.ts';
+import type { Snapshot } from './snapshot.ts';
 import { MetricsSource, type MetricsSourceOptions } from './source.ts';
 import { summaryJson } from './summary.ts';
 
@@ -97,6 +98,16 @@ export function createNodeMetrics(o: Omit<MetricsSourceOptions, 'onFetch'>): Nod
     },
   });
 
+  // Scrapers within one interval read one snapshot: each rendering of it is made once.
+  const renderings = new WeakMap<Snapshot, Map<string, string>>();
+  const rendered = (snapshot: Snapshot, kind: string, render: () => string): string => {
+    let byKind = renderings.get(snapshot);
+    if (!byKind) renderings.set(snapshot, (byKind = new Map()));
+    let text = byKind.get(kind);
+    if (text === undefined) byKind.set(kind, (text = render()));
+    return text;
+  };
+
   const method = (req: IncomingMessage) => (req.method ?? 'GET').toUpperCase();
   const labelsOf = (req: IncomingMessage, longRunning: boolean) => ({
     method: method(req),
@@ -118,7 +129,9 @@ export function createNodeMetrics(o: Omit<MetricsSourceOptions, 'onFetch'>): Nod
       const snapshot = await source.snapshot().catch(() => undefined);
       return {
         status: 200,
-        body: resourceMetricsText(snapshot),
+        body: snapshot
+          ? rendered(snapshot, 'resource', () => resourceMetricsText(snapshot))
+          : resourceMetricsText(undefined),
         headers: { 'content-type': PROMETHEUS_TEXT },
       };
     }
@@ -126,7 +139,9 @@ export function createNodeMetrics(o: Omit<MetricsSourceOptions, 'onFetch'>): Nod
       const snapshot = await source.snapshot();
       return {
         status: 200,
-        body: JSON.stringify(summaryJson(snapshot, route.onlyCpuAndMemory)),
+        body: rendered(snapshot, route.onlyCpuAndMemory ? 'summary-lean' : 'summary', () =>
+          JSON.stringify(summaryJson(snapshot, route.onlyCpuAndMemory)),
+        ),
         headers: { 'content-type': 'application/json' },
       };
     } catch (err) {
