@@ -38,7 +38,8 @@ const CONFIG_NAME = 'eci-virtual-node-webhook';
 interface Program {
   child: ChildProcess;
   lines: string[];
-  stop(): Promise<void>;
+  /** Sends SIGTERM (once) and resolves with the exit code (null: ended by a signal). */
+  stop(): Promise<number | null>;
 }
 
 function startReconcilerProcess(args: string[], env: Record<string, string>): Program {
@@ -49,13 +50,13 @@ function startReconcilerProcess(args: string[], env: Record<string, string>): Pr
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
   createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
     lines,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      return exited;
     },
   };
 }
@@ -234,6 +235,12 @@ describe('the Helm chart, installed', () => {
       /forbidden|\b403\b/i.test(l),
     );
     assert.deepEqual(refused, [], 'no API request was refused');
+  });
+
+  test('SIGTERM: both programs shut down by themselves and exit 0 (the image has no init process)', async () => {
+    assert.ok(webhook && reconciler, 'both programs were started by the test above');
+    assert.equal(await webhook.stop(), 0);
+    assert.equal(await reconciler.stop(), 0, reconciler.lines.slice(-10).join('\n'));
   });
 
   test("a SelfSubjectRulesReview as each account returns exactly the README table's rules, beyond what every service account has", async () => {
