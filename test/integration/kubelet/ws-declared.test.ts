@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { controlPlane, type SharedControlPlane } from '../../harness/shared.ts';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
+import type { StreamingBackend } from '../../../reconciler/kubelet/streaming/backend.ts';
 import { boundPod, localBackend, startFakeNode, type FakeNode } from './node-fixture.ts';
 
 let cp: SharedControlPlane;
@@ -26,6 +27,19 @@ async function httpServer(answer: string): Promise<number> {
   return (s.address() as { port: number }).port;
 }
 
+/** Terminal sizes the sessions of each node were given. */
+const resizes: Record<string, string[]> = { 'on-declared': [], 'on-plain': [] };
+
+function recordingResizes(backend: StreamingBackend, pod: string): StreamingBackend {
+  return {
+    ...backend,
+    exec: async (target, o) => ({
+      ...(await backend.exec(target, o)),
+      resize: (width, height) => resizes[pod]!.push(`${width}x${height}`),
+    }),
+  };
+}
+
 before(async () => {
   cp = await controlPlane();
   const ports = {
@@ -34,10 +48,12 @@ before(async () => {
   };
   declared = await startFakeNode(
     cp.kubeConfig,
-    { streaming: localBackend(ports) },
+    { streaming: recordingResizes(localBackend(ports), 'on-declared') },
     { declareFeatures: true },
   );
-  plain = await startFakeNode(cp.kubeConfig, { streaming: localBackend(ports) });
+  plain = await startFakeNode(cp.kubeConfig, {
+    streaming: recordingResizes(localBackend(ports), 'on-plain'),
+  });
   ns = await createNamespace(cp.kubeConfig, 'kubelet-ws');
   await boundPod(cp.kubeConfig, ns, declared.name, 'on-declared');
   await boundPod(cp.kubeConfig, ns, plain.name, 'on-plain');
@@ -163,5 +179,21 @@ for (const pod of ['on-declared', 'on-plain']) {
     const r = await kubectl(['attach', pod]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /attach is not supported for ECI containers; use exec/);
+  });
+}
+
+for (const pod of ['on-declared', 'on-plain'] as const) {
+  test(`kubectl exec -it on ${pod}: the terminal's size reaches the session`, async () => {
+    // `script` gives kubectl a terminal of 123 columns and 45 rows.
+    const line = `stty cols 123 rows 45; exec '${cp.kubectlPath}' --kubeconfig '${cp.kubeconfigPath}' -n ${ns} exec -it ${pod} -- cat`;
+    const child = spawn('script', ['-qfec', line, '/dev/null'], { detached: true });
+    child.stdout.resume();
+    child.stderr.resume();
+    try {
+      await eventually('the size', async () => resizes[pod]!.includes('123x45') || undefined);
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+      if (child.exitCode === null) await once(child, 'close');
+    }
   });
 }
