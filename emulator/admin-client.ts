@@ -2,8 +2,11 @@
 
 export interface FaultSpec {
   action: string;
-  /** error (default): answer code/httpStatus; reset: reset the connection; hang: never answer. */
-  kind?: 'error' | 'reset' | 'hang';
+  /**
+   * error (default): answer code/httpStatus; reset: reset the connection; hang: never answer;
+   * deny: RAM refuses the action (403 Forbidden.RAM), as for a policy without it.
+   */
+  kind?: 'error' | 'reset' | 'hang' | 'deny';
   errorRate?: number;
   code?: string;
   httpStatus?: number;
