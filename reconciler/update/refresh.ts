@@ -84,6 +84,37 @@ export function tokenDue(contentB64: string | undefined, nowMs: number, policy: 
   return nowMs / 1000 >= t.iat + lifetime * policy.fraction;
 }
 
+/** True when some token file the group holds is due (or the pod projects a token the group lacks). */
+export function anyTokenDue(pod: V1Pod, current: FileVolume[], nowMs: number, policy: TokenPolicy): boolean {
+  for (const [volume, paths] of tokenFiles(pod)) {
+    const cur = current.find((c) => c.name === volume);
+    for (const path of paths) {
+      const file = cur?.files.find((f) => f.path === path);
+      if (cur && (!file || tokenDue(file.content, nowMs, policy))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The pod without its projected token sources: reading its references then asks the API server
+ * for no token (a TokenRequest per pod per interval otherwise, only to be thrown away).
+ */
+export function withoutTokenSources(pod: V1Pod): V1Pod {
+  const volumes = pod.spec?.volumes?.map((v) =>
+    v.projected
+      ? {
+          ...v,
+          projected: {
+            ...v.projected,
+            sources: (v.projected.sources ?? []).filter((x) => !x.serviceAccountToken),
+          },
+        }
+      : v,
+  );
+  return { ...pod, spec: { ...pod.spec!, volumes } };
+}
+
 const byPath = (files: ConfigFile[]) =>
   [...files].sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '')).map((f) => `${f.path}\n${f.content}`);
 
@@ -118,6 +149,11 @@ export function planRefresh(
       if (old?.content !== f.content) why.add('content');
       return f;
     });
+    // Read without tokens (none due): the group keeps the ones it has.
+    for (const path of tokenPaths) {
+      const old = cur.files.find((o) => o.path === path);
+      if (old && !files.some((f) => f.path === path)) files.push(old);
+    }
     if (byPath(files).join('\0') === byPath(cur.files).join('\0')) continue;
     volumes.push({ name: w.name, files });
     for (const r of why.size ? why : ['content' as const]) reasons.add(r);

@@ -14,7 +14,13 @@ import type { Provider } from '../provider/eci-provider.ts';
 import type { GroupRecord, TrackedPod } from '../tracker.ts';
 import { translatePod } from '../translate.ts';
 import type { TokenBucket } from '../workqueue.ts';
-import { planRefresh, type FileVolume, type TokenPolicy } from './refresh.ts';
+import {
+  anyTokenDue,
+  planRefresh,
+  withoutTokenSources,
+  type FileVolume,
+  type TokenPolicy,
+} from './refresh.ts';
 
 export const REFRESH_REASONS = { refreshed: 'VolumesRefreshed', failed: 'VolumesRefreshFailed' } as const;
 
@@ -93,11 +99,14 @@ export class ContentRefresher {
     if (now - (this.checkedAt.get(record) ?? -Infinity) < this.o.intervalMs) return;
     this.checkedAt.set(record, now);
 
+    const current = this.sent.get(record) ?? groupFileVolumes(record.group);
+    // No token due: read (and translate) the pod without its token sources.
+    const read = anyTokenDue(pod, current, now, this.o.tokenPolicy) ? pod : withoutTokenSources(pod);
     let wanted: FileVolume[];
     try {
       const result = translatePod({
-        ...(await ctx.kube.references(pod)),
-        pod,
+        ...(await ctx.kube.references(read)),
+        pod: read,
         profile: ctx.profile(),
         defaults: { regionId: ctx.regionId, ...ctx.defaults },
       });
@@ -110,7 +119,6 @@ export class ContentRefresher {
       ctx.log.warn({ err, uid: entry.uid }, 'content refresh: cannot read the pod’s references');
       return;
     }
-    const current = this.sent.get(record) ?? groupFileVolumes(record.group);
     const plan = planRefresh(pod, wanted, current, now, this.o.tokenPolicy);
     if (plan.volumes.length === 0) return;
     const wait = this.o.bucket.reserve();

@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  anyTokenDue,
   jwtTimes,
   planRefresh,
   refreshableVolumes,
   tokenDue,
+  withoutTokenSources,
   type FileVolume,
 } from '../../../../reconciler/update/refresh.ts';
 
@@ -141,4 +143,38 @@ test('the refresh plan of each change', () => {
     { path: 'token', content: newToken },
     { path: 'ca.crt', content: b64('ca') },
   ]);
+});
+
+test('no token due: the pod is read without token sources and the group keeps its token', () => {
+  const token = jwt(T0, T0 + 3607);
+  const current: FileVolume[] = [
+    { name: 'cfg', files: [{ path: 'mode', content: b64('blue') }] },
+    {
+      name: 'kube-api-access',
+      files: [
+        { path: 'token', content: token },
+        { path: 'ca.crt', content: b64('ca') },
+      ],
+    },
+  ];
+  assert.equal(anyTokenDue(pod, current, (T0 + 60) * 1000, POLICY), false);
+  assert.equal(anyTokenDue(pod, current, (T0 + 3000) * 1000, POLICY), true);
+  const stripped = withoutTokenSources(pod);
+  const projected = stripped.spec?.volumes?.find((v) => v.name === 'kube-api-access')?.projected?.sources;
+  assert.deepEqual(projected, [{ configMap: { name: 'kube-root-ca.crt' } }]);
+  assert.ok(
+    pod.spec?.volumes?.find((v) => v.name === 'kube-api-access')?.projected?.sources?.[0]
+      ?.serviceAccountToken,
+    'the pod itself is not changed',
+  );
+  // Translated without the token: only ca.crt comes back; the token the group holds stays.
+  const wanted: FileVolume[] = [
+    { name: 'cfg', files: [{ path: 'mode', content: b64('green') }] },
+    { name: 'kube-api-access', files: [{ path: 'ca.crt', content: b64('ca') }] },
+  ];
+  const plan = planRefresh(pod, wanted, current, (T0 + 60) * 1000, POLICY);
+  assert.deepEqual(
+    plan.volumes.map((v) => v.name),
+    ['cfg'],
+  );
 });
