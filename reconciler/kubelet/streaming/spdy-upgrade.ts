@@ -39,15 +39,6 @@ export function httpAnswer(
   setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
 }
 
-/** Pure: whether a request asks for the SPDY/3.1 upgrade. */
-export function wantsSpdy(req: IncomingMessage): boolean {
-  const connection = (req.headers.connection ?? '')
-    .toLowerCase()
-    .split(',')
-    .map((s) => s.trim());
-  return connection.includes('upgrade') && (req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1';
-}
-
 export function serveSpdyUpgrade(
   req: IncomingMessage,
   socket: Duplex,

@@ -4,17 +4,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { serveWebSocketUpgrade, wantsWebSocket } from '../websocket/upgrade.ts';
+import { serveWebSocketUpgrade } from '../websocket/upgrade.ts';
 import type { StreamingBackend } from './backend.ts';
-import { httpAnswer, serveSpdyUpgrade, wantsSpdy, type ServedRoute } from './spdy-upgrade.ts';
+import { httpAnswer, serveSpdyUpgrade, type ServedRoute } from './spdy-upgrade.ts';
 
 export type UpgradeTransport = 'SPDY/3.1' | 'websocket';
 
-/** Pure: the upgrade a request asks for, if one served here. */
-export function upgradeTransport(req: IncomingMessage): UpgradeTransport | undefined {
-  if (wantsSpdy(req)) return 'SPDY/3.1';
-  if (wantsWebSocket(req)) return 'websocket';
-  return undefined;
+/** Pure: the upgrade a request asks for (`Connection: Upgrade` and its `Upgrade`), if one served here. */
+export function upgradeTransport(req: Pick<IncomingMessage, 'headers'>): UpgradeTransport | undefined {
+  const connection = (req.headers.connection ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim());
+  if (!connection.includes('upgrade')) return undefined;
+  const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+  return upgrade === 'spdy/3.1' ? 'SPDY/3.1' : upgrade === 'websocket' ? 'websocket' : undefined;
 }
 
 export class UpgradeCounter {

@@ -19,15 +19,6 @@ import { webSocketByteStream } from './tunnel.ts';
  */
 export const MAX_MESSAGE_BYTES = 1024 * 1024 + 64;
 
-/** Pure: whether a request asks for the WebSocket upgrade. */
-export function wantsWebSocket(req: IncomingMessage): boolean {
-  const connection = (req.headers.connection ?? '')
-    .toLowerCase()
-    .split(',')
-    .map((s) => s.trim());
-  return connection.includes('upgrade') && (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-}
-
 /** Answers the upgrade; returns the subprotocol spoken ('' for none offered), undefined if refused. */
 export function serveWebSocketUpgrade(
   req: IncomingMessage,

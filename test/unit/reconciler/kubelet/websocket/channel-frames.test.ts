@@ -10,6 +10,7 @@ import {
   parsePortsQuery,
   portPrefix,
 } from '../../../../../reconciler/kubelet/websocket/channel-frames.ts';
+import { upgradeTransport } from '../../../../../reconciler/kubelet/streaming/upgrades.ts';
 
 test('negotiateWebSocket: v5 wherever offered, else the first supported; none offered is binary v1', () => {
   const table: [Parameters<typeof negotiateWebSocket>, unknown][] = [
@@ -118,4 +119,17 @@ test('portPrefix: the port as two little-endian bytes', () => {
   assert.deepEqual(portPrefix(80), Buffer.from([80, 0]));
   assert.deepEqual(portPrefix(8080), Buffer.from([0x90, 0x1f]));
   assert.deepEqual(portPrefix(65535), Buffer.from([0xff, 0xff]));
+});
+
+test('upgradeTransport: SPDY/3.1 or WebSocket, only with Connection: Upgrade', () => {
+  const table: [Record<string, string>, string | undefined][] = [
+    [{ connection: 'Upgrade', upgrade: 'SPDY/3.1' }, 'SPDY/3.1'],
+    [{ connection: 'keep-alive, Upgrade', upgrade: 'websocket' }, 'websocket'],
+    [{ connection: 'upgrade', upgrade: 'WebSocket' }, 'websocket'],
+    [{ connection: 'keep-alive', upgrade: 'websocket' }, undefined],
+    [{ connection: 'Upgrade', upgrade: 'h2c' }, undefined],
+    [{}, undefined],
+  ];
+  for (const [headers, want] of table)
+    assert.equal(upgradeTransport({ headers }), want, JSON.stringify(headers));
 });
