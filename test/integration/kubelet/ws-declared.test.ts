@@ -186,7 +186,7 @@ for (const pod of ['on-declared', 'on-plain'] as const) {
   test(`kubectl exec -it on ${pod}: the terminal's size reaches the session`, async () => {
     // `script` gives kubectl a terminal of 123 columns and 45 rows.
     const line = `stty cols 123 rows 45; exec '${cp.kubectlPath}' --kubeconfig '${cp.kubeconfigPath}' -n ${ns} exec -it ${pod} -- cat`;
-    const child = spawn('script', ['-qfec', line, '/dev/null'], { detached: true });
+    const child = spawn('/usr/bin/script', ['-qfec', line, '/dev/null'], { detached: true });
     child.stdout.resume();
     child.stderr.resume();
     try {
