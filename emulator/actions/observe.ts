@@ -254,8 +254,8 @@ export const describeContainerGroupMetric: ActionHandler = (core, params) => {
   const p = parseParams(metricSchema, unflatten(params));
   core.checkRegion(p.RegionId);
   const g = core.group(p.ContainerGroupId);
-  const now = core.now();
-  const end = Math.min(now, parseTime('EndTime', p.EndTime, now));
+  const now = Math.floor(core.now() / 1000) * 1000; // whole seconds, the precision of Timestamp
+  const end = Math.min(now, Math.floor(parseTime('EndTime', p.EndTime, now) / 1000) * 1000);
   const start = parseTime('StartTime', p.StartTime, end - 5 * 60_000);
   if (start > end) throw Errors.invalidParameter('StartTime', 'must not be after EndTime');
   const periodMs = Number(p.Period ?? '60') * 1000;
@@ -282,7 +282,9 @@ const multiSchema = z
 export const describeMultiContainerGroupMetric: ActionHandler = (core, params) => {
   const p = parseParams(multiSchema, unflatten(params));
   core.checkRegion(p.RegionId);
-  const now = core.now();
+  // Sampled at a whole second, the precision of Timestamp: figures and time must agree, or a
+  // rate over two samples (metrics-server's) is off by up to a second's worth of usage.
+  const now = Math.floor(core.now() / 1000) * 1000;
   const wanted = new Set(p.ContainerGroupIds);
   const monitorDatas = core
     .groups()

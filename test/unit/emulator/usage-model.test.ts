@@ -3,7 +3,11 @@
 // metrics-server and kubectl top rate the counter, not the instantaneous figure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usageAt } from '../../../emulator/actions/observe.ts';
+import { observeActions, usageAt } from '../../../emulator/actions/observe.ts';
+import { containerGroupActions } from '../../../emulator/actions/container-groups.ts';
+import { EmulatorCore } from '../../../emulator/core.ts';
+import { resolveOptions } from '../../../emulator/options.ts';
+import { createLogger } from '../../../shared/logger.ts';
 import type { ContainerGroup, ContainerRuntime } from '../../../emulator/model.ts';
 
 test('usageAt: the CPU counter is the integral of the reported rate, and never decreases', () => {
@@ -51,4 +55,44 @@ test('usageAt: two containers started together move apart (their own phase and g
     );
   }
   assert.equal(usageAt(g, web, start).cpu.UsageCoreNanoSeconds, 0, 'the counter starts at 0');
+});
+
+test('DescribeMultiContainerGroupMetric: the figures are those of the whole second its Timestamp names', () => {
+  const T0 = Date.parse('2026-11-30T10:00:00Z');
+  let now = T0;
+  const core = new EmulatorCore(
+    resolveOptions({ timing: { schedulingMs: 0, pendingMs: 0 } }),
+    createLogger('test', { level: 'silent' }),
+    () => now,
+  );
+  const ctx = { requestId: 'r', host: '127.0.0.1:1', tls: false };
+  const id = String(
+    containerGroupActions.CreateContainerGroup!(
+      core,
+      {
+        ContainerGroupName: 'grp',
+        SecurityGroupId: 'sg-emu',
+        VSwitchId: 'vsw-emu-h',
+        'Container.1.Name': 'c',
+        'Container.1.Image': 'nginx',
+        'Container.1.Cpu': '1',
+      },
+      ctx,
+    ).ContainerGroupId,
+  );
+  const sample = (ms: number) => {
+    now = T0 + ms;
+    const answer = observeActions.DescribeMultiContainerGroupMetric!(
+      core,
+      { ContainerGroupIds: JSON.stringify([id]) },
+      ctx,
+    ) as { MonitorDatas: { Records: { Timestamp: string; CPU: { UsageCoreNanoSeconds: number } }[] }[] };
+    const r = answer.MonitorDatas[0]!.Records[0]!;
+    return { time: Date.parse(r.Timestamp), counter: r.CPU.UsageCoreNanoSeconds };
+  };
+  const a = sample(20_000);
+  const b = sample(20_999);
+  assert.equal(a.time, T0 + 20_000);
+  assert.deepEqual(b, a, 'within one second, one sample');
+  assert.ok(sample(21_000).counter > a.counter);
 });
