@@ -1,0 +1,308 @@
+// bench/scale: N pods (SCALE_PODS, default 1000) on M virtual nodes (SCALE_NODES, 3) served by
+// R reconciler replica processes (SCALE_REPLICAS, 3) sharing them through Leases, against a
+// private control plane and the emulator. The emulator's quotas are RAISED for this run (the
+// create-ratio benchmark, bench/reconciler.ts, keeps the real ones): it measures the
+// reconcilers, not ECI's rate limits. Pods are bound with spec.nodeName, round-robin, so the
+// scheduler is not what is measured. With SCALE_KILL=1 (default) the holder of the first node
+// is killed -9 once half the pods run: the takeover time, duplicates and orphans are reported.
+// Per replica: peak and final RSS, heap used, CPU seconds; then status lag p50/p99, ECI status
+// calls per pod per tick in a quiet window, and the API server's requests by verb.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoordinationV1Api, CoreV1Api, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
+import { startControlPlane } from '../test/harness/control-plane.ts';
+import { startEmulator } from '../emulator/index.ts';
+import { EmulatorAdmin } from '../emulator/admin-client.ts';
+import { TAG_KEYS } from '../reconciler/ownership.ts';
+import { nodeLeaseName } from '../reconciler/leases/lease-rules.ts';
+
+const N = Number(process.env.SCALE_PODS ?? 1000);
+const M = Number(process.env.SCALE_NODES ?? 3);
+const R = Number(process.env.SCALE_REPLICAS ?? 3);
+const KILL = process.env.SCALE_KILL !== '0';
+const TIMING = { schedulingMs: 500, pendingMs: 500 };
+const STATUS_INTERVAL_MS = 1000;
+const LEASE = { duration: 15, deadline: 10, retry: 2 };
+const clusterId = 'scale';
+const nodes = Array.from({ length: M }, (_, i) => `virtual-node-eci-${i}`);
+const leaseNamespace = 'kube-system';
+const big = { burst: 1_000_000, refillPerSec: 100_000 };
+
+interface Replica {
+  id: string;
+  child: ChildProcess;
+  healthUrl: string;
+  peakRss: number;
+  killed?: boolean;
+}
+
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ??
+  NaN;
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+const proc = (pid: number, file: string) => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+const kb = (status: string, key: string) =>
+  Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+/** utime + stime in seconds (clock ticks of 1/100 s on Linux). */
+const cpuSeconds = (pid: number) => {
+  const fields = proc(pid, 'stat').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+};
+const gauge = (text: string, name: string) =>
+  Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+
+const cp = await startControlPlane();
+const emu = await startEmulator({
+  timing: TIMING,
+  logLevel: 'warn',
+  quotaLimits: {
+    CreateContainerGroup: big,
+    DeleteContainerGroup: big,
+    DescribeContainerGroups: big,
+    DescribeContainerGroupStatus: big,
+  },
+});
+const admin = new EmulatorAdmin(emu.url);
+const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+const coordination = cp.kubeConfig.makeApiClient(CoordinationV1Api);
+const replicas: Replica[] = [];
+const rssSampler = setInterval(() => {
+  for (const r of replicas) r.peakRss = Math.max(r.peakRss, kb(proc(r.child.pid!, 'status'), 'VmHWM'));
+}, 500);
+
+async function startReplica(i: number): Promise<Replica> {
+  const id = `eci-virtual-node-${i}`;
+  const child = spawn(
+    process.execPath,
+    [
+      'test/integration/replicas/replica-process.ts',
+      ...['--node-name', nodes.join(','), '--cluster-id', clusterId, '--eci-endpoint', emu.url],
+      ...['--vswitch-ids', 'vsw-emu-h,vsw-emu-i', '--security-group-id', 'sg-emu', '--node-ip', '127.0.0.1'],
+      ...['--health-address', '127.0.0.1:0', '--kubelet-port', '0', '--kubelet-address', '127.0.0.1'],
+      ...['--workers', '20', '--replica-id', id, '--lease-namespace', leaseNamespace],
+      ...['--status-interval-ms', String(STATUS_INTERVAL_MS), '--kubeconfig', cp.kubeconfigPath],
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'emulator-access-key-id',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'emulator-access-key-secret',
+      },
+    },
+  );
+  const healthUrl = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on(
+      'line',
+      (l) => l.startsWith('ready ') && resolve(l.slice(6)),
+    );
+    child.once('exit', (code) => reject(new Error(`replica ${id} exited ${code}`)));
+  });
+  return { id, child, healthUrl, peakRss: 0 };
+}
+
+const holders = async () =>
+  Promise.all(
+    nodes.map(async (n) =>
+      coordination
+        .readNamespacedLease({ name: nodeLeaseName(n), namespace: leaseNamespace })
+        .then((l) => l.spec?.holderIdentity ?? '')
+        .catch(() => ''),
+    ),
+  );
+
+/** The API server's request counters by verb (its /metrics, read with the admin credentials). */
+async function apiRequestsByVerb(): Promise<Record<string, number>> {
+  const url = new URL('/metrics', cp.kubeConfig.getCurrentCluster()!.server);
+  const options: Parameters<typeof request>[1] = { method: 'GET' };
+  await cp.kubeConfig.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(url, options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)$/gm)) {
+    const verb = /verb="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
+    out[verb] = (out[verb] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+try {
+  const namespace = 'scale';
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  while (!(await core.readNamespacedServiceAccount({ name: 'default', namespace }).catch(() => undefined)))
+    await sleep(200);
+  const runningAt = new Map<string, number>();
+  const informer = new ListWatch<V1Pod>(
+    `/api/v1/namespaces/${namespace}/pods`,
+    new Watch(cp.kubeConfig),
+    () => core.listNamespacedPod({ namespace }),
+    false,
+  );
+  const see = (p: V1Pod) => {
+    const uid = p.metadata?.uid;
+    if (p.status?.phase === 'Running' && uid && !runningAt.has(uid)) runningAt.set(uid, Date.now());
+  };
+  informer.on('add', see);
+  informer.on('update', see);
+  await informer.start();
+
+  for (let i = 0; i < R; i++) replicas.push(await startReplica(i));
+  const spreadStart = Date.now();
+  for (;;) {
+    const h = await holders();
+    const per = new Map<string, number>();
+    for (const x of h) per.set(x, (per.get(x) ?? 0) + 1);
+    if (h.every(Boolean) && Math.max(...per.values()) <= Math.ceil(M / R)) break;
+    await sleep(500);
+  }
+  const spreadSecs = (Date.now() - spreadStart) / 1000;
+  const apiBefore = await apiRequestsByVerb();
+  await admin.clearCalls();
+
+  const started = Date.now();
+  let next = 0;
+  let takeover: { from: string; node: string; killedAt: number; servedAt?: number } | undefined;
+  const submit = Promise.all(
+    Array.from({ length: 25 }, async () => {
+      while (next < N) {
+        const i = next++;
+        await core.createNamespacedPod({
+          namespace,
+          body: {
+            metadata: { name: `scale-${i}` },
+            spec: {
+              nodeName: nodes[i % M],
+              tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Exists', effect: 'NoSchedule' }],
+              containers: [
+                {
+                  name: 'main',
+                  image: 'nginx:1.27',
+                  resources: { requests: { cpu: '250m', memory: '512Mi' } },
+                },
+              ],
+            },
+          },
+        });
+      }
+    }),
+  );
+  while (runningAt.size < N && Date.now() - started < 20 * 60_000) {
+    if (KILL && R > 1 && !takeover && runningAt.size >= N / 2) {
+      const holder = (await holders())[0]!;
+      const victim = replicas.find((r) => r.id === holder)!;
+      victim.child.kill('SIGKILL');
+      victim.killed = true;
+      takeover = { from: holder, node: nodes[0]!, killedAt: Date.now() };
+    }
+    if (takeover && !takeover.servedAt) {
+      const h = (await holders())[0];
+      if (h && h !== takeover.from) takeover.servedAt = Date.now();
+    }
+    await sleep(250);
+  }
+  await submit;
+  const allRunning = Date.now();
+  while (takeover && !takeover.servedAt && Date.now() - takeover.killedAt < 120_000) {
+    const h = (await holders())[0];
+    if (h && h !== takeover.from) takeover.servedAt = Date.now();
+    await sleep(250);
+  }
+
+  // A quiet window: every pod Running, nothing changing; what the status polling costs.
+  await sleep(3000);
+  await admin.clearCalls();
+  const quietMs = 10_000;
+  await sleep(quietMs);
+  const quiet = await admin.calls();
+  const statusCalls = (quiet.DescribeContainerGroupStatus ?? 0) + (quiet.DescribeContainerGroups ?? 0);
+  const perPodPerTick = statusCalls / N / (quietMs / STATUS_INTERVAL_MS);
+  const apiAfter = await apiRequestsByVerb();
+
+  const groups = (await admin.containerGroups()).filter(
+    (g) => g.tags.find((t) => t.Key === TAG_KEYS.cluster)?.Value === clusterId,
+  );
+  const pods = (await core.listNamespacedPod({ namespace })).items;
+  const uids = new Set(pods.map((p) => p.metadata?.uid));
+  const perUid = new Map<string, number>();
+  for (const g of groups) {
+    const uid = g.tags.find((t) => t.Key === TAG_KEYS.podUid)?.Value ?? '';
+    perUid.set(uid, (perUid.get(uid) ?? 0) + 1);
+  }
+  const duplicates = [...perUid.values()].reduce((n, c) => n + c - 1, 0);
+  const orphans = groups.filter(
+    (g) => !uids.has(g.tags.find((t) => t.Key === TAG_KEYS.podUid)?.Value),
+  ).length;
+  const lags: number[] = [];
+  for (const g of groups) {
+    const seen = runningAt.get(g.tags.find((t) => t.Key === TAG_KEYS.podUid)?.Value ?? '');
+    if (seen !== undefined)
+      lags.push(seen - (Date.parse(g.createdAt) + TIMING.schedulingMs + TIMING.pendingMs));
+  }
+
+  console.log(
+    `bench/scale: ${N} pods on ${M} nodes, ${R} replica processes (emulator quotas raised; pods bound by spec.nodeName)`,
+  );
+  console.log(`  nodes spread over replicas   ${spreadSecs.toFixed(1)} s after the last replica started`);
+  console.log(
+    `  all Running after            ${((allRunning - started) / 1000).toFixed(1)} s (${runningAt.size}/${N})`,
+  );
+  if (takeover) {
+    const took = takeover.servedAt
+      ? `${((takeover.servedAt - takeover.killedAt) / 1000).toFixed(1)} s`
+      : 'NOT taken over';
+    console.log(
+      `  kill -9 ${takeover.from} (held ${takeover.node}) -> taken over after ${took} (lease ${LEASE.duration} s)`,
+    );
+  }
+  console.log(`  status lag p50 / p99         ${percentile(lags, 50)} ms / ${percentile(lags, 99)} ms`);
+  console.log(
+    `  ECI status calls per pod per tick ${perPodPerTick.toFixed(4)} (quiet ${quietMs / 1000} s: ${JSON.stringify(quiet)})`,
+  );
+  const verbs = Object.fromEntries(
+    Object.entries(apiAfter)
+      .map(([v, n]) => [v, n - (apiBefore[v] ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
+  console.log(`  API server requests by verb  ${JSON.stringify(verbs)} (whole run, every client)`);
+  for (const r of replicas) {
+    if (r.killed) {
+      console.log(`  ${r.id}: killed -9; peak RSS ${mib(r.peakRss)}`);
+      continue;
+    }
+    const text = await (await fetch(`${r.healthUrl}/metrics`)).text().catch(() => '');
+    const rss = kb(proc(r.child.pid!, 'status'), 'VmRSS');
+    console.log(
+      `  ${r.id}: nodes ${gauge(text, 'reconciler_nodes_held')}, leader ${gauge(text, 'reconciler_is_leader')}, peak RSS ${mib(r.peakRss)}, RSS now ${mib(rss)}, heap used ${mib(gauge(text, 'nodejs_heap_size_used_bytes'))}, CPU ${cpuSeconds(r.child.pid!).toFixed(1)} s`,
+    );
+  }
+  console.log(`  duplicates ${duplicates}, orphans ${orphans}`);
+  await informer.stop();
+} finally {
+  clearInterval(rssSampler);
+  for (const r of replicas) {
+    if (r.child.exitCode !== null || r.killed) continue;
+    r.child.kill('SIGTERM');
+    await once(r.child, 'exit');
+  }
+  await emu.close();
+  await cp.stop();
+}
