@@ -24,13 +24,13 @@ export interface UpdateContext {
 /** The last update sent per group record (gone with the record). */
 const sentByRecord = new WeakMap<GroupRecord, SentUpdate>();
 
-/** Sends the pod's image changes to its group when there are any; never throws. */
-export async function applyInPlaceUpdate(ctx: UpdateContext, entry: TrackedPod): Promise<void> {
+/** Sends the pod's image changes to its group when there are any; true when one was sent. Never throws. */
+export async function applyInPlaceUpdate(ctx: UpdateContext, entry: TrackedPod): Promise<boolean> {
   const { pod, record } = entry;
-  if (!pod || !record?.group || record.gone || record.deleteRequested || !ctx.provider.update) return;
+  if (!pod || !record?.group || record.gone || record.deleteRequested || !ctx.provider.update) return false;
   const now = (ctx.now ?? Date.now)();
   const plan = planInPlaceUpdate(pod, record.group, sentByRecord.get(record), now);
-  if (plan.kind !== 'update') return;
+  if (plan.kind !== 'update') return false;
   const what = plan.containers.map((c) => `${c.name}=${c.image}`).join(', ');
   sentByRecord.set(record, { token: plan.token, at: now });
   try {
@@ -46,11 +46,13 @@ export async function applyInPlaceUpdate(ctx: UpdateContext, entry: TrackedPod):
       }),
     );
     ctx.kube.event(pod, 'Normal', UPDATE_REASONS.updating, `UpdateContainerGroup ${record.id}: ${what}`);
+    return true;
   } catch (err) {
     const e = classifyEciError(err);
     // Sent again (same token) on a later sync, unless ECI refused the request itself.
     if (e.retryable) sentByRecord.delete(record);
     const message = `UpdateContainerGroup ${record.id} (${what}) failed: ${describeEciError(e)}`;
     ctx.kube.event(pod, 'Warning', UPDATE_REASONS.failed, message, e.code);
+    return false;
   }
 }

@@ -14,8 +14,8 @@ export interface GroupChangeContext extends UpdateContext, RefreshContext {
 }
 
 export async function syncGroupChanges(ctx: GroupChangeContext, entry: TrackedPod): Promise<void> {
-  await applyInPlaceUpdate(ctx, entry);
-  await ctx.refresher?.check(ctx, entry);
+  // The group is Updating after an image change: its volumes wait for the next interval.
+  if (!(await applyInPlaceUpdate(ctx, entry))) await ctx.refresher?.check(ctx, entry);
   const { pod, record } = entry;
   const patch =
     pod && record?.group ? matchedAnnotationPatch(pod.metadata?.annotations, record.group.events) : undefined;
