@@ -10,8 +10,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   cpSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -161,10 +163,20 @@ describe('Dockerfile', () => {
 describe('the image, as it runs', () => {
   let root: string;
   let workdir: string;
+  /** This Node 24, placed where the image user can reach it whatever the repository's path. */
+  let nodeBinary: string;
 
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'eci-vn-image-'));
     chmodSync(root, 0o755);
+    nodeBinary = join(root, 'usr', 'local', 'bin', 'node');
+    mkdirSync(dirname(nodeBinary), { recursive: true });
+    try {
+      linkSync(process.execPath, nodeBinary);
+    } catch {
+      copyFileSync(process.execPath, nodeBinary);
+      chmodSync(nodeBinary, 0o755);
+    }
     workdir = join(root, final.body.findLast((i) => i.op === 'WORKDIR')!.args);
     mkdirSync(workdir, { recursive: true });
     for (const i of final.body.filter((x) => x.op === 'COPY' && !x.args.startsWith('--from'))) {
@@ -203,7 +215,7 @@ describe('the image, as it runs', () => {
     assert.equal(command[0], 'node');
     const [uid, gid = uid] = user();
     const asImageUser = process.getuid?.() === 0;
-    return spawnSync(process.execPath, command.slice(1), {
+    return spawnSync(nodeBinary, command.slice(1), {
       cwd: workdir,
       encoding: 'utf8',
       timeout: 60_000,
