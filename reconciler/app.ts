@@ -33,7 +33,8 @@ import { secretCredentialsReader } from './imagecache/credentials.ts';
 import { deniedActionNotices } from './provider/denied-actions.ts';
 import { PodTracker } from './tracker.ts';
 import { leaseTimingProblem } from './leases/lease-rules.ts';
-import { AllNodes, ReplicaLeases, type NodeOwnership } from './leases/replica-leases.ts';
+import { AllNodes } from './leases/all-nodes.ts';
+import { ReplicaLeases, type NodeOwnership } from './leases/replica-leases.ts';
 import { serveNodes } from './leases/serve-nodes.ts';
 import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 

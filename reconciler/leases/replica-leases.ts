@@ -7,7 +7,7 @@
 // replica stops acting on a node before anyone else may take it (lease duration > deadline).
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import {
   decideLease,
   heldSpec,
@@ -21,6 +21,7 @@ import {
   type LeaseTiming,
 } from './lease-rules.ts';
 import { leaseRecord, LeaseStore } from './lease-store.ts';
+import { leaseMetrics } from './lease-metrics.ts';
 import { kubeStatusCode } from '../../shared/kube.ts';
 
 /** What the replica does as its holdings change. */
@@ -310,75 +311,4 @@ export class ReplicaLeases implements NodeOwnership {
       this.o.hooks.leader(!was);
     }
   }
-}
-
-/** --leader-elect=false: one replica serves every node and is the leader, without Leases. */
-export class AllNodes implements NodeOwnership {
-  private readonly nodes: string[];
-  private readonly hooks: LeaseHooks;
-  private started = false;
-
-  constructor(nodes: string[], hooks: LeaseHooks, registry?: Registry) {
-    this.nodes = nodes;
-    this.hooks = hooks;
-    leaseMetrics(registry, this);
-  }
-
-  holds(node: string): boolean {
-    return this.started && this.nodes.includes(node);
-  }
-
-  get isLeader(): boolean {
-    return this.started;
-  }
-
-  get heldNodes(): string[] {
-    return this.started ? this.nodes : [];
-  }
-
-  async start(): Promise<void> {
-    this.started = true;
-    for (const node of this.nodes) await this.hooks.acquired(node, undefined);
-    this.hooks.leader(true);
-  }
-
-  async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.hooks.leader(false);
-    await Promise.all(this.nodes.map((n) => this.hooks.handOver(n)));
-  }
-}
-
-function leaseMetrics(registry: Registry | undefined, source: { heldNodes: string[]; isLeader: boolean }) {
-  const registers = registry ? [registry] : [];
-  new Gauge({
-    name: 'reconciler_nodes_held',
-    help: 'Virtual nodes this replica serves (holds the Lease of)',
-    registers,
-    collect() {
-      this.set(source.heldNodes.length);
-    },
-  });
-  new Gauge({
-    name: 'reconciler_is_leader',
-    help: '1 while this replica holds the leader Lease (orphan sweep, PrivateZone sync)',
-    registers,
-    collect() {
-      this.set(source.isLeader ? 1 : 0);
-    },
-  });
-  return {
-    transitions: new Counter({
-      name: 'reconciler_lease_transitions_total',
-      help: "Changes of this replica's Leases: acquired, released, lost; by lease (node, leader)",
-      labelNames: ['lease', 'change'],
-      registers,
-    }),
-    takeovers: new Counter({
-      name: 'reconciler_node_takeovers_total',
-      help: 'Nodes this replica took over after their holder stopped renewing',
-      registers,
-    }),
-  };
 }
