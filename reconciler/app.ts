@@ -205,6 +205,8 @@ export async function startReconciler(
           pods: config.nodePods,
           nodeIp: kubelet.nodeIp,
           kubeletPort: kubelet.port,
+          // The API server then sends exec/attach/port-forward WebSockets straight to the node.
+          declaredFeatures: kubelet.declaredFeatures,
           kubeletVersion,
           leaseDurationSeconds: config.leaseDurationSeconds,
           renewIntervalMs: config.renewIntervalMs,

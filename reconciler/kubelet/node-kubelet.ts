@@ -18,6 +18,8 @@ export interface NodeKubeletApi {
   /** The InternalIP the nodes advertise. */
   nodeIp: string;
   port: number;
+  /** What the nodes declare in status.declaredFeatures (ExtendWebSocketsToKubelet once WebSockets are served). */
+  declaredFeatures: string[];
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startNodeKubeletApi(
   return {
     nodeIp,
     port: api.port,
+    declaredFeatures: api.declaredFeatures,
     close: () => {
       unwatch();
       return api.close();

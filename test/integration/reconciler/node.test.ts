@@ -38,6 +38,11 @@ test('the node is registered Ready with its label, taint and capacity, and KCM l
   // The routable address the stack gives it (the node proxy refuses loopback addresses).
   assert.equal(node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address, TEST_NODE_IP);
   assert.match(node.status?.nodeInfo?.kubeletVersion ?? '', /^v1\.\d+/);
+  // The node serves exec/attach/port-forward over WebSocket too, so it says so: the API
+  // server then proxies kubectl's WebSockets straight to it (docs/kubelet-api.md).
+  assert.deepEqual((node.status as { declaredFeatures?: string[] } | undefined)?.declaredFeatures, [
+    'ExtendWebSocketsToKubelet',
+  ]);
 });
 
 test('the node Lease is renewed and the node stays Ready', async () => {
