@@ -119,8 +119,9 @@ export class ReplicaLeases implements NodeOwnership {
     clearInterval(this.watchdog);
     // A round hung on the API server must not hold the shutdown: the Leases then simply expire.
     await Promise.race([this.round, new Promise((r) => setTimeout(r, this.o.renewDeadlineMs).unref())]);
-    await Promise.all(this.pendingStarts);
+    // Handing over also ends a start still retrying (an API server down at shutdown).
     await Promise.all([...this.held].map(([node, h]) => (h.handingOver ??= this.o.hooks.handOver(node))));
+    await Promise.all(this.pendingStarts);
     try {
       this.leases = await this.store.list();
       const now = new Date(this.now());

@@ -179,3 +179,31 @@ test('restarted under the same identity (kill -9, then the StatefulSet pod again
   assert.deepEqual(after.leases.heldNodes, NODES);
   assert.deepEqual(after.log.slice(0, 3), ['acquired vn-0', 'acquired vn-1', 'acquired vn-2']);
 });
+
+test('stop while a node is still starting (its registration retrying): the hand-over ends the start, stop returns', async () => {
+  const store = new MemoryLeases();
+  let endStart: () => void = () => {};
+  const leases = new ReplicaLeases({
+    ...TIMING,
+    kc: undefined as unknown as KubeConfig,
+    namespace: 'ns',
+    replicaId: 'a',
+    nodes: ['vn-0'],
+    store,
+    now: () => 0,
+    log: createLogger('test', { level: 'silent' }),
+    hooks: {
+      acquired: () => new Promise<void>((resolve) => (endStart = resolve)),
+      handOver: () => {
+        endStart();
+        return Promise.resolve();
+      },
+      lost: () => {},
+      leader: () => {},
+    },
+  });
+  await leases.tick();
+  assert.equal(leases.holds('vn-0'), true);
+  await leases.stop();
+  assert.equal(store.holder(nodeLeaseName('vn-0')), '', 'released');
+});
