@@ -4,12 +4,15 @@
 // change reaches a downward API volume.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createNamespace, deleteNamespace, eventually } from '../helpers.ts';
 import { eciPod, startStack, type Stack } from '../reconciler/stack.ts';
 import { TAG_KEYS } from '../../../reconciler/ownership.ts';
 import { jwtTimes } from '../../../reconciler/update/refresh.ts';
 
+const run = promisify(execFile);
 let stack: Stack;
 let ns: string;
 
@@ -129,5 +132,35 @@ describe('content refresh', () => {
     const metrics = await (await fetch(`${stack.reconciler!.healthUrl}/metrics`)).text();
     assert.match(metrics, /reconciler_content_refreshes_total\{reason="content",result="ok"[^}]*\} [1-9]/);
     assert.match(metrics, /reconciler_content_refreshes_total\{reason="token",result="ok"[^}]*\} [1-9]/);
+  });
+  test('a resize never reaches the group: the API server refuses it for the virtual node', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'sized', { command: ['sh', '-c', 'sleep 3600'] }),
+    });
+    await eventually('sized Running', async () => {
+      const p = await stack.core.readNamespacedPod({ name: 'sized', namespace: ns });
+      return p.status?.phase === 'Running';
+    });
+    const refused = await run(stack.cp.kubectlPath, [
+      '--kubeconfig',
+      stack.cp.kubeconfigPath,
+      '-n',
+      ns,
+      'patch',
+      'pod',
+      'sized',
+      '--subresource',
+      'resize',
+      '-p',
+      '{"spec":{"containers":[{"name":"main","resources":{"requests":{"cpu":"500m"}}}]}}',
+    ]).then(
+      () => '',
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
+    assert.match(refused, /Pod running on node without support for resize/);
+    const groups = await stack.admin.containerGroups();
+    const sized = groups.find((g) => g.tags.some((t) => t.Key === TAG_KEYS.podName && t.Value === 'sized'));
+    assert.equal(sized?.request.Container[0]?.Cpu, 0.25);
   });
 });
