@@ -96,15 +96,20 @@ export const credentialsRotated: Scenario = {
   async heal() {},
 };
 
-/** A rolling restart of the webhook replicas, with replica 1 killed -9 while replica 0 restarts. */
+/**
+ * A rolling restart as deployed (maxSurge 1, maxUnavailable 0): a new replica first, then
+ * the old one stopped (SIGTERM); meanwhile the other old replica is killed -9 and comes back
+ * 3 s later. The killed one stays an endpoint until its readiness probe fails.
+ */
 export const webhookReplicaKilled: Scenario = {
   name: 'webhook replica killed',
-  fault: 'rolling restart of the webhook (SIGTERM, new replica) with the other replica killed -9 meanwhile',
+  fault:
+    'rolling restart of the webhook as deployed (surge replica, then SIGTERM of the old) with the other replica killed -9 meanwhile',
   injectAt: 'burst',
   async inject({ sys }) {
+    await sys.startWebhook(2);
     await sys.book.stop(sys.webhooks[0]!);
     await sys.book.kill9(sys.webhooks[1]!);
-    await sys.startWebhook(0);
     await sleep(3000);
     await sys.startWebhook(1);
   },
