@@ -90,4 +90,29 @@ describe('in-place updates', () => {
       return !g || g.status === 'Terminating';
     });
   });
+  test('kubectl debug (an ephemeral container) is not applied, with an Event naming the field', async () => {
+    await stack.core.createNamespacedPod({
+      namespace: ns,
+      body: eciPod(stack, 'debugged', { command: ['sh', '-c', 'sleep 3600'] }),
+    });
+    await eventually('debugged Running', async () => {
+      const p = await stack.core.readNamespacedPod({ name: 'debugged', namespace: ns });
+      return p.status?.phase === 'Running';
+    });
+    await kubectl('debug', 'pod/debugged', '--image=busybox:1.37', '--container=dbg');
+    const event = await eventually('ChangeNotApplied Event', async () => {
+      const list = await stack.core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'involvedObject.name=debugged,reason=ChangeNotApplied',
+      });
+      return list.items[0];
+    });
+    assert.match(event.message ?? '', /^spec\.ephemeralContainers\[dbg\]: /);
+    assert.equal(event.count ?? 1, 1, 'told once, not on every pass');
+    const group = await groupOf('debugged');
+    assert.deepEqual(
+      group?.request.Container.map((c) => c.Name),
+      ['main'],
+    );
+  });
 });
