@@ -18,27 +18,34 @@ if (!parsed.ok) {
   process.exit(2);
 }
 const log = createLogger('eci-reconciler');
-let handle: Awaited<ReturnType<typeof startReconciler>>;
+let handle: Awaited<ReturnType<typeof startReconciler>> | undefined;
+let stopping = false;
+// Installed before start-up: as PID 1 without an init, a SIGTERM that finds no handler is
+// ignored, and a pod stopped during the permission check would wait out its grace period.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // Still starting: nothing is served yet, and Leases not renewed simply expire.
+    if (!handle) process.exit(0);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void handle.stop().then(() => process.exit(0));
+  });
+}
 try {
   // Missing RBAC is named in seconds, one line per permission (shared/permissions/).
   const kc = loadKubeConfig(parsed.config.kubeconfig);
   const nodeNames = nodeNamesOf(parsed.config);
   if (!(await checkReconcilerPermissions(kc, { ...parsed.config, nodeNames }))) process.exit(1);
   await startDebugListener(parsed.config, log);
-  handle = await startReconciler(parsed.config, { log, kc });
+  const started = await startReconciler(parsed.config, { log, kc });
+  handle = started;
+  // A signal that came while starting: stop what was just started.
+  if (stopping) void started.stop().then(() => process.exit(0));
 } catch (err) {
   // A StartupError's message is the one line for the operator; any other error's message too.
   console.error(`eci-reconciler: ${(err as Error).message}`);
   process.exit(1);
-}
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    void handle.stop().then(() => process.exit(0));
-  });
 }

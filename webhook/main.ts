@@ -40,6 +40,11 @@ const config: WebhookConfig = parsed.config;
 const logger = createLogger('eci-webhook');
 const registry = createRegistry('eci-webhook');
 async function run(): Promise<void> {
+  // Until the server listens a signal just ends the process: as PID 1 without an init, a
+  // SIGTERM that finds no handler is ignored until the grace period runs out.
+  const whileStarting = () => process.exit(0);
+  process.on('SIGTERM', whileStarting);
+  process.on('SIGINT', whileStarting);
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   // Missing RBAC is named in seconds, one line per permission (shared/permissions/).
   if (!(await checkWebhookPermissions(kubeConfig, config))) process.exit(1);
@@ -186,6 +191,8 @@ async function run(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   }
+  process.off('SIGTERM', whileStarting);
+  process.off('SIGINT', whileStarting);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
