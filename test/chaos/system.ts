@@ -74,7 +74,8 @@ export class ChaosSystem {
   private constructor(cp: ControlPlane) {
     this.cp = cp;
     this.kc = cp.kubeConfig;
-    trackTempDir(this.logDir);
+    // Removed at exit unless kept for a look after a failed row.
+    if (!process.env.CHAOS_KEEP_LOGS) trackTempDir(this.logDir);
     this.stateFile = join(this.logDir, 'emulator-state.json');
     this.secretsInUse.push(this.credentials.secret);
   }
