@@ -42,6 +42,8 @@ export const INSTANCE_ANNOTATIONS = {
   instanceMemory: 'k8s.aliyun.com/eci-instance-mem',
   instanceZone: 'k8s.aliyun.com/eci-instance-zone',
   vpc: 'k8s.aliyun.com/eci-vpc',
+  /** The image cache ECI used for the group (reconciler/imagecache/matched.ts). */
+  matchedImageCache: 'k8s.aliyun.com/eci-matched-image-cache',
 } as const;
 
 /** Pod annotations that steer the reconciler's failure handling. */

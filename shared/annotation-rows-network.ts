@@ -189,4 +189,5 @@ export const NETWORK_ROWS = {
   [INSTANCE_ANNOTATIONS.instanceMemory]: status,
   [INSTANCE_ANNOTATIONS.instanceZone]: status,
   [INSTANCE_ANNOTATIONS.vpc]: status,
+  [INSTANCE_ANNOTATIONS.matchedImageCache]: status,
 } as const;

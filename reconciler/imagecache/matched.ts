@@ -1,7 +1,9 @@
 // Pure: which image cache ECI used for a pod's group, read from the group's events (ECI says
 // "Successfully hit image cache imc-…" with reason SuccessfulHitImageCache), as the pod
 // annotation `k8s.aliyun.com/eci-matched-image-cache`.
-export const MATCHED_IMAGE_CACHE_ANNOTATION = 'k8s.aliyun.com/eci-matched-image-cache';
+import { INSTANCE_ANNOTATIONS } from '../../shared/annotation-names.ts';
+
+const MATCHED_IMAGE_CACHE_ANNOTATION = INSTANCE_ANNOTATIONS.matchedImageCache;
 
 const HIT_REASON = 'SuccessfulHitImageCache';
 

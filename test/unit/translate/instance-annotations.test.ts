@@ -41,7 +41,12 @@ test('each declared status annotation is written: from the group, or by the crea
   const fromGroup = new Set(
     Object.keys(instanceAnnotationsFromGroup({ ...group, instanceType: 'ecs.c6.large' })),
   );
-  const byCreate = new Set<string>([INSTANCE_ANNOTATIONS.clientToken, INSTANCE_ANNOTATIONS.requestId]);
+  // The create writes these two; the matched image cache comes from the group's events.
+  const byCreate = new Set<string>([
+    INSTANCE_ANNOTATIONS.clientToken,
+    INSTANCE_ANNOTATIONS.requestId,
+    INSTANCE_ANNOTATIONS.matchedImageCache,
+  ]);
   const declared = Object.entries(ECI_ANNOTATIONS)
     .filter(([, e]) => e.use === 'status')
     .map(([name]) => name);

@@ -42,6 +42,8 @@ test('the owned names are every status annotation of the table, the instance one
   for (const name of Object.values(INSTANCE_ANNOTATIONS))
     assert.ok(RECONCILER_OWNED_ANNOTATIONS.includes(name));
   assert.ok(RECONCILER_OWNED_ANNOTATIONS.includes('k8s.aliyun.com/eci-instance-zone'));
+  // A pod must not claim an image cache hit ECI did not report.
+  assert.ok(RECONCILER_OWNED_ANNOTATIONS.includes('k8s.aliyun.com/eci-matched-image-cache'));
   assert.ok(
     !RECONCILER_OWNED_ANNOTATIONS.includes('k8s.aliyun.com/eci-use-specs'),
     'a request annotation is the pod author’s',
