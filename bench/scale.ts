@@ -9,7 +9,7 @@
 // calls per pod per tick in a quiet window, and the API server's requests by verb.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,10 @@ const N = Number(process.env.SCALE_PODS ?? 1000);
 const M = Number(process.env.SCALE_NODES ?? 3);
 const R = Number(process.env.SCALE_REPLICAS ?? 3);
 const KILL = process.env.SCALE_KILL !== '0';
+/** SCALE_HEAP_SNAPSHOT=1: a heap snapshot of each replica before the first pod and at the end (bench/heap-summary.ts reads them). */
+const SNAPSHOT = process.env.SCALE_HEAP_SNAPSHOT === '1';
+/** SCALE_NODE_FLAGS: node flags of the replicas, e.g. --max-old-space-size=200, to compare side by side. */
+const NODE_FLAGS = (process.env.SCALE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const TIMING = { schedulingMs: 500, pendingMs: 500 };
 const STATUS_INTERVAL_MS = 1000;
 const LEASE = { duration: 15, deadline: 10, retry: 2 };
@@ -85,6 +89,8 @@ async function startReplica(i: number): Promise<Replica> {
   const child = spawn(
     process.execPath,
     [
+      ...(SNAPSHOT ? ['--heapsnapshot-signal=SIGUSR2'] : []),
+      ...NODE_FLAGS,
       'test/integration/replicas/replica-process.ts',
       ...['--node-name', nodes.join(','), '--cluster-id', clusterId, '--eci-endpoint', emu.url],
       ...['--vswitch-ids', 'vsw-emu-h,vsw-emu-i', '--security-group-id', 'sg-emu', '--node-ip', '127.0.0.1'],
@@ -110,6 +116,24 @@ async function startReplica(i: number): Promise<Replica> {
     child.once('exit', (code) => reject(new Error(`replica ${id} exited ${code}`)));
   });
   return { id, child, healthUrl, peakRss: 0 };
+}
+
+/** Signals a replica to write a heap snapshot (a full GC first: live objects only) and waits for the file. */
+async function heapSnapshot(r: Replica, label: string): Promise<void> {
+  const pattern = new RegExp(`^Heap\\..*\\.${r.child.pid}\\..*\\.heapsnapshot$`);
+  const before = new Set(readdirSync('.').filter((f) => pattern.test(f)));
+  r.child.kill('SIGUSR2');
+  let size = -1;
+  for (let i = 0; i < 600; i++) {
+    await sleep(1000);
+    const file = readdirSync('.').find((f) => pattern.test(f) && !before.has(f));
+    const now = file ? statSync(file).size : -1;
+    if (file && now > 0 && now === size) {
+      console.log(`  heap snapshot ${label} ${r.id}: ${file} (${mib(now)})`);
+      return;
+    }
+    size = now;
+  }
 }
 
 const holders = async () =>
@@ -175,6 +199,7 @@ try {
     await sleep(500);
   }
   const spreadSecs = (Date.now() - spreadStart) / 1000;
+  if (SNAPSHOT) for (const r of replicas) await heapSnapshot(r, 'at 0 pods');
   const apiBefore = await apiRequestsByVerb();
   await admin.clearCalls();
 
@@ -295,6 +320,7 @@ try {
     );
   }
   console.log(`  duplicates ${duplicates}, orphans ${orphans}`);
+  if (SNAPSHOT) for (const r of replicas) if (!r.killed) await heapSnapshot(r, `at ${N} pods`);
   await informer.stop();
 } finally {
   clearInterval(rssSampler);

@@ -1,9 +1,94 @@
-// What the reconciler keeps of a watched pod. managedFields (server-side apply bookkeeping)
-// are never read here yet make up about a third of each cached pod (heap snapshot at 1,000 pods).
+// What the reconciler keeps of a watched pod and of a described container group. A heap
+// snapshot at 1,000 pods (docs/scale.md) showed managedFields (server-side apply bookkeeping)
+// at about a third of each cached pod, and the SDK's group model — tags, every container's
+// environment, mounts, ports — at about twice a pod: none of it is read after the describe.
 import type { V1Pod } from '@kubernetes/client-node';
+import type { EciContainerStateView, EciContainerView, EciGroupView } from './status/model.ts';
+import type { EciEventView } from './events.ts';
+import type { InstanceGroupView } from './translate/instance-annotations.ts';
 
 /** Drops metadata.managedFields in place; status writes are patches, so nothing sends them back. */
 export function stripManagedFields(pod: V1Pod): V1Pod {
   if (pod.metadata?.managedFields !== undefined) delete pod.metadata.managedFields;
   return pod;
+}
+
+/** A group's ConfigFile volumes, which the content refresher compares (reconciler/update/refresher.ts). */
+interface ConfigFileVolumeView {
+  name?: string;
+  type?: string;
+  configFileVolumeConfigFileToPaths?: { path?: string; content?: string }[];
+}
+
+/**
+ * A container group as kept by the tracker: what the status mapping, the instance annotations,
+ * the event relay and the content refresher read. A new reader of another field adds it here.
+ */
+export type SlimGroup = EciGroupView &
+  InstanceGroupView & { events?: EciEventView[]; volumes?: ConfigFileVolumeView[] };
+
+interface DescribedGroup extends Omit<EciGroupView, 'events'>, InstanceGroupView {
+  events?: EciEventView[];
+  volumes?: ConfigFileVolumeView[];
+}
+
+const state = (s: EciContainerStateView | undefined): EciContainerStateView | undefined =>
+  s && {
+    state: s.state,
+    detailStatus: s.detailStatus,
+    reason: s.reason,
+    message: s.message,
+    exitCode: s.exitCode,
+    signal: s.signal,
+    startTime: s.startTime,
+    finishTime: s.finishTime,
+  };
+
+const container = (c: EciContainerView): EciContainerView => ({
+  name: c.name,
+  image: c.image,
+  ready: c.ready,
+  restartCount: c.restartCount,
+  currentState: state(c.currentState),
+  previousState: state(c.previousState),
+});
+
+/** Pure: a new object with only the fields the reconciler reads of a DescribeContainerGroups group. */
+export function slimGroup(g: DescribedGroup): SlimGroup {
+  const volumes = g.volumes?.filter((v) => v.type === 'ConfigFileVolume');
+  return {
+    containerGroupId: g.containerGroupId,
+    status: g.status,
+    instanceType: g.instanceType,
+    cpu: g.cpu,
+    memory: g.memory,
+    zoneId: g.zoneId,
+    vpcId: g.vpcId,
+    intranetIp: g.intranetIp,
+    creationTime: g.creationTime,
+    succeededTime: g.succeededTime,
+    failedTime: g.failedTime,
+    expiredTime: g.expiredTime,
+    containers: g.containers?.map(container),
+    initContainers: g.initContainers?.map(container),
+    events: g.events?.map((e) => ({
+      name: e.name,
+      reason: e.reason,
+      message: e.message,
+      type: e.type,
+      count: e.count,
+      firstTimestamp: e.firstTimestamp,
+      lastTimestamp: e.lastTimestamp,
+    })),
+    volumes: volumes?.length
+      ? volumes.map((v) => ({
+          name: v.name,
+          type: v.type,
+          configFileVolumeConfigFileToPaths: v.configFileVolumeConfigFileToPaths?.map((p) => ({
+            path: p.path,
+            content: p.content,
+          })),
+        }))
+      : undefined,
+  };
 }

@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { EciGroup } from './provider/eci-client.ts';
 import { unseenEvents } from './events.ts';
 import { parseOwner } from './ownership.ts';
-import type { EciGroupView } from './status.ts';
+import { slimGroup, type SlimGroup } from './slim.ts';
 
 /** A list taken just after a create may not show the group yet: so young a group is not "gone". */
 const GONE_GRACE_MS = 15_000;
@@ -26,8 +26,8 @@ export interface CreateAttempts {
 /** What is known of one pod's container group (the input of nextAction). */
 export interface GroupRecord {
   id: string;
-  /** The latest description from ECI, if one has been fetched since creation. */
-  group?: EciGroupView;
+  /** The latest description from ECI (the fields read here: slim.ts), if one has been fetched since creation. */
+  group?: SlimGroup;
   /** DeleteContainerGroup has been accepted. */
   deleteRequested?: boolean;
   /** ECI no longer knows the group (deleted, purged). */
@@ -133,13 +133,13 @@ export class PodTracker {
   bindGroup(
     uid: string,
     id: string,
-    group?: EciGroupView,
+    group?: Parameters<typeof slimGroup>[0],
     options: { fresh?: boolean; node?: string } = {},
   ): TrackedPod {
     const e = this.entry(uid);
     e.node ??= options.node;
     if (e.record && e.record.id !== id) this.byGroupId.delete(e.record.id);
-    e.record = { id, group, since: this.now() };
+    e.record = { id, group: group && slimGroup(group), since: this.now() };
     this.byGroupId.set(id, uid);
     if (options.fresh) this.dirty.add(id);
     // Events ECI recorded before this process learnt of the group were relayed by whoever created it.
@@ -216,7 +216,7 @@ export class PodTracker {
       }
       const record = this.entries.get(uid)?.record;
       if (!record) continue;
-      record.group = g;
+      record.group = slimGroup(g);
       this.o.wake(uid);
     }
   }

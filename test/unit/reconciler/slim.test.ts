@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { stripManagedFields } from '../../../reconciler/slim.ts';
+import { slimGroup, stripManagedFields } from '../../../reconciler/slim.ts';
 
 test('managedFields are dropped in place; everything else the reconciler reads is kept', () => {
   const pod: V1Pod = {
@@ -31,4 +31,67 @@ test('a pod without metadata or managedFields is left as it is', () => {
   assert.deepEqual(stripManagedFields(bare), { spec: { containers: [] } });
   const none: V1Pod = { metadata: { name: 'p' } };
   assert.deepEqual(stripManagedFields(none), { metadata: { name: 'p' } });
+});
+
+test('a described group keeps what the status, the instance annotations, the events and the refresher read; the rest goes', () => {
+  const state = { state: 'Running', detailStatus: 'ok', startTime: '2026-01-01T00:00:00Z', exitCode: 0 };
+  const described = {
+    containerGroupId: 'eci-1',
+    status: 'Running',
+    intranetIp: '10.0.0.5',
+    creationTime: '2026-01-01T00:00:00Z',
+    instanceType: 'ecs.c6.large',
+    cpu: 2,
+    memory: 4,
+    zoneId: 'cn-hangzhou-h',
+    vpcId: 'vpc-1',
+    vSwitchId: 'vsw-1',
+    tags: [{ key: 'k8s.aliyun.com/cluster', value: 'c' }],
+    containers: [
+      {
+        name: 'main',
+        image: 'nginx:1.27',
+        ready: true,
+        restartCount: 1,
+        currentState: state,
+        previousState: { state: 'Terminated', exitCode: 137 },
+        environmentVars: [{ key: 'KUBERNETES_SERVICE_HOST', value: '10.0.0.1' }],
+        volumeMounts: [{ name: 'token', mountPath: '/var/run/secrets' }],
+      },
+    ],
+    events: [{ name: 'eci-1.a', reason: 'Started', message: 'started', type: 'Normal', count: 1 }],
+    volumes: [
+      {
+        name: 'token',
+        type: 'ConfigFileVolume',
+        configFileVolumeConfigFileToPaths: [{ path: 't', content: 'x' }],
+      },
+      { name: 'scratch', type: 'EmptyDirVolume' },
+    ],
+  };
+  const slim = slimGroup(described);
+  assert.equal(slim.status, 'Running');
+  assert.equal(slim.intranetIp, '10.0.0.5');
+  assert.deepEqual(
+    [slim.instanceType, slim.cpu, slim.memory, slim.zoneId, slim.vpcId],
+    ['ecs.c6.large', 2, 4, 'cn-hangzhou-h', 'vpc-1'],
+  );
+  const c = slim.containers![0]!;
+  assert.deepEqual([c.name, c.image, c.ready, c.restartCount], ['main', 'nginx:1.27', true, 1]);
+  assert.equal(c.currentState?.detailStatus, 'ok');
+  assert.equal(c.previousState?.exitCode, 137);
+  assert.equal('environmentVars' in c, false);
+  assert.equal('volumeMounts' in c, false);
+  assert.equal(slim.events?.[0]?.reason, 'Started');
+  assert.deepEqual(slim.volumes, [
+    {
+      name: 'token',
+      type: 'ConfigFileVolume',
+      configFileVolumeConfigFileToPaths: [{ path: 't', content: 'x' }],
+    },
+  ]);
+  assert.equal('tags' in slim, false);
+  assert.equal('vSwitchId' in slim, false);
+  // A new object: the SDK's model (and everything it holds) is left for the collector.
+  assert.notEqual(slim.containers, described.containers);
 });

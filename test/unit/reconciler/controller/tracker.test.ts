@@ -62,3 +62,19 @@ test("the poller's groups: ours by id, unseen ones adopted by tags, others ignor
   assert.equal(t.get('uid-p')?.record?.gone, true);
   assert.equal(t.trackedIds().size, 0);
 });
+
+test('a group from the poller or a bind is kept slim: status kept, tags and the SDK model not retained', () => {
+  const { t } = tracker();
+  const p = pod('s');
+  t.setPod(p);
+  const polled = Object.assign(ownedGroup(p, 'eci-s', 'Running'), { zoneId: 'cn-hangzhou-h' });
+  t.applyGroups([polled]);
+  const group = t.get('uid-s')?.record?.group;
+  assert.equal(group?.status, 'Running');
+  assert.equal(group?.zoneId, 'cn-hangzhou-h');
+  assert.notEqual(group, polled);
+  assert.equal(group && 'tags' in group, false);
+  t.bindGroup('uid-s', 'eci-s2', polled);
+  assert.equal(t.get('uid-s')?.record?.group?.status, 'Running');
+  assert.equal(t.get('uid-s')?.record?.group && 'tags' in t.get('uid-s')!.record!.group!, false);
+});
