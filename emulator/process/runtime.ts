@@ -166,6 +166,9 @@ export class ProcessRuntime {
         }
         return;
       }
+      // An update that changed only file contents restarts nothing: write them where the
+      // running containers see them (a no-op unless the request changed).
+      this.sandboxes.get(id)?.refresh(g);
       const grace = g.request.TerminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
       for (const c of [...g.initContainers, ...g.containers]) {
         if (!isProcessBacked(g, c)) continue;

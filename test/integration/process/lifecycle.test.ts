@@ -162,13 +162,15 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
     assert.equal(await log(t, id, 'app', true), firstLog);
   });
 
-  test('UpdateContainerGroup with new config-file contents: the recreated container reads them', async () => {
+  // Only ConfigFile contents change: ECI-as-emulated writes them in place (docs/updates.md), so
+  // the running container reads them without a restart.
+  test('UpdateContainerGroup with new config-file contents: the running container reads them', async () => {
     const cfg = (text: string) => ({ path: 'value', content: b64(text) });
     const { body } = await t.client.createContainerGroup(
       createRequest(
         'updated',
         [
-          container('app', 'echo "value=$(cat /cfg/value)"; while true; do sleep 0.2; done', {
+          container('app', 'while true; do echo "value=$(cat /cfg/value)"; sleep 0.2; done', {
             volumeMount: [
               new $Eci.CreateContainerGroupRequestContainerVolumeMount({ name: 'cfg', mountPath: '/cfg' }),
             ],
@@ -210,5 +212,7 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
       }),
     );
     await waitFor(async () => ((await log(t, id, 'app')).includes('value=two') ? true : undefined), 20_000);
+    const d = await describeOne(t.client, id);
+    assert.equal(d?.containers?.[0]?.restartCount, 0, 'read by the same process: no restart');
   });
 });
