@@ -48,8 +48,15 @@ async function gone(pid: number): Promise<void> {
     } catch {
       return;
     }
-    // A zombie until the harness reaps it: that counts as gone.
-    if (readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')) return;
+    // A zombie until the harness reaps it: that counts as gone (and so does a reaped one).
+    const stat = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return ') Z ';
+      }
+    })();
+    if (stat.includes(') Z ')) return;
     await sleep(100);
   }
 }
