@@ -288,7 +288,10 @@ export async function startReconciler(
       provider,
       target: tracker,
       // Only the leader sweeps (every node's groups, re-checked against the API server).
-      onFullList: (groups) => (ownership.isLeader ? controller.sweepOrphans(groups) : Promise.resolve(0)),
+      onFullList: (groups, node) => controller.sweepOrphans(groups, node),
+      sweeps: () => ownership.isLeader,
+      // Listed node by node: the served nodes' groups, every node's when sweeping (docs/scale.md).
+      scope: (sweeping) => (sweeping ? nodeNames : [...served]),
       intervalMs: config.statusIntervalMs,
       resyncIntervalMs: config.resyncIntervalMs,
       gcIntervalMs: config.gcIntervalMs,

@@ -200,7 +200,8 @@ export class PodController {
   /** Before creating anything: learn which groups already exist for the node's pods (or every served node's). */
   async adopt(node?: string): Promise<void> {
     const wanted = (name: string) => (node === undefined ? this.served.has(name) : name === node);
-    const groups = await this.o.provider.listOwned();
+    // One node: only its groups, by its tag (a takeover does not list the whole cluster).
+    const groups = await this.o.provider.listOwned(node);
     let adopted = 0;
     for (const g of groups) {
       const owner = parseOwner(g.tags);
@@ -318,17 +319,21 @@ export class PodController {
   /**
    * Deletes groups whose pod no longer exists (re-checked against the API server). The
    * leader runs it for every node: the pods of nodes it does not serve are listed first.
+   * With `node`, the groups are that node's alone and only it is swept (the poller lists node by node).
    */
-  async sweepOrphans(groups: EciGroup[]): Promise<number> {
+  async sweepOrphans(groups: EciGroup[], node?: string): Promise<number> {
     if (!this.synced) return 0;
     const known = new Set<string>();
     for (const pod of this.o.tracker.pods()) if (pod.metadata?.uid) known.add(pod.metadata.uid);
     const scope = new Set<string>();
-    for (const node of this.nodes) {
-      if (this.served.has(node)) scope.add(node);
-      else if (this.core && (await this.listPodUids(node, known))) scope.add(node);
-    }
+    for (const n of this.nodes) if (node === undefined || n === node) await this.addToScope(n, scope, known);
     return sweepOrphans(this.o, scope, known, groups, (uid) => this.forget(uid));
+  }
+
+  /** Puts a node in the sweep's scope if its pods are known (served here, or listed now). */
+  private async addToScope(node: string, scope: Set<string>, known: Set<string>): Promise<void> {
+    if (this.served.has(node)) scope.add(node);
+    else if (this.core && (await this.listPodUids(node, known))) scope.add(node);
   }
 
   /** Adds the UIDs of a node's pods to `known`; false when they could not be listed. */

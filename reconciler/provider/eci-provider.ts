@@ -79,8 +79,8 @@ export interface Provider {
   delete(id: string): Promise<'deleted' | 'gone'>;
   /** The group by id with its events; undefined when ECI does not know it. */
   describe(id: string): Promise<EciGroup | undefined>;
-  /** Every group this cluster's ownership tag names. */
-  listOwned(): Promise<EciGroup[]>;
+  /** Every group this cluster's ownership tag names (with `node`: only that virtual node's). */
+  listOwned(node?: string): Promise<EciGroup[]>;
   readLog(q: LogQuery): Promise<string>;
   health(): ProviderHealth;
   /** UpdateContainerGroup (reconciler/update/); optional so fakes without it need no stub. */
@@ -240,8 +240,8 @@ export class EciProvider implements Provider {
     return page.groups;
   }
 
-  listOwned(): Promise<EciGroup[]> {
-    return this.call(() => this.o.eci.listContainerGroups(ownershipFilter(this.o.clusterId), 20));
+  listOwned(node?: string): Promise<EciGroup[]> {
+    return this.call(() => this.o.eci.listContainerGroups(ownershipFilter(this.o.clusterId, node), 20));
   }
 
   /** Ids of this cluster's groups whose status changed in the last `seconds`. */

@@ -3,7 +3,9 @@
 // then fetches those — and any group the tracker flagged — by id lists of 20 with
 // DescribeContainerGroups, and writes what it learnt into the tracker (which wakes the
 // pods). A full listing by tag runs at a longer interval, catches anything missed, and
-// feeds the orphan sweep. Never one call per pod per tick.
+// feeds the orphan sweep. Never one call per pod per tick. The full listing goes node by
+// node (each node's tag): a replica lists only the nodes it serves, and the sweeping leader
+// holds one node's groups at a time, not the whole cluster's (docs/scale.md).
 import type { Logger } from 'pino';
 import { classifyEciError, describeEciError } from './eci-errors.ts';
 import type { EciGroup } from './eci-client.ts';
@@ -39,10 +41,20 @@ interface PollerTarget {
 }
 
 export interface StatusPollerOptions {
-  provider: Pick<EciProvider, 'listOwned' | 'changedSince' | 'describeMany'>;
+  provider: { listOwned(node?: string): Promise<EciGroup[]> } & Pick<
+    EciProvider,
+    'changedSince' | 'describeMany'
+  >;
   target: PollerTarget;
-  /** After each full listing due for it (every gcIntervalMs): the orphan sweep. */
-  onFullList?: (groups: EciGroup[]) => Promise<unknown>;
+  /** After each full listing due for it (every gcIntervalMs): the orphan sweep, given one node's groups (or all, unscoped). */
+  onFullList?: (groups: EciGroup[], node?: string) => Promise<unknown>;
+  /** Whether this replica sweeps now (the leader); default yes. A tick that does not sweep lists only `scope(false)`. */
+  sweeps?: () => boolean;
+  /**
+   * The nodes a full listing covers, one listing per node tag: the served nodes, or every node
+   * when the tick sweeps. Unset: one listing of every group of the cluster.
+   */
+  scope?: (sweeping: boolean) => Iterable<string>;
   intervalMs: number;
   resyncIntervalMs: number;
   gcIntervalMs: number;
@@ -107,17 +119,27 @@ export class StatusPoller {
     if (this.lastFull === 0 || now - this.lastFull >= this.o.resyncIntervalMs) {
       // Only groups tracked before the listing started can be missing from it.
       const before = [...this.o.target.trackedIds().keys()];
-      const all = await this.o.provider.listOwned();
+      const sweeping =
+        this.o.onFullList !== undefined &&
+        now - this.lastGc >= this.o.gcIntervalMs &&
+        (this.o.sweeps?.() ?? true);
+      const nodes: (string | undefined)[] = this.o.scope ? [...this.o.scope(sweeping)] : [undefined];
+      const present = new Set<string | undefined>();
+      for (const node of nodes) {
+        const groups = await this.o.provider.listOwned(node);
+        for (const g of groups) present.add(g.containerGroupId);
+        this.o.target.applyGroups(groups);
+        // A failed sweep is said and left for the next one; the listing itself got through.
+        if (sweeping)
+          await this.o
+            .onFullList?.(groups, node)
+            .catch((err: unknown) => this.o.log.warn({ err, node }, 'orphan sweep failed'));
+      }
       this.lastFull = now;
       this.lastPoll = now;
-      const present = new Set(all.map((g) => g.containerGroupId));
-      this.o.target.applyGroups(all);
+      if (sweeping) this.lastGc = now;
       this.o.target.markGone(before.filter((id) => !present.has(id)));
       this.o.target.clearDirty(dirty);
-      if (now - this.lastGc >= this.o.gcIntervalMs) {
-        this.lastGc = now;
-        await this.o.onFullList?.(all);
-      }
       return;
     }
 

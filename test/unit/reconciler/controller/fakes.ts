@@ -7,7 +7,7 @@ import { WorkQueue } from '../../../../reconciler/workqueue.ts';
 import { PodController } from '../../../../reconciler/controller/pod-controller.ts';
 import type { PodKube } from '../../../../reconciler/controller/pod-kube.ts';
 import type { PodReferenceObjects } from '../../../../reconciler/controller/references.ts';
-import { ownershipTags } from '../../../../reconciler/ownership.ts';
+import { ownershipTags, parseOwner } from '../../../../reconciler/ownership.ts';
 import type {
   CreateInput,
   CreateOutcome,
@@ -93,8 +93,9 @@ export class FakeProvider implements Provider {
   async describe(id: string): Promise<EciGroup | undefined> {
     return this.groups.get(id);
   }
-  async listOwned(): Promise<EciGroup[]> {
-    return [...this.groups.values()];
+  async listOwned(node?: string): Promise<EciGroup[]> {
+    const all = [...this.groups.values()];
+    return node === undefined ? all : all.filter((g) => parseOwner(g.tags)?.nodeName === node);
   }
   async readLog(): Promise<string> {
     return '';

@@ -3,7 +3,8 @@
 // and ownership rules of issues 9 and 10.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { controllerUnderTest, FakeProvider, ownedGroup, pod, T0 } from './fakes.ts';
+import { controllerUnderTest, FakeProvider, NODE, ownedGroup, pod, T0 } from './fakes.ts';
+import { ownershipTags } from '../../../../reconciler/ownership.ts';
 
 const FAIL_FAST = { 'k8s.aliyun.com/eci-fail-strategy': 'fail-fast' };
 
@@ -332,4 +333,36 @@ test('orphan: a group whose pod is gone from the API is deleted; one whose pod e
   (controller as unknown as { synced: boolean }).synced = true;
   assert.equal(await controller.sweepOrphans([...provider.groups.values()]), 1);
   assert.deepEqual(provider.deleted, ['eci-gone']);
+});
+
+test('orphan sweep of one node: only that node is in scope, another node’s orphan is left for its own turn', async () => {
+  const provider = new FakeProvider();
+  const { controller } = controllerUnderTest(provider);
+  const gone = pod('gone-here');
+  const elsewhere = Object.assign(ownedGroup(pod('gone-there'), 'eci-there'), {
+    tags: ownershipTags({
+      clusterId: 'c1',
+      nodeName: 'another-node',
+      namespace: 'ns',
+      podName: 'gone-there',
+      podUid: 'uid-gone-there',
+    }),
+  });
+  provider.groups.set('eci-here', ownedGroup(gone, 'eci-here'));
+  (controller as unknown as { synced: boolean }).synced = true;
+  assert.equal(await controller.sweepOrphans([elsewhere], 'another-node'), 0, 'not a node of this cluster');
+  assert.equal(await controller.sweepOrphans([...provider.groups.values()], 'not-this-one'), 0);
+  assert.deepEqual(provider.deleted, []);
+  assert.equal(await controller.sweepOrphans([...provider.groups.values()], NODE), 1);
+  assert.deepEqual(provider.deleted, ['eci-here']);
+});
+
+test('adopting one node lists only that node’s groups (by its tag)', async () => {
+  const listed: (string | undefined)[] = [];
+  const provider = new FakeProvider();
+  const listOwned = provider.listOwned.bind(provider);
+  provider.listOwned = (node?: string) => (listed.push(node), listOwned(node));
+  const { controller } = controllerUnderTest(provider);
+  await controller.adopt(NODE);
+  assert.deepEqual(listed, [NODE]);
 });

@@ -6,6 +6,15 @@ import type { EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 import { createLogger } from '../../../../shared/logger.ts';
 import { StatusPoller } from '../../../../reconciler/provider/status-poller.ts';
 import { PodTracker } from '../../../../reconciler/tracker.ts';
+import { ownershipTags } from '../../../../reconciler/ownership.ts';
+
+const owner = (nodeName: string, id: string) => ({
+  clusterId: 'c1',
+  nodeName,
+  namespace: 'ns',
+  podName: id,
+  podUid: `uid-${id}`,
+});
 
 function setup() {
   const woken: string[] = [];
@@ -57,4 +66,43 @@ test('a failed poll keeps the dirty ids for the next tick (not the 60 s resync)'
   assert.deepEqual(described, [['eci-1'], ['eci-1']]);
   assert.equal(tracker.get('u1')?.record?.group?.status, 'Running');
   assert.deepEqual(tracker.dirtyIds(), []);
+});
+
+test('the full listing goes node by node: the served nodes, every node when sweeping, the sweep per node', async () => {
+  const tracker = new PodTracker({ clusterId: 'c1', nodes: new Set(['vn-a']), wake: () => {} });
+  const listed: (string | undefined)[] = [];
+  const swept: (string | undefined)[] = [];
+  const group = (id: string, node: string) =>
+    ({ containerGroupId: id, status: 'Running', tags: ownershipTags(owner(node, id)) }) as EciGroup;
+  const provider = {
+    listOwned: async (node?: string): Promise<EciGroup[]> => {
+      listed.push(node);
+      return node === 'vn-a' ? [group('eci-a', 'vn-a')] : node === 'vn-b' ? [group('eci-b', 'vn-b')] : [];
+    },
+    changedSince: async () => [] as { id: string; status: string }[],
+    describeMany: async (): Promise<EciGroup[]> => [],
+  };
+  let leader = false;
+  const poller = new StatusPoller({
+    provider,
+    target: tracker,
+    onFullList: async (groups, node) => swept.push(`${node}:${groups.map((g) => g.containerGroupId).join()}`),
+    sweeps: () => leader,
+    scope: (sweeping) => (sweeping ? ['vn-a', 'vn-b'] : ['vn-a']),
+    intervalMs: 10,
+    resyncIntervalMs: 0,
+    gcIntervalMs: 0,
+    log: createLogger('test', { level: 'silent' }),
+  });
+  await poller.tick();
+  assert.deepEqual(listed, ['vn-a'], 'not the leader: only the served node, no sweep');
+  assert.deepEqual(swept, []);
+  assert.equal(tracker.uidOfGroup('eci-a'), 'uid-eci-a', 'the served node’s group is tracked');
+  leader = true;
+  listed.length = 0;
+  await poller.tick();
+  assert.deepEqual(listed, ['vn-a', 'vn-b']);
+  assert.deepEqual(swept, ['vn-a:eci-a', 'vn-b:eci-b']);
+  assert.equal(tracker.uidOfGroup('eci-b'), undefined, 'another node’s group is swept, not tracked');
+  assert.equal(tracker.get('uid-eci-a')?.record?.gone, undefined, 'listed on its node: not gone');
 });
