@@ -92,3 +92,51 @@ export function slimGroup(g: DescribedGroup): SlimGroup {
       : undefined,
   };
 }
+
+/** The shared-string table's bounds: it never holds more than about MAX_SHARED × MAX_SHARED_LENGTH bytes. */
+const MAX_SHARED = 10_000;
+const MAX_SHARED_LENGTH = 1024;
+
+/**
+ * JSON.parse gives every pod its own copy of each string (image, tolerations, mount paths,
+ * the cluster CA in each group's token volume): about 3 KB per pod at 1,000 pods. Equal
+ * strings are replaced by one copy from a bounded table, cleared when full (unique values
+ * such as UIDs pass through it too, so it starts over now and then; copies then come back
+ * a few at a time, never one per pod).
+ */
+export class SharedStrings {
+  private readonly table = new Map<string, string>();
+
+  /** The one kept copy of `s`. */
+  share(s: string): string {
+    if (s.length > MAX_SHARED_LENGTH) return s;
+    const kept = this.table.get(s);
+    if (kept !== undefined) return kept;
+    if (this.table.size >= MAX_SHARED) this.table.clear();
+    this.table.set(s, s);
+    return s;
+  }
+
+  /** Replaces, in place, every string value in `value` (objects and arrays, any depth) by its kept copy. */
+  shareAll<T>(value: T): T {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (typeof v === 'string') value[i] = this.share(v);
+        else if (v !== null && typeof v === 'object') this.shareAll(v);
+      }
+    } else if (value !== null && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        const v = o[k];
+        if (typeof v === 'string') o[k] = this.share(v);
+        else if (v !== null && typeof v === 'object' && !(v instanceof Date)) this.shareAll(v);
+      }
+    }
+    return value;
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+}

@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { EciGroup } from './provider/eci-client.ts';
 import { unseenEvents } from './events.ts';
 import { parseOwner } from './ownership.ts';
-import { slimGroup, type SlimGroup } from './slim.ts';
+import { SharedStrings, slimGroup, type SlimGroup } from './slim.ts';
 
 /** A list taken just after a create may not show the group yet: so young a group is not "gone". */
 const GONE_GRACE_MS = 15_000;
@@ -72,6 +72,8 @@ export class PodTracker {
   private readonly dirty = new Set<string>();
   private readonly o: PodTrackerOptions;
   private readonly now: () => number;
+  /** One copy of the strings repeated across pods and groups (slim.ts). */
+  private readonly strings = new SharedStrings();
 
   constructor(options: PodTrackerOptions) {
     this.o = options;
@@ -111,7 +113,7 @@ export class PodTracker {
     if (!uid) return;
     const e = this.entry(uid);
     if (e.pod) this.byName.delete(nameKey(e.pod.metadata?.namespace, e.pod.metadata?.name));
-    e.pod = pod;
+    e.pod = this.strings.shareAll(pod);
     e.node = pod.spec?.nodeName ?? e.node;
     this.byName.set(nameKey(pod.metadata?.namespace, pod.metadata?.name), uid);
     this.o.wake(uid);
@@ -139,7 +141,7 @@ export class PodTracker {
     const e = this.entry(uid);
     e.node ??= options.node;
     if (e.record && e.record.id !== id) this.byGroupId.delete(e.record.id);
-    e.record = { id, group: group && slimGroup(group), since: this.now() };
+    e.record = { id, group: group && this.slim(group), since: this.now() };
     this.byGroupId.set(id, uid);
     if (options.fresh) this.dirty.add(id);
     // Events ECI recorded before this process learnt of the group were relayed by whoever created it.
@@ -216,9 +218,13 @@ export class PodTracker {
       }
       const record = this.entries.get(uid)?.record;
       if (!record) continue;
-      record.group = slimGroup(g);
+      record.group = this.slim(g);
       this.o.wake(uid);
     }
+  }
+
+  private slim(group: Parameters<typeof slimGroup>[0]): SlimGroup {
+    return this.strings.shareAll(slimGroup(group));
   }
 
   /** From the poller: groups ECI no longer has. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { slimGroup, stripManagedFields } from '../../../reconciler/slim.ts';
+import { SharedStrings, slimGroup, stripManagedFields } from '../../../reconciler/slim.ts';
 
 test('managedFields are dropped in place; everything else the reconciler reads is kept', () => {
   const pod: V1Pod = {
@@ -94,4 +94,24 @@ test('a described group keeps what the status, the instance annotations, the eve
   assert.equal('vSwitchId' in slim, false);
   // A new object: the SDK's model (and everything it holds) is left for the collector.
   assert.notEqual(slim.containers, described.containers);
+});
+
+test('equal strings across pods are kept once; long ones pass through; the table stays bounded', () => {
+  const strings = new SharedStrings();
+  const a = JSON.parse('{"spec":{"containers":[{"image":"nginx:1.27","args":["a"]}]},"n":1,"d":null}') as {
+    spec: { containers: { image: string; args: string[] }[] };
+  };
+  const b = JSON.parse(
+    '{"spec":{"containers":[{"image":"nginx:1.27","args":["a"]}]},"n":1,"d":null}',
+  ) as typeof a;
+  strings.shareAll(a);
+  const before = structuredClone(b);
+  assert.equal(strings.shareAll(b), b, 'in place');
+  assert.deepEqual(b, before, 'values unchanged');
+  assert.equal(strings.size, 2);
+  const long = 'x'.repeat(5000);
+  assert.equal(strings.share(long), long);
+  assert.equal(strings.size, 2, 'a long string is not kept');
+  for (let i = 0; i < 25_000; i++) strings.share(`uid-${i}`);
+  assert.ok(strings.size <= 10_000, `bounded (${strings.size})`);
 });
