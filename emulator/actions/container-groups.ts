@@ -361,6 +361,32 @@ function mergeByName<T extends { Name: string }>(old: T[], updates: T[], increme
   return out;
 }
 
+type Volume = NonNullable<CreateContainerGroupParams['Volume']>[number];
+
+/**
+ * UpdateContainerGroup's ConfigFileVolume carries no DefaultMode and no per-file Mode (the
+ * SDK's update model has neither): an updated ConfigFile volume keeps the modes it was
+ * created with, per path, so new contents do not change who may read the files.
+ */
+function keepFileModes(oldVolumes: readonly Volume[] | undefined) {
+  return (v: Volume): Volume => {
+    const old = oldVolumes?.find((o) => o.Name === v.Name)?.ConfigFileVolume;
+    if (!old || !v.ConfigFileVolume) return v;
+    const modeOf = new Map((old.ConfigFileToPath ?? []).map((f) => [f.Path, f.Mode]));
+    return {
+      ...v,
+      ConfigFileVolume: {
+        ...v.ConfigFileVolume,
+        DefaultMode: v.ConfigFileVolume.DefaultMode ?? old.DefaultMode,
+        ConfigFileToPath: v.ConfigFileVolume.ConfigFileToPath?.map((f) => ({
+          ...f,
+          Mode: f.Mode ?? modeOf.get(f.Path),
+        })),
+      },
+    };
+  };
+}
+
 export const updateContainerGroup: ActionHandler = (core, params) => {
   const p = parseParams(updateSchema, unflatten(params));
   core.checkRegion(p.RegionId);
@@ -372,7 +398,12 @@ export const updateContainerGroup: ActionHandler = (core, params) => {
     if (p.Container) next.Container = mergeByName(g.request.Container, p.Container, incremental);
     if (p.InitContainer)
       next.InitContainer = mergeByName(g.request.InitContainer ?? [], p.InitContainer, incremental);
-    if (p.Volume) next.Volume = mergeByName(g.request.Volume ?? [], p.Volume, incremental);
+    if (p.Volume)
+      next.Volume = mergeByName(
+        g.request.Volume ?? [],
+        p.Volume.map(keepFileModes(g.request.Volume)),
+        incremental,
+      );
     if (p.ImageRegistryCredential) next.ImageRegistryCredential = p.ImageRegistryCredential;
     if (p.DnsConfig) next.DnsConfig = p.DnsConfig;
     if (p.RestartPolicy) next.RestartPolicy = p.RestartPolicy;

@@ -96,7 +96,12 @@ export class ContentRefresher {
     )
       return;
     const now = this.now();
-    if (now - (this.checkedAt.get(record) ?? -Infinity) < this.o.intervalMs) return;
+    // The group was made from fresh contents: the first check is one interval after it runs.
+    const last = this.checkedAt.get(record);
+    if (last === undefined || now - last < this.o.intervalMs) {
+      if (last === undefined) this.checkedAt.set(record, now);
+      return;
+    }
     this.checkedAt.set(record, now);
 
     const current = this.sent.get(record) ?? groupFileVolumes(record.group);

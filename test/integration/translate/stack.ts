@@ -146,6 +146,11 @@ export async function startRoundTripStack(): Promise<RoundTripStack> {
       [
         ...testReconcilerArgs({ nodeName, clusterId, emulatorUrl: emu.url, suffix }),
         ...(await kubeletTlsFlags()),
+        // The round trip compares each group with the translation at create; a content
+        // refresh (downward API files following the annotations the reconciler writes back)
+        // would change the group meanwhile (test/integration/update/ covers refresh).
+        '--content-refresh-interval-ms',
+        '3600000',
       ],
       EMULATOR_CREDENTIALS_ENV,
     );

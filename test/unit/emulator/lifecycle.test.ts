@@ -231,6 +231,44 @@ describe('lifecycle on a fake clock', () => {
     assert.equal(core.group(id).expiredTime, T0 + 800);
   });
 
+  test('new ConfigFile contents are written in place and keep the modes the volume was created with', () => {
+    const { core, call, create, at } = setup();
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const id = create(undefined, {
+      'Volume.1.Name': 'cfg',
+      'Volume.1.Type': 'ConfigFileVolume',
+      'Volume.1.ConfigFileVolume.DefaultMode': '420',
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.1.Path': 'a',
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.1.Content': b64('one'),
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.1.Mode': '256',
+      'Container.1.VolumeMount.1.Name': 'cfg',
+      'Container.1.VolumeMount.1.MountPath': '/cfg',
+    });
+    at(300);
+    // UpdateContainerGroup's ConfigFileVolume has no DefaultMode or Mode fields.
+    call('UpdateContainerGroup', {
+      ContainerGroupId: id,
+      UpdateType: 'IncrementalUpdate',
+      'Volume.1.Name': 'cfg',
+      'Volume.1.Type': 'ConfigFileVolume',
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.1.Path': 'a',
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.1.Content': b64('two'),
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.2.Path': 'b',
+      'Volume.1.ConfigFileVolume.ConfigFileToPath.2.Content': b64('new'),
+    });
+    const g = core.group(id);
+    assert.equal(g.status, 'Running', 'contents only: nothing restarts');
+    const cfg = g.request.Volume?.[0]?.ConfigFileVolume;
+    assert.equal(cfg?.DefaultMode, 420);
+    assert.deepEqual(
+      cfg?.ConfigFileToPath?.map((f) => [f.Path, Buffer.from(f.Content ?? '', 'base64').toString(), f.Mode]),
+      [
+        ['a', 'two', 256],
+        ['b', 'new', undefined],
+      ],
+    );
+  });
+
   test('a zone in schedule-failed stock mode ends ScheduleFailed', () => {
     const { core, create, at } = setup();
     core.outOfStock.set('cn-hangzhou-h', 'schedule-failed');
