@@ -41,6 +41,9 @@ interface Replica {
   child: ChildProcess;
   healthUrl: string;
   peakRss: number;
+  /** Peaks of the V8 heap's size and of external (Buffer) memory, from /metrics each second: heap vs native. */
+  peakHeapTotal: number;
+  peakExternal: number;
   killed?: boolean;
 }
 
@@ -83,6 +86,18 @@ const replicas: Replica[] = [];
 const rssSampler = setInterval(() => {
   for (const r of replicas) r.peakRss = Math.max(r.peakRss, kb(proc(r.child.pid!, 'status'), 'VmHWM'));
 }, 500);
+const heapSampler = setInterval(() => {
+  for (const r of replicas) {
+    if (r.killed) continue;
+    fetch(`${r.healthUrl}/metrics`)
+      .then((res) => res.text())
+      .then((text) => {
+        r.peakHeapTotal = Math.max(r.peakHeapTotal, gauge(text, 'nodejs_heap_size_total_bytes') || 0);
+        r.peakExternal = Math.max(r.peakExternal, gauge(text, 'nodejs_external_memory_bytes') || 0);
+      })
+      .catch(() => undefined);
+  }
+}, 1000);
 
 async function startReplica(i: number): Promise<Replica> {
   const id = `eci-virtual-node-${i}`;
@@ -115,7 +130,7 @@ async function startReplica(i: number): Promise<Replica> {
     );
     child.once('exit', (code) => reject(new Error(`replica ${id} exited ${code}`)));
   });
-  return { id, child, healthUrl, peakRss: 0 };
+  return { id, child, healthUrl, peakRss: 0, peakHeapTotal: 0, peakExternal: 0 };
 }
 
 /** Signals a replica to write a heap snapshot (a full GC first: live objects only) and waits for the file. */
@@ -316,7 +331,7 @@ try {
     const text = await (await fetch(`${r.healthUrl}/metrics`)).text().catch(() => '');
     const rss = kb(proc(r.child.pid!, 'status'), 'VmRSS');
     console.log(
-      `  ${r.id}: nodes ${gauge(text, 'reconciler_nodes_held')}, leader ${gauge(text, 'reconciler_is_leader')}, peak RSS ${mib(r.peakRss)}, RSS now ${mib(rss)}, heap used ${mib(gauge(text, 'nodejs_heap_size_used_bytes'))}, CPU ${cpuSeconds(r.child.pid!).toFixed(1)} s`,
+      `  ${r.id}: nodes ${gauge(text, 'reconciler_nodes_held')}, leader ${gauge(text, 'reconciler_is_leader')}, peak RSS ${mib(r.peakRss)}, RSS now ${mib(rss)}, heap used ${mib(gauge(text, 'nodejs_heap_size_used_bytes'))} (peak heap size ${mib(r.peakHeapTotal)}, external ${mib(r.peakExternal)}), CPU ${cpuSeconds(r.child.pid!).toFixed(1)} s`,
     );
   }
   console.log(`  duplicates ${duplicates}, orphans ${orphans}`);
@@ -324,6 +339,7 @@ try {
   await informer.stop();
 } finally {
   clearInterval(rssSampler);
+  clearInterval(heapSampler);
   for (const r of replicas) {
     if (r.child.exitCode !== null || r.killed) continue;
     r.child.kill('SIGTERM');
