@@ -21,6 +21,7 @@ import { answerFollow, type FollowSource } from './kubelet/follow-stream.ts';
 import { routeRequest, type LogRequest } from './kubelet/request.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
 import { routeStreaming } from './kubelet/streaming/route.ts';
+import { httpAnswer } from './kubelet/streaming/spdy-upgrade.ts';
 import { serveStreamingUpgrade, upgradeTransport, UpgradeCounter } from './kubelet/streaming/upgrades.ts';
 import { WEBSOCKETS_NODE_FEATURE } from './kubelet/websocket/upgrade.ts';
 import { createNodeAuthGate, type AuthCacheTtls, type GateDecision } from './kubelet/auth/gate.ts';
@@ -116,19 +117,6 @@ export interface KubeletAuthOptions {
 }
 
 const THROTTLE_RETRY_AFTER_S = 1;
-/** How long a refused upgrade's answer may take to drain before its socket is closed. */
-const REFUSED_UPGRADE_LINGER_MS = 5_000;
-
-/** An HTTP answer on a socket that asked to upgrade (no ServerResponse exists for it). */
-function refuseUpgrade(socket: Duplex, status: string, body: string): void {
-  socket.end(
-    `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-  // A peer that never closes its side (the API server may not) would hold the socket half-open.
-  setTimeout(() => socket.destroy(), REFUSED_UPGRADE_LINGER_MS).unref();
-}
-
 async function selfSignedServing(nodeIp: string, log: Logger): Promise<ServingPem> {
   log.warn(
     'kubelet API: no --tls-cert-file; serving a self-signed certificate, which an API server started with --kubelet-certificate-authority refuses (docs/security.md)',
@@ -343,7 +331,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       admit(
         req,
         () => handleUpgrade(req, socket, head),
-        (d) => refuseUpgrade(socket, `${d.status} ${reasons[d.status]}`, d.body),
+        (d) => httpAnswer(socket, `${d.status} ${reasons[d.status]}`, d.body),
       );
     } catch (err) {
       o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: upgrade handler threw');
@@ -353,7 +341,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
   const upgrades = new UpgradeCounter();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
-    const refuse = (status: string, body: string) => refuseUpgrade(socket, status, body);
+    const refuse = (status: string, body: string) => httpAnswer(socket, status, body);
     if (route.kind === 'not-streaming')
       return refuse('404 Not Found', 'not supported by the ECI virtual node');
     if (route.kind === 'bad-request') return refuse('400 Bad Request', route.message);
