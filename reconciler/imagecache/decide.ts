@@ -5,6 +5,7 @@ import {
   IMAGE_CACHE_FINALIZER,
   IMAGE_CACHE_OWNER_ANNOTATION,
   parseSpec,
+  type ImageCacheEvent,
   type ImageCacheObject,
   type ImageCacheSpec,
   type ImageCacheStatus,
@@ -54,14 +55,8 @@ export interface EciImageCacheView {
   progress?: string;
   creationTime?: string;
   expireDateTime?: string;
-  events?: {
-    type?: string;
-    reason?: string;
-    message?: string;
-    count?: number;
-    firstTimestamp?: string;
-    lastTimestamp?: string;
-  }[];
+  /** ECI's events carry the fields the status keeps, under the same names. */
+  events?: ImageCacheEvent[];
 }
 
 const orUndefined = (s: string | undefined) => (s ? s : undefined);
