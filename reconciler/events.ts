@@ -47,46 +47,64 @@ const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const CONCURRENCY = 8;
 const MAX_BACKLOG = 10_000;
 
+/** What an Event names of its pod (involvedObject): the backlog keeps this, never the pod. */
+export interface PodRef {
+  uid: string;
+  name: string;
+  namespace: string;
+  resourceVersion?: string;
+}
+
+/** Pure: the involvedObject fields of a pod. */
+export function podRef(pod: V1Pod): PodRef {
+  return {
+    uid: pod.metadata?.uid ?? '',
+    name: pod.metadata?.name ?? 'pod',
+    namespace: pod.metadata?.namespace ?? 'default',
+    resourceVersion: pod.metadata?.resourceVersion,
+  };
+}
+
+/** One Event waiting to be written, with the occurrences that arrived while it waited. */
+interface PendingEvent {
+  ref: PodRef;
+  /** type|reason|aggregate key: the identity of the Event within its pod. */
+  key: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  host?: string;
+  count: number;
+}
+
+/** The two calls the recorder makes (a narrow seam for the unit test). */
+export type EventApi = Pick<CoreV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
+
 export class EventRecorder {
-  private readonly core: CoreV1Api;
+  private readonly core: EventApi;
   private readonly log: Logger;
-  /** (pod uid, type, reason, message) → the Event written, to bump its count instead of adding another. */
-  private readonly written = new Map<string, { namespace: string; name: string; count: number }>();
+  /** Pod uid → (type|reason|aggregate key → the Event written), to bump its count instead of adding another. */
+  private readonly written = new Map<string, Map<string, { name: string; count: number }>>();
+  /**
+   * Events not written yet, oldest first, keyed by pod uid + Event key: a repeat while one
+   * waits bumps its count (client-go's EventCorrelator idea), so a burst of the same Event is
+   * one entry and nothing is dropped for it.
+   */
+  private readonly backlog = new Map<string, PendingEvent>();
+  /** Backlog keys being written now: a repeat waits for the write so it patches, not creates twice. */
+  private readonly writing = new Set<string>();
 
-  private readonly backlog: (() => Promise<void>)[] = [];
-  private active = 0;
-
-  constructor(kc: KubeConfig, log: Logger) {
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(kc: KubeConfig, log: Logger, api?: EventApi) {
+    this.core = api ?? kc.makeApiClient(CoreV1Api);
     this.log = log;
   }
 
   /**
    * Records in the background, a few at a time, so Event writes never hold up status writes.
-   * Under a flood the oldest unwritten Events are dropped (Events are best effort in Kubernetes too).
+   * Under a flood of distinct Events the oldest unwritten ones are dropped (Events are best
+   * effort in Kubernetes too); repeats of a waiting Event only bump its count.
    */
-  post(...args: Parameters<EventRecorder['record']>): void {
-    if (this.backlog.length >= MAX_BACKLOG) {
-      this.backlog.shift();
-      this.log.warn('event backlog full; dropping the oldest event');
-    }
-    this.backlog.push(() => this.record(...args));
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.active < CONCURRENCY && this.backlog.length > 0) {
-      const next = this.backlog.shift()!;
-      this.active++;
-      void next().finally(() => {
-        this.active--;
-        this.pump();
-      });
-    }
-  }
-
-  /** Records an Event; failures are logged, never thrown (an Event must not break a reconcile). */
-  async record(
+  post(
     pod: V1Pod,
     type: 'Normal' | 'Warning',
     reason: string,
@@ -94,57 +112,105 @@ export class EventRecorder {
     host?: string,
     /** Occurrences with the same key bump one Event (its message becomes the latest); default: the message. */
     aggregateKey?: string,
-  ): Promise<void> {
-    const uid = pod.metadata?.uid ?? '';
-    const namespace = pod.metadata?.namespace ?? 'default';
-    const key = `${uid}|${type}|${reason}|${aggregateKey ?? message}`;
+  ): void {
+    const ref = podRef(pod);
+    const key = `${type}|${reason}|${aggregateKey ?? message}`;
+    const backlogKey = `${ref.uid}|${key}`;
+    const waiting = this.backlog.get(backlogKey);
+    if (waiting) {
+      waiting.count++;
+      waiting.message = message;
+      waiting.ref = ref;
+      return;
+    }
+    if (this.backlog.size >= MAX_BACKLOG) {
+      const oldest = this.backlog.keys().next().value!;
+      this.backlog.delete(oldest);
+      this.log.warn('event backlog full; dropping the oldest event');
+    }
+    this.backlog.set(backlogKey, { ref, key, type, reason, message, host, count: 1 });
+    this.pump();
+  }
+
+  /** Events waiting to be written (distinct ones: repeats are folded into one). */
+  get waiting(): number {
+    return this.backlog.size;
+  }
+
+  private pump(): void {
+    while (this.writing.size < CONCURRENCY) {
+      const next = this.nextWritable();
+      if (!next) return;
+      const [backlogKey, pending] = next;
+      this.backlog.delete(backlogKey);
+      this.writing.add(backlogKey);
+      void this.write(pending).finally(() => {
+        this.writing.delete(backlogKey);
+        this.pump();
+      });
+    }
+  }
+
+  /** The oldest waiting Event whose key is not being written (at most CONCURRENCY are skipped). */
+  private nextWritable(): [string, PendingEvent] | undefined {
+    for (const entry of this.backlog) if (!this.writing.has(entry[0])) return entry;
+    return undefined;
+  }
+
+  /** Writes an Event (or bumps the one written); failures are logged, never thrown. */
+  private async write(e: PendingEvent): Promise<void> {
+    const { ref } = e;
     const now = new Date();
+    const message = e.message.slice(0, 1024);
+    let ofPod = this.written.get(ref.uid);
     try {
-      const prior = this.written.get(key);
+      const prior = ofPod?.get(e.key);
       if (prior) {
-        prior.count++;
+        prior.count += e.count;
         await this.core.patchNamespacedEvent(
           {
             name: prior.name,
-            namespace,
-            body: { count: prior.count, lastTimestamp: now.toISOString(), message: message.slice(0, 1024) },
+            namespace: ref.namespace,
+            body: { count: prior.count, lastTimestamp: now.toISOString(), message },
           },
           MERGE,
         );
         return;
       }
-      const name = `${pod.metadata?.name ?? 'pod'}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
+      const name = `${ref.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
       await this.core.createNamespacedEvent({
-        namespace,
+        namespace: ref.namespace,
         body: {
-          metadata: { name, namespace },
+          metadata: { name, namespace: ref.namespace },
           involvedObject: {
             apiVersion: 'v1',
             kind: 'Pod',
-            name: pod.metadata?.name,
-            namespace,
-            uid,
-            resourceVersion: pod.metadata?.resourceVersion,
+            name: ref.name,
+            namespace: ref.namespace,
+            uid: ref.uid,
+            resourceVersion: ref.resourceVersion,
           },
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: EVENT_SOURCE, host },
+          type: e.type,
+          reason: e.reason,
+          message,
+          source: { component: EVENT_SOURCE, host: e.host },
           reportingComponent: EVENT_SOURCE,
-          reportingInstance: host ?? EVENT_SOURCE,
+          reportingInstance: e.host ?? EVENT_SOURCE,
           firstTimestamp: now,
           lastTimestamp: now,
-          count: 1,
+          count: e.count,
         },
       });
-      this.written.set(key, { namespace, name, count: 1 });
+      ofPod = this.written.get(ref.uid);
+      if (!ofPod) this.written.set(ref.uid, (ofPod = new Map()));
+      ofPod.set(e.key, { name, count: e.count });
     } catch (err) {
-      this.written.delete(key);
+      ofPod?.delete(e.key);
       // 403/404: the namespace is terminating or gone; nothing to tell anyone there.
       const status = kubeStatusCode(err);
       const level = status === 403 || status === 404 ? 'debug' : 'warn';
       this.log[level](
-        { status, reason, pod: `${namespace}/${pod.metadata?.name}` },
+        { status, reason: e.reason, pod: `${ref.namespace}/${ref.name}` },
         'could not record event',
       );
     }
@@ -152,6 +218,6 @@ export class EventRecorder {
 
   /** Drops the aggregation state of a pod that is gone. */
   forget(uid: string): void {
-    for (const key of this.written.keys()) if (key.startsWith(`${uid}|`)) this.written.delete(key);
+    this.written.delete(uid);
   }
 }
