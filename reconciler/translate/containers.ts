@@ -11,6 +11,7 @@ import type {
 import type { EciRequestFields } from './request.ts';
 import { ECI_RESERVED_PORTS } from '../../shared/eci-specs.ts';
 import type { Context } from './context.ts';
+import { explicitRootProblem } from './non-root.ts';
 import { containerEnv, expandVars, type EnvEntry, type PodTotals } from './env.ts';
 import type { ContainerResources } from './resources.ts';
 
@@ -261,6 +262,8 @@ function common(
   if (c.terminationMessagePath) out.terminationMessagePath = c.terminationMessagePath;
   if (c.terminationMessagePolicy) out.terminationMessagePolicy = c.terminationMessagePolicy;
 
+  const rootProblem = explicitRootProblem(ctx.pod, c, x.podSecurity);
+  if (rootProblem) ctx.issues.configError(`${path}.securityContext.runAsUser`, rootProblem);
   const sc = c.securityContext;
   const security: NonNullable<Common['securityContext']> = {};
   const runAsUser = sc?.runAsUser ?? x.podSecurity?.runAsUser;

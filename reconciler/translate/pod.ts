@@ -5,6 +5,7 @@ import { podRuleViolations } from '../../shared/pod-rules.ts';
 import type { Context } from './context.ts';
 import { clusterDomain } from './dns.ts';
 import { podHostname } from './names.ts';
+import { normalizeSysctlName } from './sysctls.ts';
 
 const RESTART_POLICIES = new Set(['Always', 'OnFailure', 'Never']);
 
@@ -50,8 +51,11 @@ export function applyPodFields(ctx: Context, request: EciRequestFields): void {
       ? `${hostname}.${spec.subdomain}.${ctx.namespace}.svc.${clusterDomain(ctx)}`
       : hostname;
   const sysctls = spec.securityContext?.sysctls ?? [];
+  // ECI takes the dotted form, the one the kubelet passes to the runtime.
   if (sysctls.length)
-    request.securityContext = { sysctl: sysctls.map((s) => ({ name: s.name, value: s.value })) };
+    request.securityContext = {
+      sysctl: sysctls.map((s) => ({ name: normalizeSysctlName(s.name), value: s.value })),
+    };
   if (spec.shareProcessNamespace) request.shareProcessNamespace = true;
   if (spec.activeDeadlineSeconds !== undefined) request.activeDeadlineSeconds = spec.activeDeadlineSeconds;
   if (spec.terminationGracePeriodSeconds !== undefined)
