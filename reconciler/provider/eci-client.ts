@@ -8,6 +8,7 @@ import type * as $Util from '@alicloud/tea-util';
 import { EciCallError } from './eci-errors.ts';
 import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from './openapi-client.ts';
 import type { Credentials } from '../config.ts';
+import { slimGroup } from '../slim.ts';
 
 export { $Eci };
 
@@ -24,6 +25,18 @@ export interface GroupPage {
   nextToken?: string;
   totalCount?: number;
   requestId?: string;
+}
+
+/**
+ * Pure: a listed group with only what the listing's readers use: the tracker's slim view
+ * (slim.ts), the id, status and the tags (ownership). The SDK's full description (every
+ * container's environment, mounts, ports) is about 2.5 KB per group more (docs/scale.md).
+ */
+export function listedGroup(g: EciGroup): EciGroup {
+  return new $Eci.DescribeContainerGroupsResponseBodyContainerGroups({
+    ...slimGroup(g),
+    tags: g.tags?.map((t) => ({ key: t.key, value: t.value })),
+  });
 }
 
 export class Eci {
@@ -109,15 +122,26 @@ export class Eci {
     };
   }
 
-  /** Every page of DescribeContainerGroups for a tag filter. */
-  async listContainerGroups(tags: { key: string; value: string }[], pageSize = 100): Promise<EciGroup[]> {
-    const out: EciGroup[] = [];
+  /**
+   * The pages of DescribeContainerGroups for a tag filter, each handed on as it arrives and
+   * slimmed (listedGroup): one page of the SDK's objects is alive at a time, not a node's worth.
+   */
+  async *containerGroupPages(
+    tags: { key: string; value: string }[],
+    pageSize = 100,
+  ): AsyncGenerator<EciGroup[], void, undefined> {
     let nextToken: string | undefined;
     do {
       const page = await this.describeContainerGroups({ tags, limit: pageSize, nextToken });
-      out.push(...page.groups);
       nextToken = page.nextToken;
+      yield page.groups.map(listedGroup);
     } while (nextToken);
+  }
+
+  /** Every group for a tag filter (slimmed page by page: listedGroup). */
+  async listContainerGroups(tags: { key: string; value: string }[], pageSize = 100): Promise<EciGroup[]> {
+    const out: EciGroup[] = [];
+    for await (const groups of this.containerGroupPages(tags, pageSize)) out.push(...groups);
     return out;
   }
 
