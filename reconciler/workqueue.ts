@@ -45,6 +45,91 @@ export class TokenBucket {
   }
 }
 
+/**
+ * Keys due at a time, earliest first: a binary min-heap with lazy deletion (a key moved to an
+ * earlier time leaves its old entry behind, skipped when it surfaces because it no longer
+ * matches the key's due time). Only the earliest entry needs a timer.
+ */
+export class DueKeys<K> {
+  private readonly heap: { at: number; key: K }[] = [];
+  private readonly dueAt = new Map<K, number>();
+
+  /** Due at `at`, unless already due earlier; true when the key's due time changed. */
+  schedule(key: K, at: number): boolean {
+    const current = this.dueAt.get(key);
+    if (current !== undefined && current <= at) return false;
+    this.dueAt.set(key, at);
+    this.push({ at, key });
+    return true;
+  }
+
+  /** The earliest due time, if any key is due. */
+  next(): number | undefined {
+    this.dropStale();
+    return this.heap[0]?.at;
+  }
+
+  /** Removes and returns the keys due at or before `now`, earliest first. */
+  takeDue(now: number): K[] {
+    const out: K[] = [];
+    for (;;) {
+      this.dropStale();
+      const top = this.heap[0];
+      if (!top || top.at > now) return out;
+      this.pop();
+      this.dueAt.delete(top.key);
+      out.push(top.key);
+    }
+  }
+
+  has(key: K): boolean {
+    return this.dueAt.has(key);
+  }
+
+  get size(): number {
+    return this.dueAt.size;
+  }
+
+  clear(): void {
+    this.heap.length = 0;
+    this.dueAt.clear();
+  }
+
+  private dropStale(): void {
+    while (this.heap.length > 0 && this.dueAt.get(this.heap[0]!.key) !== this.heap[0]!.at) this.pop();
+  }
+
+  private push(entry: { at: number; key: K }): void {
+    const h = this.heap;
+    h.push(entry);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.at <= entry.at) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = entry;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= h.length) break;
+      const right = left + 1;
+      const child = right < h.length && h[right]!.at < h[left]!.at ? right : left;
+      if (h[child]!.at >= last.at) break;
+      h[i] = h[child]!;
+      i = child;
+    }
+    h[i] = last;
+  }
+}
+
 export interface WorkQueueOptions {
   /** First retry delay; doubles per failure (default 5 ms). */
   baseDelayMs?: number;
@@ -61,7 +146,9 @@ export class WorkQueue<K> {
   private readonly dirty = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly failures = new Map<K, number>();
-  private readonly timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  /** Delayed keys, all behind one timer armed for the earliest (no timer per key). */
+  private readonly delayedKeys = new DueKeys<K>();
+  private timer: { at: number; handle: NodeJS.Timeout } | undefined;
   private readonly waiters: ((key: K | undefined) => void)[] = [];
   private closed = false;
   private readonly baseDelayMs: number;
@@ -118,16 +205,23 @@ export class WorkQueue<K> {
   addAfter(key: K, delayMs: number): void {
     if (this.closed) return;
     if (delayMs <= 0) return this.add(key);
-    const at = Date.now() + delayMs;
-    const pending = this.timers.get(key);
-    if (pending && pending.at <= at) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, delayMs);
-    timer.unref?.();
-    this.timers.set(key, { at, timer });
+    if (this.delayedKeys.schedule(key, Date.now() + delayMs)) this.arm();
+  }
+
+  /** Points the one timer at the earliest delayed key (if it is not already due no later). */
+  private arm(): void {
+    const at = this.delayedKeys.next();
+    if (at === undefined || (this.timer && this.timer.at <= at)) return;
+    if (this.timer) clearTimeout(this.timer.handle);
+    const handle = setTimeout(() => this.fire(), Math.max(0, at - Date.now()));
+    handle.unref?.();
+    this.timer = { at, handle };
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    for (const key of this.delayedKeys.takeDue(Date.now())) this.add(key);
+    this.arm();
   }
 
   /** Re-adds after the larger of the key's own backoff and the global bucket's wait. */
@@ -181,12 +275,12 @@ export class WorkQueue<K> {
   }
 
   get delayed(): number {
-    return this.timers.size;
+    return this.delayedKeys.size;
   }
 
   /** True while the key is queued, waiting out a delay, or being processed. */
   has(key: K): boolean {
-    return this.dirty.has(key) || this.processing.has(key) || this.timers.has(key);
+    return this.dirty.has(key) || this.processing.has(key) || this.delayedKeys.has(key);
   }
 
   isProcessing(key: K): boolean {
@@ -195,8 +289,9 @@ export class WorkQueue<K> {
 
   shutdown(): void {
     this.closed = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    if (this.timer) clearTimeout(this.timer.handle);
+    this.timer = undefined;
+    this.delayedKeys.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }
 
