@@ -2,8 +2,7 @@
 // test/e2e/common/node against the virtual node. Builds nothing itself (the Makefile runs
 // scripts/build-conformance.sh first); starts the stack, runs the e2e binary, turns
 // ginkgo's JSON report into a table, prints it and rewrites docs/conformance.md.
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
@@ -11,8 +10,9 @@ import { z } from 'zod';
 import { binaryDir, K8S_VERSION } from '../test/harness/binaries.ts';
 import { renderDoc } from './conformance/doc.ts';
 import { e2eCommand } from './conformance/e2e-args.ts';
-import { NOT_APPLICABLE } from './conformance/not-applicable.ts';
+import { NOT_APPLICABLE, NOT_APPLICABLE_CLAIMS } from './conformance/not-applicable.ts';
 import { countRows, formatTable, reportToRows } from './conformance/report.ts';
+import { runE2e } from './conformance/run-e2e.ts';
 import { startStack, type Stack } from './conformance/stack.ts';
 
 const envSchema = z.object({
@@ -64,16 +64,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => void shutdown(130));
 }
 
-function runE2e(command: string, args: string[], logPath: string): Promise<number> {
-  const log = createWriteStream(logPath);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  // The framework's own progress lines are enough on the terminal.
-  child.stdout.on('data', (c: Buffer) => process.stdout.write(c));
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-}
-
 try {
   stack = await startStack(runDir, step, { untaint });
   const jsonReport = join(runDir, 'report.json');
@@ -86,21 +76,27 @@ try {
     procs,
     timeout,
     narrow,
+    skipSpecs: [...NOT_APPLICABLE.keys()],
   });
   step(
     `running the e2e specs (${procs} process${procs === 1 ? '' : 'es'}, timeout ${timeout}); output in ${runDir}/e2e.log`,
   );
   const startedAt = new Date();
-  const exitCode = await runE2e(command, args, join(runDir, 'e2e.log'));
+  const exitCode = await runE2e(command, args, join(runDir, 'e2e.log'), true);
   const wallTimeSec = Math.round((Date.now() - startedAt.getTime()) / 1000);
   if (!existsSync(jsonReport))
     throw new Error(`the e2e run (exit ${exitCode}) wrote no report; see ${runDir}/e2e.log`);
 
-  const allRows = reportToRows(JSON.parse(readFileSync(jsonReport, 'utf8')));
-  // A narrowed run reports only what it ran; the rest of the scope was filtered, not interrupted.
-  const rows = narrow ? allRows.filter((r) => r.result !== 'not run') : allRows;
+  const allRows = reportToRows(JSON.parse(readFileSync(jsonReport, 'utf8')), NOT_APPLICABLE);
+  // A narrowed run reports only what it ran; the rest of the scope was filtered, not
+  // interrupted, and the not-applicable specs were skipped whether they matched or not.
+  const rows = narrow
+    ? allRows.filter((r) => r.result !== 'not run' && r.result !== 'not applicable')
+    : allRows;
   if (rows.length === 0)
-    throw new Error(`no spec in scope matched${narrow ? ` CONFORMANCE_FOCUS=${narrow}` : ''}`);
+    throw new Error(
+      `no spec in scope ran${narrow ? ` for CONFORMANCE_FOCUS=${narrow} (not-applicable specs are always skipped)` : ''}`,
+    );
   const counts = countRows(rows, NOT_APPLICABLE);
   console.log('');
   console.log(formatTable(rows));
@@ -124,6 +120,7 @@ try {
         taint: untaint ? 'removed' : 'kept',
       },
       NOT_APPLICABLE,
+      NOT_APPLICABLE_CLAIMS,
     );
     // Formatted as `make lint` (prettier --check) expects the repository's markdown.
     const docPath = 'docs/conformance.md';

@@ -1,4 +1,5 @@
 // docs/conformance.md from a run's rows. Pure: the caller writes the file.
+import type { NotApplicableClaim } from './not-applicable.ts';
 import { countRows, type SpecRow } from './report.ts';
 import { FOCUS, SKIP } from './spec-filter.ts';
 
@@ -26,10 +27,30 @@ function minutes(sec: number): string {
   return `${m} min ${Math.round(sec - m * 60)} s`;
 }
 
+/** One section per claim: the limit, the page's words and the specs it covers. */
+function notApplicableSection(claims: readonly NotApplicableClaim[]): string[] {
+  const out = [
+    '## Not applicable to ECI',
+    '',
+    'A spec is marked not applicable only for a limit of ECI itself that a public Alibaba Cloud page',
+    'states, never for a gap of this project; the run skips these specs. The claims, with their exact',
+    'spec texts, live in `scripts/conformance/not-applicable.ts` (its unit test checks each text is a row',
+    'of this table and that the skip pattern given to ginkgo matches those specs and no other).',
+    '',
+  ];
+  for (const c of claims) {
+    out.push(`- **${cell(c.limit)}**. [${c.source}](${c.source}): “${cell(c.quote)}”`);
+    for (const s of c.specs) out.push(`  - ${cell(s)}`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderDoc(
   rows: readonly SpecRow[],
   facts: RunFacts,
   notApplicable: ReadonlyMap<string, string>,
+  claims: readonly NotApplicableClaim[] = [],
 ): string {
   const c = countRows(rows, notApplicable);
   const failures = rows.filter((r) => r.result === 'failed' || r.result === 'skipped');
@@ -51,6 +72,11 @@ export function renderDoc(
     '',
     `Specs in scope match \`${FOCUS}\` and not \`${SKIP}\`.`,
     '',
+    'Each spec is `passed` or `failed` (`not run` when the suite timeout cut it off, `skipped` when the',
+    'spec skipped itself), or `not applicable`: it needs something ECI documents it does not have (see',
+    '"Not applicable to ECI" below). Every other spec is for this project to pass. `make conformance`',
+    'refreshes this file; see "Running it" at the end.',
+    '',
     '## Last run',
     '',
     `- started ${facts.startedAt}, wall time ${minutes(facts.wallTimeSec)} (${facts.procs} ginkgo process${facts.procs === 1 ? '' : 'es'}, \`--ginkgo.timeout=${facts.timeout}\`)`,
@@ -65,6 +91,7 @@ export function renderDoc(
     ),
     '',
   ];
+  if (claims.length > 0) out.push(...notApplicableSection(claims));
   if (failures.length > 0) {
     out.push('## Failures and skips, first line', '', '| Spec | Where | Message |', '| --- | --- | --- |');
     for (const r of failures)
@@ -80,6 +107,11 @@ export function renderDoc(
     '`CONFORMANCE_FOCUS` (an extra regular expression narrowing the specs, e.g. `Pods should get a host IP`;',
     'a narrowed run prints its table but leaves this file alone). Logs of every component and the e2e',
     'output stay in the run directory printed at the end.',
+    '',
+    'A short subset of fast specs (status, logs, exec, env; `scripts/conformance/subset.ts`) runs inside',
+    '`make test` (`test/integration/conformance/subset.test.ts`). To mark a spec not applicable, add a',
+    'claim with its source to `scripts/conformance/not-applicable.ts`: the next run skips the spec and',
+    'this file lists it with the reason.',
     '',
   );
   return out.join('\n');

@@ -1,5 +1,5 @@
 // Command lines for the e2e binary. Pure; scripts/conformance.ts runs them.
-import { FOCUS, SKIP } from './spec-filter.ts';
+import { exactSpecsPattern, FOCUS, SKIP } from './spec-filter.ts';
 import { VIRTUAL_NODE } from '../../shared/annotation-names.ts';
 
 export interface E2eRun {
@@ -14,6 +14,8 @@ export interface E2eRun {
   timeout: string;
   /** An extra regular expression that narrows the specs (ANDed with the scope). */
   narrow?: string;
+  /** Exact texts of specs not to run (those not applicable to ECI: their verdict is known). */
+  skipSpecs?: readonly string[];
 }
 
 /** The virtual node's taint must not stop the framework (its pods tolerate it through the webhook). */
@@ -24,8 +26,11 @@ export const NON_BLOCKING_TAINTS = ['node-role.kubernetes.io/control-plane', VIR
  * keeps the scope through the skip pattern and a label filter (the framework labels
  * [NodeConformance] and [Conformance] specs with those names).
  */
-function scopeFlags(narrow: string | undefined): { focus: string; labelFilter?: string } {
-  return narrow ? { focus: narrow, labelFilter: 'NodeConformance || Conformance' } : { focus: FOCUS };
+function scopeFlags(run: E2eRun): { focus: string; skip: string; labelFilter?: string } {
+  const skip = run.skipSpecs?.length ? `${SKIP}|${exactSpecsPattern(run.skipSpecs)}` : SKIP;
+  return run.narrow
+    ? { focus: run.narrow, skip, labelFilter: 'NodeConformance || Conformance' }
+    : { focus: FOCUS, skip };
 }
 
 function frameworkFlags(run: E2eRun): string[] {
@@ -39,13 +44,13 @@ function frameworkFlags(run: E2eRun): string[] {
 
 /** [command, args]: the binary alone for one process, the ginkgo CLI driving it for more. */
 export function e2eCommand(run: E2eRun): [string, string[]] {
-  const ginkgo = scopeFlags(run.narrow);
+  const ginkgo = scopeFlags(run);
   if (run.procs <= 1) {
     return [
       run.binary,
       [
         `--ginkgo.focus=${ginkgo.focus}`,
-        `--ginkgo.skip=${SKIP}`,
+        `--ginkgo.skip=${ginkgo.skip}`,
         ...(ginkgo.labelFilter ? [`--ginkgo.label-filter=${ginkgo.labelFilter}`] : []),
         `--ginkgo.timeout=${run.timeout}`,
         `--ginkgo.json-report=${run.jsonReport}`,
@@ -60,7 +65,7 @@ export function e2eCommand(run: E2eRun): [string, string[]] {
     [
       `--procs=${run.procs}`,
       `--focus=${ginkgo.focus}`,
-      `--skip=${SKIP}`,
+      `--skip=${ginkgo.skip}`,
       ...(ginkgo.labelFilter ? [`--label-filter=${ginkgo.labelFilter}`] : []),
       `--timeout=${run.timeout}`,
       `--json-report=${run.jsonReport}`,

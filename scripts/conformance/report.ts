@@ -27,7 +27,7 @@ const suiteReportSchema = z.object({
 /** A report file holds one suite report per suite (one here). */
 export const ginkgoReportSchema = z.array(suiteReportSchema);
 
-export type Result = 'passed' | 'failed' | 'skipped' | 'not run';
+export type Result = 'passed' | 'failed' | 'skipped' | 'not run' | 'not applicable';
 
 export interface SpecRow {
   spec: string;
@@ -71,10 +71,14 @@ function firstLine(message: string): string {
 }
 
 /**
- * Rows for the specs in scope, sorted by name. Throws a message naming the field when
- * the input is not a ginkgo JSON report.
+ * Rows for the specs in scope, sorted by name. Specs claimed not applicable to ECI (keys of
+ * `notApplicable`) are `not applicable` whatever ginkgo did with them: the run skips them.
+ * Throws a message naming the field when the input is not a ginkgo JSON report.
  */
-export function reportToRows(json: unknown): SpecRow[] {
+export function reportToRows(
+  json: unknown,
+  notApplicable: ReadonlyMap<string, string> = new Map(),
+): SpecRow[] {
   const parsed = ginkgoReportSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -86,6 +90,10 @@ export function reportToRows(json: unknown): SpecRow[] {
       if (s.LeafNodeType !== 'It') continue;
       const spec = specFullText(s.ContainerHierarchyTexts ?? [], s.LeafNodeText, s.LeafNodeLabels ?? []);
       if (!inScope(spec)) continue;
+      if (notApplicable.has(spec)) {
+        rows.push({ spec, result: 'not applicable', durationSec: 0 });
+        continue;
+      }
       let result = resultOf(s.State);
       // A spec in scope that ginkgo skipped without a Skip() message never started: the
       // suite was interrupted (--ginkgo.timeout) before reaching it.

@@ -25,3 +25,12 @@ export function specFullText(
 export function inScope(fullText: string): boolean {
   return focus.test(fullText) && !skip.test(fullText);
 }
+
+/**
+ * A pattern (RE2 and JS alike) that matches exactly these specs in what ginkgo matches
+ * --skip against (the suite description, a space, then the spec text): each text escaped and
+ * anchored at the end, so a spec whose text merely contains another's is not swallowed.
+ */
+export function exactSpecsPattern(specs: readonly string[]): string {
+  return specs.map((s) => `${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).join('|');
+}
