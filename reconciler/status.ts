@@ -6,7 +6,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { podConditions } from './status/conditions.ts';
 import { containerStatuses, defaultWaitingReason } from './status/containers.ts';
-import { initContainerReadiness, initializing, waitingBehindInit } from './status/init-containers.ts';
+import {
+  initContainerReadiness,
+  initContainerViews,
+  initializing,
+  waitingBehindInit,
+} from './status/init-containers.ts';
 import { normalizeStatus } from './status/diff.ts';
 import { boundedMessage } from './status/messages.ts';
 import { drop, phaseOf, rfc3339, type EciGroupView, type PodStatusJson } from './status/model.ts';
@@ -41,7 +46,7 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
   const waitingReason = defaultWaitingReason(group.status, specInit.length > 0);
   const initStatuses = initContainerReadiness(
     specInit,
-    containerStatuses(specInit, group.initContainers, groupId, waitingReason),
+    containerStatuses(specInit, initContainerViews(specInit, group), groupId, waitingReason),
   );
   const appStatuses = containerStatuses(specContainers, group.containers, groupId, waitingReason);
   // Also while ECI places the group: the e2e InitContainer specs check every status update.

@@ -2,6 +2,7 @@
 // Ready), worded as a kubelet words them (kubernetes pkg/kubelet/status/generate.go): a
 // condition that is True carries no reason or message.
 import type { V1Pod } from '@kubernetes/client-node';
+import { sidecarNames } from './init-containers.ts';
 import { boundedMessage } from './messages.ts';
 import { drop, type ConditionJson, type ContainerStatusJson, type PodPhase } from './model.ts';
 
@@ -68,7 +69,11 @@ export function podConditions(x: ConditionInputs): ConditionJson[] {
     phase === 'Running' ||
     phase === 'Succeeded' ||
     initStatuses.every((s) => s.state.terminated?.exitCode === 0);
-  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  // Sidecars count as the app containers do, listed first (generate.go GenerateContainersReadyCondition).
+  const sidecars = new Set(sidecarNames(x.pod.spec?.initContainers ?? []));
+  const notReady = [...initStatuses.filter((s) => sidecars.has(s.name)), ...statuses]
+    .filter((s) => !s.ready)
+    .map((s) => s.name);
   const containersReady = !terminal && statuses.length > 0 && notReady.length === 0;
   const gatesMessage = readinessGatesMessage(x.pod, previous);
   const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';

@@ -4,7 +4,7 @@
 // ready as an app container is; app containers wait with `PodInitializing` until every
 // regular init container has exited 0, whatever reason the runtime gives for the wait.
 import type { V1Container } from '@kubernetes/client-node';
-import type { ContainerStatusJson } from './model.ts';
+import type { ContainerStatusJson, EciContainerView, EciGroupView } from './model.ts';
 
 function isSidecar(spec: V1Container | undefined): boolean {
   return spec?.restartPolicy === 'Always';
@@ -31,6 +31,27 @@ export function initContainerReadiness(
     if (!sidecars.has(s.name) && !exitedZero(s)) blocked = true;
     return waitingBehind ? { ...out, state: { waiting: { reason: 'PodInitializing' } } } : out;
   });
+}
+
+/**
+ * What ECI reports for each init container. A sidecar runs among the group's app containers
+ * (translate/layout.ts), so its state is looked for there when ECI lists no init container of
+ * that name.
+ */
+export function initContainerViews(
+  specs: readonly V1Container[],
+  group: Pick<EciGroupView, 'containers' | 'initContainers'>,
+): EciContainerView[] {
+  const inits = group.initContainers ?? [];
+  const listed = new Set(inits.map((c) => c.name));
+  const sidecars = specs.filter((s) => isSidecar(s) && !listed.has(s.name)).map((s) => s.name);
+  const asApps = (group.containers ?? []).filter((c) => c.name !== undefined && sidecars.includes(c.name));
+  return [...inits, ...asApps];
+}
+
+/** Names of the sidecars (restartable init containers), in spec order. */
+export function sidecarNames(specs: readonly V1Container[]): string[] {
+  return specs.filter(isSidecar).map((s) => s.name);
 }
 
 /** True while some regular (non-sidecar) init container has not exited 0. */

@@ -639,3 +639,35 @@ test('an init container waiting behind an earlier one that has not exited 0 wait
     ['ContainerCreating', 'PodInitializing'],
   );
 });
+
+test('a sidecar ECI runs among the app containers reports there, and its readiness holds ContainersReady and Ready', () => {
+  const p = pod({
+    initContainers: [
+      { name: 'init', image: 'busybox' },
+      { name: 'side', image: 'agnhost', restartPolicy: 'Always' },
+    ],
+  });
+  const group = (sideReady: boolean): EciGroupView => ({
+    containerGroupId: 'g',
+    status: 'Running',
+    initContainers: [{ name: 'init', currentState: { state: 'Terminated', exitCode: 0 } }],
+    containers: [running('app'), running('side', { ready: sideReady, restartCount: 2 })],
+  });
+  const unready = podStatusFromGroup(p, group(false), NOW);
+  const side = unready.initContainerStatuses?.find((c) => c.name === 'side');
+  assert.equal(side?.state.running !== undefined, true);
+  assert.equal(side?.ready, false);
+  assert.equal(side?.restartCount, 2);
+  const cond = (type: string) => unready.conditions.find((c) => c.type === type);
+  assert.equal(cond('Initialized')?.status, 'True');
+  assert.equal(cond('ContainersReady')?.status, 'False');
+  assert.equal(cond('ContainersReady')?.message, 'containers with unready status: [side]');
+  assert.equal(cond('Ready')?.status, 'False');
+  // The app container list stays the pod's own containers.
+  assert.deepEqual(
+    unready.containerStatuses.map((c) => c.name),
+    ['app'],
+  );
+  const ready = podStatusFromGroup(p, group(true), NOW);
+  assert.equal(ready.conditions.find((c) => c.type === 'Ready')?.status, 'True');
+});
