@@ -81,7 +81,7 @@ export async function runHook(
   // Hooks run in a started container: wait (up to 10 s) until it is set up.
   for (let i = 0; i < 200 && pid() === undefined && !run.done; i++)
     await new Promise((r) => setTimeout(r, 50));
-  const r = await check(hook, { ip: g.intranetIp, pid }, timeoutMs);
+  const r = await check(hook, { ip: g.intranetIp, pid }, timeoutMs, 'hook');
   if (!r.ok) {
     addEvent(
       g,

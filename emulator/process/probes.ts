@@ -4,8 +4,9 @@
 // asks the runtime to kill the container, which the restart policy then restarts.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { environOf, nsenterArgs } from './exec.ts';
+import { environOf, nsenterArgs, userOf } from './exec.ts';
 import { newTracker, probeSettings, record, type ProbeSpecLike } from './probe-tracker.ts';
+import { httpGet, type HttpGetMode } from './http-get.ts';
 
 export interface ProbeSpec extends ProbeSpecLike {
   Exec?: { Command?: string[] | undefined } | undefined;
@@ -29,12 +30,13 @@ export interface ProbeHooks {
   event(type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
-type Result = { ok: boolean; message: string };
+/** `warning`: passed, with the kubelet's ProbeWarning (a redirect to another host). */
+type Result = { ok: boolean; message: string; warning?: string | undefined };
 
 function execProbe(pid: number | undefined, command: string[], timeoutMs: number): Promise<Result> {
   if (!pid) return Promise.resolve({ ok: false, message: 'container not running' });
   return new Promise((resolve) => {
-    const child = spawn('nsenter', nsenterArgs(pid, environOf(pid), command), {
+    const child = spawn('nsenter', nsenterArgs(pid, environOf(pid), command, userOf(pid)), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -50,18 +52,6 @@ function execProbe(pid: number | undefined, command: string[], timeoutMs: number
     });
     child.once('error', (e) => resolve({ ok: false, message: e.message }));
   });
-}
-
-async function httpProbe(url: string, timeoutMs: number): Promise<Result> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    await r.body?.cancel();
-    return r.status >= 200 && r.status < 400
-      ? { ok: true, message: '' }
-      : { ok: false, message: `HTTP probe failed with statuscode: ${r.status}` };
-  } catch (e) {
-    return { ok: false, message: `Get "${url}": ${(e as Error).message}` };
-  }
 }
 
 function tcpProbe(ip: string, port: number, timeoutMs: number): Promise<Result> {
@@ -85,14 +75,16 @@ export function check(
   p: ProbeSpec,
   target: { ip: string; pid(): number | undefined },
   timeoutMs: number,
+  mode: HttpGetMode = 'probe',
 ): Promise<Result> {
   if (p.Exec?.Command?.length) return execProbe(target.pid(), p.Exec.Command, timeoutMs);
   if (p.HttpGet?.Port) {
     const scheme = (p.HttpGet.Scheme ?? 'HTTP').toLowerCase();
     const path = p.HttpGet.Path ?? '/';
     const host = p.HttpGet.Host || target.ip;
-    return httpProbe(
+    return httpGet(
       `${scheme}://${host}:${p.HttpGet.Port}${path.startsWith('/') ? path : `/${path}`}`,
+      mode,
       timeoutMs,
     );
   }
@@ -125,6 +117,7 @@ export function runProbes(
       if (stopped) return;
       const change = record(tracker, r.ok, s);
       if (!r.ok) hooks.event('Warning', 'Unhealthy', `${kind} probe failed: ${r.message}`);
+      if (r.warning) hooks.event('Warning', 'ProbeWarning', `${kind} probe warning: ${r.warning}`);
       if (kind === 'Readiness' && change) hooks.setReady(change === 'passed');
       if (kind === 'Startup' && change === 'passed') {
         started = true;
