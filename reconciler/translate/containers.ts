@@ -93,6 +93,10 @@ function probe(ctx: Context, c: V1Container, p: V1Probe, field: string): ProbeFi
     const v = p[k];
     if (v !== undefined) out[k] = v;
   }
+  if (p.terminationGracePeriodSeconds !== undefined)
+    ctx.issues.warn(
+      `${field}.terminationGracePeriodSeconds: ECI probes have no grace period of their own; not applied`,
+    );
   return out;
 }
 

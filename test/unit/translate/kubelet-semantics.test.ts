@@ -1,5 +1,6 @@
-// What the kubelet decides from a pod's security settings before it runs anything: sysctl
-// names in the form the runtime takes, and runAsNonRoot with an explicit root user.
+// What the kubelet decides from a pod's spec before it runs anything, as the translation
+// carries it: sysctl names in the form the runtime takes, runAsNonRoot with an explicit root
+// user, and probe fields ECI has no place for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Container, V1Pod, V1PodSecurityContext } from '@kubernetes/client-node';
@@ -74,4 +75,19 @@ test('runAsNonRoot passes with a non-root user, without a user (the image decide
     ['root without the policy', pod({ securityContext: { runAsUser: 0 } })],
   ];
   for (const [what, p] of admitted) assert.ok(wire({ pod: p }).map, what);
+});
+
+test("a probe's own terminationGracePeriodSeconds, which ECI's probe has no field for, is a warning", () => {
+  const p = pod({
+    livenessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 5 },
+  });
+  const { map, warnings } = wire({ pod: p });
+  assert.ok(
+    warnings.includes(
+      'spec.containers[0].livenessProbe.terminationGracePeriodSeconds: ECI probes have no grace period of their own; not applied',
+    ),
+    warnings.join('\n'),
+  );
+  const c = (map.Container as Record<string, unknown>[])[0]!;
+  assert.deepEqual(c.LivenessProbe, { Exec: { Command: ['true'] } });
 });
