@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { EciContainerStateView, EciContainerView, EciGroupView } from './status/model.ts';
 import type { EciEventView } from './events.ts';
 import type { InstanceGroupView } from './translate/instance-annotations.ts';
+import { keptFile, type ConfigFile } from './update/refresh.ts';
 
 /** Drops metadata.managedFields in place; status writes are patches, so nothing sends them back. */
 export function stripManagedFields(pod: V1Pod): V1Pod {
@@ -13,11 +14,14 @@ export function stripManagedFields(pod: V1Pod): V1Pod {
   return pod;
 }
 
-/** A group's ConfigFile volumes, which the content refresher compares (reconciler/update/refresher.ts). */
+/**
+ * A group's ConfigFile volumes, which the content refresher compares (reconciler/update/refresher.ts):
+ * kept as each file's digest (and a token's times), not its content (keptFile).
+ */
 interface ConfigFileVolumeView {
   name?: string;
   type?: string;
-  configFileVolumeConfigFileToPaths?: { path?: string; content?: string }[];
+  configFileVolumeConfigFileToPaths?: ConfigFile[];
 }
 
 /**
@@ -84,10 +88,7 @@ export function slimGroup(g: DescribedGroup): SlimGroup {
       ? volumes.map((v) => ({
           name: v.name,
           type: v.type,
-          configFileVolumeConfigFileToPaths: v.configFileVolumeConfigFileToPaths?.map((p) => ({
-            path: p.path,
-            content: p.content,
-          })),
+          configFileVolumeConfigFileToPaths: v.configFileVolumeConfigFileToPaths?.map(keptFile),
         }))
       : undefined,
   };

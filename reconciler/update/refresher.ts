@@ -5,6 +5,7 @@
 // reconciler_content_refreshes_total{reason}. Every tracked pod is woken once per interval so
 // steady pods (whose group never changes) are checked too.
 import { createHash } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
 import type { CreateContext } from '../controller/create-pass.ts';
 import type { PodKube } from '../controller/pod-kube.ts';
@@ -16,8 +17,10 @@ import { translatePod } from '../translate.ts';
 import type { TokenBucket } from '../workqueue.ts';
 import {
   anyTokenDue,
+  keptFile,
   planRefresh,
   withoutTokenSources,
+  type ConfigFile,
   type FileVolume,
   type TokenPolicy,
 } from './refresh.ts';
@@ -43,7 +46,7 @@ interface GroupVolumesView {
   volumes?: {
     name?: string;
     type?: string;
-    configFileVolumeConfigFileToPaths?: { path?: string; content?: string }[];
+    configFileVolumeConfigFileToPaths?: ConfigFile[];
   }[];
 }
 
@@ -106,26 +109,11 @@ export class ContentRefresher {
 
     const current = this.sent.get(record) ?? groupFileVolumes(record.group);
     // No token due: read (and translate) the pod without its token sources.
-    const read = anyTokenDue(pod, current, now, this.o.tokenPolicy) ? pod : withoutTokenSources(pod);
-    let wanted: FileVolume[];
-    try {
-      const result = translatePod({
-        ...(await ctx.kube.references(read)),
-        pod: read,
-        profile: ctx.profile(),
-        defaults: { regionId: ctx.regionId, ...ctx.defaults },
-      });
-      // A reference gone or unreadable: the pod keeps what it has, as on a kubelet.
-      if (!result.ok) return;
-      wanted = (result.request.volume ?? [])
-        .filter((v) => v.type === 'ConfigFileVolume' && v.name)
-        .map((v) => ({ name: v.name!, files: v.configFileVolume?.configFileToPath ?? [] }));
-    } catch (err) {
-      ctx.log.warn({ err, uid: entry.uid }, 'content refresh: cannot read the pod’s references');
-      return;
-    }
-    const plan = planRefresh(pod, wanted, current, now, this.o.tokenPolicy);
-    if (plan.volumes.length === 0) return;
+    const withTokens = anyTokenDue(pod, current, now, this.o.tokenPolicy);
+    const first = await this.plan(ctx, pod, withTokens ? pod : withoutTokenSources(pod), current, now);
+    // A volume to resend holds a token kept only as a digest: read with tokens so a fresh one goes along.
+    const plan = first?.needsTokens && !withTokens ? await this.plan(ctx, pod, pod, current, now) : first;
+    if (!plan || plan.volumes.length === 0) return;
     const wait = this.o.bucket.reserve();
     // Over the rate: this pod's slot is `wait` away; check again then.
     if (wait > 0) this.checkedAt.set(record, now - this.o.intervalMs + wait);
@@ -164,9 +152,10 @@ export class ContentRefresher {
       ctx.kube.event(pod, 'Warning', REFRESH_REASONS.failed, message, e.code);
       return;
     }
+    // Kept as digests (keptFile), as the tracker keeps the group's own files.
     this.sent.set(record, [
       ...current.filter((c) => !plan.volumes.some((v) => v.name === c.name)),
-      ...plan.volumes,
+      ...plan.volumes.map((v) => ({ name: v.name, files: v.files.map(keptFile) })),
     ]);
     for (const reason of reasons) this.refreshes.inc({ reason, result: 'ok' });
     const what = reasons.map((r) =>
@@ -178,6 +167,34 @@ export class ContentRefresher {
       REFRESH_REASONS.refreshed,
       `Refreshed volumes ${names} (${what.join(', ')})`,
     );
+  }
+
+  /** Reads the pod's references, translates, and plans; undefined when they cannot be read. */
+  private async plan(
+    ctx: RefreshContext,
+    pod: V1Pod,
+    read: V1Pod,
+    current: FileVolume[],
+    now: number,
+  ): Promise<ReturnType<typeof planRefresh> | undefined> {
+    let wanted: FileVolume[];
+    try {
+      const result = translatePod({
+        ...(await ctx.kube.references(read)),
+        pod: read,
+        profile: ctx.profile(),
+        defaults: { regionId: ctx.regionId, ...ctx.defaults },
+      });
+      // A reference gone or unreadable: the pod keeps what it has, as on a kubelet.
+      if (!result.ok) return undefined;
+      wanted = (result.request.volume ?? [])
+        .filter((v) => v.type === 'ConfigFileVolume' && v.name)
+        .map((v) => ({ name: v.name!, files: v.configFileVolume?.configFileToPath ?? [] }));
+    } catch (err) {
+      ctx.log.warn({ err, uid: pod.metadata?.uid }, 'content refresh: cannot read the pod’s references');
+      return undefined;
+    }
+    return planRefresh(pod, wanted, current, now, this.o.tokenPolicy);
   }
 }
 
