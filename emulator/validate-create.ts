@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { bool, int, list, num, str, tagList } from './wire.ts';
 import { Errors } from './errors.ts';
+import { sysctlRefusal } from './process/sysctls.ts';
 
 const probe = z.object({
   Exec: z.object({ Command: list(str).optional() }).optional(),
@@ -151,6 +152,9 @@ export const createContainerGroupSchema = z
       })
       .optional(),
     HostAliase: list(z.object({ Ip: str.optional(), Hostname: list(str).optional() })).optional(),
+    SecurityContext: z
+      .object({ Sysctl: list(z.object({ Name: z.string().min(1), Value: str.optional() })).optional() })
+      .optional(),
     AutoMatchImageCache: bool.optional(),
     ImageSnapshotId: str.optional(),
     ActiveDeadlineSeconds: int.optional(),
@@ -211,6 +215,10 @@ export function checkCreateRules(p: CreateContainerGroupParams): void {
       }
     }),
   );
+  (p.SecurityContext?.Sysctl ?? []).forEach((s, i) => {
+    const why = sysctlRefusal(s);
+    if (why) throw Errors.invalidParameter(`SecurityContext.Sysctl.${i + 1}.Name`, why);
+  });
   if (p.SpotStrategy === 'SpotWithPriceLimit' && p.SpotPriceLimit === undefined) {
     throw Errors.missingParameter('SpotPriceLimit');
   }

@@ -5,7 +5,8 @@
 // because only this directory and node itself are visible in the container.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { hostname } from 'node:os';
 
 const [argv0 = '/agnhost', subcommand = 'pause', ...rest] = process.argv.slice(2);
@@ -25,13 +26,33 @@ function exitOnSignals(): void {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
 }
 
-function serve(port: number, handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void): void {
-  createServer((req, res) => {
+/** With a certificate and key (netexec's --tls-cert-file/--tls-private-key-file), HTTPS instead of HTTP. */
+interface Tls {
+  cert: string;
+  key: string;
+}
+
+function serve(
+  port: number,
+  handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void,
+  tls?: Tls,
+): void {
+  const listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // As agnhost logs a request (the lifecycle-hook specs look for `GET /echo?msg=prestop`).
     process.stdout.write(`${req.method ?? 'GET'} ${req.url ?? '/'}\n`);
     handle(req, res, url);
-  }).listen(port, '0.0.0.0', () => process.stdout.write(`Started HTTP server on port ${port}\n`));
+  };
+  const server = tls
+    ? createTlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, listener)
+    : createServer(listener);
+  const kind = tls ? 'HTTPS' : 'HTTP';
+  server.listen(port, '0.0.0.0', () => process.stdout.write(`Started ${kind} server on port ${port}\n`));
+}
+
+function tlsFlags(): Tls | undefined {
+  const cert = flag('tls-cert-file', '');
+  return cert ? { cert, key: flag('tls-private-key-file', '') } : undefined;
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
@@ -80,52 +101,55 @@ const subcommands: Record<string, () => void> = {
       }
     });
   },
-  // The HTTP endpoints of netexec the lifecycle-hook and network specs call.
+  // The HTTP(S) endpoints of netexec the lifecycle-hook and network specs call.
   netexec() {
     exitOnSignals();
-    serve(Number(flag('http-port', '8080')), (req, res, url) => {
-      const q = url.searchParams;
-      switch (url.pathname) {
-        case '/':
-        case '/healthz':
-          return text(res, 200, 'ok');
-        case '/echo':
-          return text(res, 200, q.get('msg') ?? '');
-        case '/hostname':
-          return text(res, 200, hostname());
-        case '/clientip':
-          return text(res, 200, `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`);
-        case '/header':
-          return text(res, 200, String(req.headers[(q.get('key') ?? '').toLowerCase()] ?? ''));
-        case '/shell': {
-          const r = spawnSync('sh', ['-c', q.get('shellCommand') ?? q.get('cmd') ?? ''], {
-            encoding: 'utf8',
-          });
-          return text(res, 200, JSON.stringify({ output: r.stdout, error: r.stderr }));
+    serve(
+      Number(flag('http-port', '8080')),
+      (req, res, url) => {
+        const q = url.searchParams;
+        switch (url.pathname) {
+          case '/':
+          case '/healthz':
+            return text(res, 200, 'ok');
+          case '/echo':
+            return text(res, 200, q.get('msg') ?? '');
+          case '/hostname':
+            return text(res, 200, hostname());
+          case '/clientip':
+            return text(res, 200, `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`);
+          case '/header':
+            return text(res, 200, String(req.headers[(q.get('key') ?? '').toLowerCase()] ?? ''));
+          case '/shell': {
+            const r = spawnSync('sh', ['-c', q.get('shellCommand') ?? q.get('cmd') ?? ''], {
+              encoding: 'utf8',
+            });
+            return text(res, 200, JSON.stringify({ output: r.stdout, error: r.stderr }));
+          }
+          case '/dial': {
+            // Asks another netexec (the hook specs' relay): {"responses": [...]} or {"errors": [...]}.
+            const target = `http://${q.get('host') ?? ''}:${q.get('port') ?? ''}/${q.get('request') ?? ''}`;
+            fetch(target, { signal: AbortSignal.timeout(5000) })
+              .then(async (r) => text(res, 200, JSON.stringify({ responses: [await r.text()] })))
+              .catch((err: unknown) => text(res, 200, JSON.stringify({ errors: [String(err)] })));
+            return;
+          }
+          case '/exit': {
+            text(res, 200, '');
+            const code = Number(q.get('code') ?? '0');
+            setTimeout(() => process.exit(Number.isInteger(code) ? code : 0), 10);
+            return;
+          }
+          default:
+            return text(res, 404, '404 page not found\n');
         }
-        case '/dial': {
-          // Asks another netexec (the hook specs' relay): {"responses": [...]} or {"errors": [...]}.
-          const target = `http://${q.get('host') ?? ''}:${q.get('port') ?? ''}/${q.get('request') ?? ''}`;
-          fetch(target, { signal: AbortSignal.timeout(5000) })
-            .then(async (r) => text(res, 200, JSON.stringify({ responses: [await r.text()] })))
-            .catch((err: unknown) => text(res, 200, JSON.stringify({ errors: [String(err)] })));
-          return;
-        }
-        case '/exit': {
-          text(res, 200, '');
-          const code = Number(q.get('code') ?? '0');
-          setTimeout(() => process.exit(Number.isInteger(code) ? code : 0), 10);
-          return;
-        }
-        default:
-          return text(res, 404, '404 page not found\n');
-      }
-    });
+      },
+      tlsFlags(),
+    );
   },
-  // Prints /etc/hosts, then waits as pause does.
+  // Prints /etc/hosts (with Println's newline) and exits.
   'etc-hosts'() {
-    process.stdout.write(readFileSync('/etc/hosts', 'utf8'));
-    subcommands.pause!();
+    process.stdout.write(`${readFileSync('/etc/hosts', 'utf8')}\n`);
   },
 };
 

@@ -1,16 +1,18 @@
 // One run of a process-mode container: the start script, the process chain
-// (nsenter into the group's network and UTS namespaces → unshare a mount and PID
+// (nsenter into the group's network, UTS and IPC namespaces → unshare a mount and PID
 // namespace → the script, which execs the command as PID 1), its signals, and
 // what its exit means (exit code, termination message).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
 import { containerScript, shQuote } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
-import { imageBacking, shellFor } from './image-table.ts';
+import { imageBacking, imageLinks, shellFor } from './image-table.ts';
+import { agnhostCertMounts } from './agnhost-certs.ts';
+import { containerUser, readOnlyRoot } from './security-context.ts';
 import type { ProbeSpec } from './probes.ts';
 import type { GroupSandbox } from './sandbox.ts';
 import type { UsageSample } from './usage.ts';
@@ -80,6 +82,8 @@ export function launchContainer(
   const pidFile = `${dir}/pid`;
   const termLog = `${dir}/termination-log`;
   writeFileSync(termLog, '');
+  // World-writable, as the kubelet makes it: a container running as any user writes its message.
+  chmodSync(termLog, 0o666);
   // The built-in web server runs on this emulator's node: show both read-only in the container.
   const backing = imageBacking(spec.Image);
   const extraPaths = ['http', 'agnhost', 'pause'].includes(backing) ? [HTTP_SERVER, process.execPath] : [];
@@ -99,6 +103,9 @@ export function launchContainer(
     terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
     env: containerEnv(spec.EnvironmentVar, box.hostname, g.intranetIp),
     sh: shellFor(spec.Image),
+    links: imageLinks(spec.Image),
+    user: containerUser(spec),
+    readOnlyRoot: readOnlyRoot(spec),
     workingDir: spec.WorkingDir || '/',
     argv: argvFor(spec, g.name),
   });
@@ -106,7 +113,7 @@ export function launchContainer(
   const child = spawn(
     'nsenter',
     // setpriv --pdeathsig: unshare (and with --kill-child, the container) dies if the emulator does.
-    ['-t', String(box.pausePid), '-n', '-u', '--', 'setpriv', '--pdeathsig', 'KILL', '--']
+    ['-t', String(box.pausePid), '-n', '-u', '-i', '--', 'setpriv', '--pdeathsig', 'KILL', '--']
       .concat(['unshare', '-m', '-p', '-f', '--kill-child', '--'])
       .concat(['sh', `${dir}/start.sh`]),
     { stdio: [spec.Stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
@@ -199,12 +206,13 @@ export function terminationMessage(run: Run, exitCode: number, logs: readonly Lo
 
 /**
  * The agnhost image's binaries as launchers of the stand-in (agnhost.ts), which gets the name
- * it was called by, as the real binary prints it (`[/agnhost entrypoint-tester …]`).
+ * it was called by, as the real binary prints it (`[/agnhost entrypoint-tester …]`), and the
+ * image's localhost certificate and key (agnhost-certs.ts).
  */
 function agnhostLaunchers(groupDir: string): { source: string; target: string }[] {
   const launcher = `${groupDir}/agnhost-launcher`;
   writeFileSync(launcher, `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(AGNHOST)} "$0" "$@"\n`, {
     mode: 0o755,
   });
-  return AGNHOST_PATHS.map((target) => ({ source: launcher, target }));
+  return [...AGNHOST_PATHS.map((target) => ({ source: launcher, target })), ...agnhostCertMounts(groupDir)];
 }

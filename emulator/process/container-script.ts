@@ -5,6 +5,7 @@
 // exactly the requested environment and working directory.
 import { posix } from 'node:path';
 import type { BindMount } from './group-files.ts';
+import { dropToUser, type ContainerUser } from './security-context.ts';
 
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
@@ -26,6 +27,12 @@ export interface ContainerLaunch {
   env: [string, string][];
   /** When set, the container's /bin/sh is this host shell (image-table.ts shellFor says why). */
   sh?: string | undefined;
+  /** Links made in the overlay (an image's own paths the host has elsewhere, e.g. busybox's /bin/sysctl). */
+  links?: { path: string; target: string }[] | undefined;
+  /** RunAsUser/RunAsGroup: the command runs as this uid and gid (else as root). */
+  user?: ContainerUser | undefined;
+  /** ReadOnlyRootFilesystem: the root and its /tmp and /run are read-only; volumes, /dev and the /etc files are not. */
+  readOnlyRoot?: boolean | undefined;
   workingDir: string;
   argv: string[];
 }
@@ -57,6 +64,7 @@ export function containerScript(l: ContainerLaunch): string {
   ];
   // In the overlay's upper layer: the host's own /bin/sh stays as it is.
   if (l.sh) lines.push(`ln -sf ${q(l.sh)} ${at('/bin/sh')}`);
+  for (const link of l.links ?? []) lines.push(`ln -sf ${q(link.target)} ${at(link.path)}`);
   for (const p of l.hostPaths) {
     lines.push(`mkdir -p ${at(p)}`, `mount --bind ${q(p)} ${at(p)}`, `mount -o remount,bind,ro ${at(p)}`);
   }
@@ -77,10 +85,19 @@ export function containerScript(l: ContainerLaunch): string {
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${at(m.target)}`);
   }
   lines.push(`mkdir -p ${at(l.workingDir)}`, 'cd /');
+  if (l.readOnlyRoot) {
+    // Only these mounts change: the bind mounts on top of them keep their own flags.
+    for (const p of ['', '/tmp', '/run']) lines.push(`mount -o remount,bind,ro ${q(`${root}${p}`)}`);
+  }
   // Written last, so a known PID means the container is set up (exec, probes and hooks may enter it).
   // Read by the shell itself, so /proc/self is this process: PID 1 of the new namespace, seen from the host.
   lines.push(`read -r hostpid _ </proc/self/stat; echo "$hostpid" >${q(l.pidFile)}`);
   const env = l.env.map(([k, v]) => q(`${k}=${v}`)).join(' ');
-  lines.push(`exec chroot ${q(root)} env -i -C ${q(l.workingDir)} ${env} ${l.argv.map(q).join(' ')}`);
+  const user = dropToUser(l.user).map(q);
+  lines.push(
+    ['exec chroot', q(root), ...user, 'env -i -C', q(l.workingDir), env, l.argv.map(q).join(' ')]
+      .filter(Boolean)
+      .join(' '),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -1,9 +1,10 @@
 // Exec into a process-mode container: nsenter joins the container's mount, UTS,
-// network and PID namespaces, its root and working directory, and the command
-// runs with the container's environment (read from its PID 1).
+// IPC, network and PID namespaces, its root and working directory, and the command
+// runs with the container's environment and user (read from its PID 1).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { WebSocket } from 'ws';
+import type { ContainerUser } from './security-context.ts';
 
 const SYNC_TIMEOUT_MS = 10_000;
 
@@ -16,14 +17,52 @@ export function environOf(pid: number): string[] {
   }
 }
 
-/** Pure: nsenter's arguments for running argv in the container whose PID 1 is `pid`. */
-export function nsenterArgs(pid: number, environ: readonly string[], argv: readonly string[]): string[] {
-  return ['-t', String(pid), '-m', '-u', '-n', '-p', '-r', '-w', '--', 'env', '-i', ...environ, ...argv];
+/** The user and group the container's PID 1 runs as (RunAsUser/RunAsGroup), when not root. */
+export function userOf(pid: number): ContainerUser | undefined {
+  try {
+    return userFromStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure: the real uid and gid of a /proc/PID/status, undefined for root:root. */
+export function userFromStatus(status: string): ContainerUser | undefined {
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  const user = { uid: field('Uid'), gid: field('Gid') };
+  return user.uid === 0 && user.gid === 0 ? undefined : user;
+}
+
+/** Pure: nsenter's arguments for running argv in the container whose PID 1 is `pid` (as its user). */
+export function nsenterArgs(
+  pid: number,
+  environ: readonly string[],
+  argv: readonly string[],
+  user?: ContainerUser,
+): string[] {
+  const as = user ? ['-S', String(user.uid), '-G', String(user.gid)] : [];
+  return [
+    '-t',
+    String(pid),
+    '-m',
+    '-u',
+    '-i',
+    '-n',
+    '-p',
+    '-r',
+    '-w',
+    ...as,
+    '--',
+    'env',
+    '-i',
+    ...environ,
+    ...argv,
+  ];
 }
 
 /** Runs to completion (ExecContainerCommand with Sync): stdout then stderr, and the exit code. */
 export function execSync(pid: number, argv: readonly string[]): { output: string; exitCode: number } {
-  const r = spawnSync('nsenter', nsenterArgs(pid, environOf(pid), argv), {
+  const r = spawnSync('nsenter', nsenterArgs(pid, environOf(pid), argv, userOf(pid)), {
     encoding: 'utf8',
     timeout: SYNC_TIMEOUT_MS,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +81,7 @@ export function execOverWebSocket(
   argv: readonly string[],
   stdin: 'lines' | 'bytes' | 'none',
 ): void {
-  const child: ChildProcess = spawn('nsenter', nsenterArgs(pid, environOf(pid), argv), {
+  const child: ChildProcess = spawn('nsenter', nsenterArgs(pid, environOf(pid), argv, userOf(pid)), {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   if (stdin === 'none') child.stdin?.end();

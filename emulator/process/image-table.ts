@@ -63,3 +63,11 @@ export function imageBacking(image: string): ImageBacking {
 export function shellFor(image: string): 'bash' | undefined {
   return ['busybox', 'alpine'].includes(imageBaseName(image)) ? 'bash' : undefined;
 }
+
+/** busybox's applets at paths the host userland has elsewhere (the sysctl specs run `/bin/sysctl`). */
+const BUSYBOX_LINKS = [{ path: '/bin/sysctl', target: '/usr/sbin/sysctl' }];
+
+/** Links a shell image gets in its overlay so that its own absolute paths work. */
+export function imageLinks(image: string): { path: string; target: string }[] {
+  return ['busybox', 'alpine'].includes(imageBaseName(image)) ? BUSYBOX_LINKS : [];
+}

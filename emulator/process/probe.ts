@@ -19,8 +19,8 @@ export function probeProcessMode(): ProbeResult {
       return { ok: false, reason: `${tool} is not installed` };
     }
   }
-  if (!works('unshare', ['--net', '--uts', '--mount', '--pid', '--fork', 'true'])) {
-    return { ok: false, reason: 'unshare cannot create net/uts/mount/pid namespaces' };
+  if (!works('unshare', ['--net', '--uts', '--ipc', '--mount', '--pid', '--fork', 'true'])) {
+    return { ok: false, reason: 'unshare cannot create net/uts/ipc/mount/pid namespaces' };
   }
   let filesystems = '';
   try {

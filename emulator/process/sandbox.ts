@@ -1,14 +1,17 @@
 // One process-mode container group on the host: a "pause" process holding the
-// group's network and UTS namespaces (hostname set), a veth from the emulator's
+// group's network, IPC and UTS namespaces (hostname and sysctls set), a veth from the emulator's
 // bridge as its eth0, and a directory with the group's /etc files and volumes.
 // destroy() leaves none of them behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ContainerGroup } from '../model.ts';
 import { hostnameOf, hostsFile, resolvConf, volumeFiles } from './group-files.ts';
 import type { HostBridge, Subnet } from './network.ts';
+import { sysctlWrites } from './sysctls.ts';
+import { writeAgnhostCerts } from './agnhost-certs.ts';
+import { imageBacking } from './image-table.ts';
 
 function hostResolvConf(): string {
   try {
@@ -51,7 +54,7 @@ function startPause(hostname: string): Promise<ChildProcess> {
   // --pdeathsig: if the emulator dies without cleaning up (kill -9), the pause process dies with it.
   const child = spawn(
     'setpriv',
-    ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--uts'].concat([
+    ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--uts', '--ipc'].concat([
       'sh',
       '-c',
       'hostname "$1" && echo ready && exec sleep infinity',
@@ -67,6 +70,30 @@ function startPause(hostname: string): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`pause process exited (${code}): ${err.trim()}`)));
     child.once('error', reject);
   });
+}
+
+/** Writes the group's sysctls inside the pause process's network and IPC namespaces. */
+function applySysctls(pausePid: number, g: ContainerGroup): void {
+  for (const w of sysctlWrites(g.request.SecurityContext?.Sysctl)) {
+    const r = spawnSync(
+      'nsenter',
+      [
+        '-t',
+        String(pausePid),
+        '-n',
+        '-i',
+        '--',
+        'sh',
+        '-c',
+        'printf %s "$2" >"$1"',
+        'sysctl',
+        w.path,
+        w.value,
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    if (r.status !== 0) throw new Error(`sysctl ${w.path}=${w.value}: ${(r.stderr || 'failed').trim()}`);
+  }
 }
 
 export class GroupSandbox {
@@ -96,6 +123,8 @@ export class GroupSandbox {
     const hostname = hostnameOf(g.request);
     try {
       writeGroupFiles(dir, g);
+      const containers = [...g.request.Container, ...(g.request.InitContainer ?? [])];
+      if (containers.some((c) => imageBacking(c.Image) === 'agnhost')) await writeAgnhostCerts(dir);
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -110,6 +139,7 @@ export class GroupSandbox {
     const box = new GroupSandbox(dir, hostname, pause, bridge);
     box.request = g.request;
     try {
+      applySysctls(box.pausePid, g);
       box.hostEnd = await bridge.attach(box.pausePid, g.intranetIp, subnet);
     } catch (e) {
       await box.destroy();

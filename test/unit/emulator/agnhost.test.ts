@@ -2,9 +2,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { imageBacking } from '../../../emulator/process/image-table.ts';
+import { writeAgnhostCerts } from '../../../emulator/process/agnhost-certs.ts';
+import { httpGet } from '../../../emulator/process/http-get.ts';
 
 const AGNHOST = fileURLToPath(new URL('../../../emulator/process/agnhost.ts', import.meta.url));
 
@@ -56,4 +61,49 @@ test('netexec answers /echo and /hostname on --http-port, and pause-like subcomm
   assert.equal(code, 0);
   // Requests are logged with their query, as agnhost does (the hook specs grep for it).
   assert.match(log, /^GET \/echo\?msg=poststart$/m);
+});
+
+test('etc-hosts prints /etc/hosts and exits 0, as the real subcommand does (the hostAliases spec waits for the exit)', () => {
+  const r = spawnSync(process.execPath, [AGNHOST, '/agnhost', 'etc-hosts'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, `${readFileSync('/etc/hosts', 'utf8')}\n`);
+});
+
+test('netexec with --tls-cert-file serves HTTPS with the image’s localhost pair', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agnhost-tls-'));
+  await writeAgnhostCerts(dir);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(
+    process.execPath,
+    [
+      AGNHOST,
+      '/agnhost',
+      'netexec',
+      '--http-port',
+      String(port),
+      '--udp-port',
+      '-1',
+      '--tls-cert-file',
+      join(dir, 'agnhost/localhost.crt'),
+      '--tls-private-key-file',
+      join(dir, 'agnhost/localhost.key'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  child.stdout.setEncoding('utf8');
+  try {
+    const [started] = (await once(child.stdout, 'data')) as [string];
+    assert.match(started, new RegExp(`Started HTTPS server on port ${port}`));
+    const r = await httpGet(`https://127.0.0.1:${port}/echo?msg=poststart`, 'probe', 5000);
+    assert.deepEqual(r, { ok: true, message: '' });
+    const plain = await httpGet(`http://127.0.0.1:${port}/echo?msg=x`, 'probe', 5000);
+    assert.equal(plain.ok, false); // only HTTPS on that port
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -297,6 +297,7 @@ describe('container start script', () => {
       '42',
       '-m',
       '-u',
+      '-i',
       '-n',
       '-p',
       '-r',
