@@ -19,6 +19,7 @@ import { startEmulator } from '../emulator/index.ts';
 import { EmulatorAdmin } from '../emulator/admin-client.ts';
 import { TAG_KEYS } from '../reconciler/ownership.ts';
 import { nodeLeaseName } from '../reconciler/leases/lease-rules.ts';
+import { SPOT_ANNOTATIONS, STEADY_STRIDE, steadyLags } from './scale-steady.ts';
 
 const N = Number(process.env.SCALE_PODS ?? 1000);
 const M = Number(process.env.SCALE_NODES ?? 3);
@@ -28,6 +29,8 @@ const KILL = process.env.SCALE_KILL !== '0';
 const SNAPSHOT = process.env.SCALE_HEAP_SNAPSHOT === '1';
 /** SCALE_NODE_FLAGS: node flags of the replicas, e.g. --max-old-space-size=200, to compare side by side. */
 const NODE_FLAGS = (process.env.SCALE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** SCALE_CAP_MIN: wall-clock cap of the burst (minutes, default 20); the report says how far it got. */
+const CAP_MS = Number(process.env.SCALE_CAP_MIN ?? 20) * 60_000;
 const TIMING = { schedulingMs: 500, pendingMs: 500 };
 const STATUS_INTERVAL_MS = 1000;
 const LEASE = { duration: 15, deadline: 10, retry: 2 };
@@ -44,6 +47,8 @@ interface Replica {
   /** Peaks of the V8 heap's size and of external (Buffer) memory, from /metrics each second: heap vs native. */
   peakHeapTotal: number;
   peakExternal: number;
+  /** Log lines at level error or above (pino level >= 50). */
+  errors: number;
   killed?: boolean;
 }
 
@@ -83,6 +88,7 @@ const admin = new EmulatorAdmin(emu.url);
 const core = cp.kubeConfig.makeApiClient(CoreV1Api);
 const coordination = cp.kubeConfig.makeApiClient(CoordinationV1Api);
 const replicas: Replica[] = [];
+const errorLines = new Map<string, number>();
 const rssSampler = setInterval(() => {
   for (const r of replicas) r.peakRss = Math.max(r.peakRss, kb(proc(r.child.pid!, 'status'), 'VmHWM'));
 }, 500);
@@ -124,13 +130,23 @@ async function startReplica(i: number): Promise<Replica> {
     },
   );
   const healthUrl = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on(
-      'line',
-      (l) => l.startsWith('ready ') && resolve(l.slice(6)),
-    );
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      if (l.startsWith('ready ')) resolve(l.slice(6));
+      else if (/"level":(5|6)\d/.test(l)) errorLines.set(id, (errorLines.get(id) ?? 0) + 1);
+    });
     child.once('exit', (code) => reject(new Error(`replica ${id} exited ${code}`)));
   });
-  return { id, child, healthUrl, peakRss: 0, peakHeapTotal: 0, peakExternal: 0 };
+  return {
+    id,
+    child,
+    healthUrl,
+    peakRss: 0,
+    peakHeapTotal: 0,
+    peakExternal: 0,
+    get errors() {
+      return errorLines.get(id) ?? 0;
+    },
+  };
 }
 
 /** Signals a replica to write a heap snapshot (a full GC first: live objects only) and waits for the file. */
@@ -190,6 +206,7 @@ try {
   while (!(await core.readNamespacedServiceAccount({ name: 'default', namespace }).catch(() => undefined)))
     await sleep(200);
   const runningAt = new Map<string, number>();
+  const failedAt = new Map<string, number>();
   const informer = new ListWatch<V1Pod>(
     `/api/v1/namespaces/${namespace}/pods`,
     new Watch(cp.kubeConfig),
@@ -199,6 +216,7 @@ try {
   const see = (p: V1Pod) => {
     const uid = p.metadata?.uid;
     if (p.status?.phase === 'Running' && uid && !runningAt.has(uid)) runningAt.set(uid, Date.now());
+    if (p.status?.phase === 'Failed' && uid && !failedAt.has(uid)) failedAt.set(uid, Date.now());
   };
   informer.on('add', see);
   informer.on('update', see);
@@ -220,15 +238,17 @@ try {
 
   const started = Date.now();
   let next = 0;
+  let created = 0;
+  let capped = false;
   let takeover: { from: string; node: string; killedAt: number; servedAt?: number } | undefined;
   const submit = Promise.all(
     Array.from({ length: 25 }, async () => {
-      while (next < N) {
+      while (next < N && !capped) {
         const i = next++;
         await core.createNamespacedPod({
           namespace,
           body: {
-            metadata: { name: `scale-${i}` },
+            metadata: { name: `scale-${i}`, annotations: i % STEADY_STRIDE === 0 ? SPOT_ANNOTATIONS : {} },
             spec: {
               nodeName: nodes[i % M],
               tolerations: [{ key: 'virtual-kubelet.io/provider', operator: 'Exists', effect: 'NoSchedule' }],
@@ -242,10 +262,11 @@ try {
             },
           },
         });
+        created++;
       }
     }),
   );
-  while (runningAt.size < N && Date.now() - started < 20 * 60_000) {
+  while (runningAt.size < N && Date.now() - started < CAP_MS) {
     if (KILL && R > 1 && !takeover && runningAt.size >= N / 2) {
       const holder = (await holders())[0]!;
       const victim = replicas.find((r) => r.id === holder)!;
@@ -259,6 +280,7 @@ try {
     }
     await sleep(250);
   }
+  capped = runningAt.size < N;
   await submit;
   const allRunning = Date.now();
   while (takeover && !takeover.servedAt && Date.now() - takeover.killedAt < 120_000) {
@@ -276,6 +298,22 @@ try {
   const statusCalls = (quiet.DescribeContainerGroupStatus ?? 0) + (quiet.DescribeContainerGroups ?? 0);
   const perPodPerTick = statusCalls / N / (quietMs / STATUS_INTERVAL_MS);
   const apiAfter = await apiRequestsByVerb();
+
+  // Steady phase: reclaim the running spot pods' groups one status change each (scale-steady.ts).
+  const spot = (await admin.containerGroups()).filter(
+    (g) =>
+      g.status === 'Running' &&
+      g.tags.find((t) => t.Key === TAG_KEYS.cluster)?.Value === clusterId &&
+      g.request.SpotStrategy === 'SpotAsPriceGo',
+  );
+  const steady = await steadyLags(
+    admin,
+    spot.map((g) => ({
+      groupId: g.containerGroupId,
+      podUid: g.tags.find((t) => t.Key === TAG_KEYS.podUid)?.Value ?? '',
+    })),
+    failedAt,
+  );
 
   const groups = (await admin.containerGroups()).filter(
     (g) => g.tags.find((t) => t.Key === TAG_KEYS.cluster)?.Value === clusterId,
@@ -303,7 +341,7 @@ try {
   );
   console.log(`  nodes spread over replicas   ${spreadSecs.toFixed(1)} s after the last replica started`);
   console.log(
-    `  all Running after            ${((allRunning - started) / 1000).toFixed(1)} s (${runningAt.size}/${N})`,
+    `  all Running after            ${((allRunning - started) / 1000).toFixed(1)} s (${runningAt.size}/${N} Running, ${created} created${capped ? `; CAPPED at ${CAP_MS / 60_000} min` : ''})`,
   );
   if (takeover) {
     const took = takeover.servedAt
@@ -313,7 +351,9 @@ try {
       `  kill -9 ${takeover.from} (held ${takeover.node}) -> taken over after ${took} (lease ${LEASE.duration} s)`,
     );
   }
-  console.log(`  status lag p50 / p99         ${percentile(lags, 50)} ms / ${percentile(lags, 99)} ms`);
+  console.log(
+    `  status lag p50 / p99         burst ${percentile(lags, 50)} ms / ${percentile(lags, 99)} ms; steady ${percentile(steady.lags, 50)} ms / ${percentile(steady.lags, 99)} ms (${steady.lags.length} reclaimed spot groups${steady.missing ? `, ${steady.missing} not seen` : ''}; poll ${STATUS_INTERVAL_MS} ms)`,
+  );
   console.log(
     `  ECI status calls per pod per tick ${perPodPerTick.toFixed(4)} (quiet ${quietMs / 1000} s: ${JSON.stringify(quiet)})`,
   );
@@ -331,7 +371,7 @@ try {
     const text = await (await fetch(`${r.healthUrl}/metrics`)).text().catch(() => '');
     const rss = kb(proc(r.child.pid!, 'status'), 'VmRSS');
     console.log(
-      `  ${r.id}: nodes ${gauge(text, 'reconciler_nodes_held')}, leader ${gauge(text, 'reconciler_is_leader')}, peak RSS ${mib(r.peakRss)}, RSS now ${mib(rss)}, heap used ${mib(gauge(text, 'nodejs_heap_size_used_bytes'))} (peak heap size ${mib(r.peakHeapTotal)}, external ${mib(r.peakExternal)}), CPU ${cpuSeconds(r.child.pid!).toFixed(1)} s`,
+      `  ${r.id}: nodes ${gauge(text, 'reconciler_nodes_held')}, leader ${gauge(text, 'reconciler_is_leader')}, peak RSS ${mib(r.peakRss)}, RSS now ${mib(rss)}, heap used ${mib(gauge(text, 'nodejs_heap_size_used_bytes'))} (peak heap size ${mib(r.peakHeapTotal)}, external ${mib(r.peakExternal)}), CPU ${cpuSeconds(r.child.pid!).toFixed(1)} s, error log lines ${r.errors}`,
     );
   }
   console.log(`  duplicates ${duplicates}, orphans ${orphans}`);
