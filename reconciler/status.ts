@@ -10,6 +10,7 @@ import {
   initContainerReadiness,
   initContainerViews,
   initializing,
+  podInitializingWording,
   waitingBehindInit,
 } from './status/init-containers.ts';
 import { normalizeStatus } from './status/diff.ts';
@@ -44,11 +45,17 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
   const specInit = pod.spec?.initContainers ?? [];
 
   const waitingReason = defaultWaitingReason(group.status, specInit.length > 0);
-  const initStatuses = initContainerReadiness(
+  const initStatuses = podInitializingWording(
     specInit,
-    containerStatuses(specInit, initContainerViews(specInit, group), groupId, waitingReason),
+    initContainerReadiness(
+      specInit,
+      containerStatuses(specInit, initContainerViews(specInit, group), groupId, waitingReason),
+    ),
   );
-  const appStatuses = containerStatuses(specContainers, group.containers, groupId, waitingReason);
+  const appStatuses = podInitializingWording(
+    specInit,
+    containerStatuses(specContainers, group.containers, groupId, waitingReason),
+  );
   // Also while ECI places the group: the e2e InitContainer specs check every status update.
   const statuses = initializing(specInit, initStatuses) ? waitingBehindInit(appStatuses) : appStatuses;
   const conditions = podConditions({ pod, phase, statuses, initStatuses, previous, now: nowStr });

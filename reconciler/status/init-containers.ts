@@ -69,3 +69,21 @@ export function waitingBehindInit(statuses: ContainerStatusJson[]): ContainerSta
     s.state.waiting ? { ...s, state: { waiting: { reason: 'PodInitializing' } } } : s,
   );
 }
+
+/**
+ * In a pod with init containers a kubelet's generic waiting reason is `PodInitializing`, for
+ * init and app containers alike (kubelet_pods.go convertToAPIContainerStatuses,
+ * defaultWaitingState); it never says `ContainerCreating` there. ECI's generic wording is
+ * translated so; its specific reasons (ErrImagePull, CrashLoopBackOff, ...) stay.
+ */
+export function podInitializingWording(
+  specs: readonly V1Container[],
+  statuses: ContainerStatusJson[],
+): ContainerStatusJson[] {
+  if (specs.length === 0) return statuses;
+  return statuses.map((s) =>
+    s.state.waiting?.reason === 'ContainerCreating'
+      ? { ...s, state: { waiting: { reason: 'PodInitializing' } } }
+      : s,
+  );
+}

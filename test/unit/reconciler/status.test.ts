@@ -540,7 +540,8 @@ test('app containers ECI reports as ContainerCreating still wait with PodInitial
     NOW,
   );
   assert.deepEqual(s.containerStatuses[0]?.state, { waiting: { reason: 'PodInitializing' } });
-  // Once the init container exited 0 the runtime's own reason is reported again.
+  // Once the init container exited 0, ECI's generic "being created" is still the kubelet's
+  // PodInitializing in a pod with init containers; a specific reason is ECI's own.
   const after = podStatusFromGroup(
     p,
     {
@@ -551,7 +552,22 @@ test('app containers ECI reports as ContainerCreating still wait with PodInitial
     },
     NOW,
   );
-  assert.deepEqual(after.containerStatuses[0]?.state.waiting?.reason, 'ContainerCreating');
+  assert.deepEqual(after.containerStatuses[0]?.state.waiting?.reason, 'PodInitializing');
+  const pulling = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Pending',
+      initContainers: [{ name: 'init', currentState: { state: 'Terminated', exitCode: 0 } }],
+      containers: [
+        { name: 'app', currentState: { state: 'Waiting', reason: 'ErrImagePull', message: 'no' } },
+      ],
+    },
+    NOW,
+  );
+  assert.deepEqual(pulling.containerStatuses[0]?.state, {
+    waiting: { reason: 'ErrImagePull', message: 'no' },
+  });
 });
 
 test('an init container is ready once it exited 0; a failed one is not; a sidecar is ready while it runs', () => {
@@ -636,7 +652,7 @@ test('an init container waiting behind an earlier one that has not exited 0 wait
   );
   assert.deepEqual(
     s.initContainerStatuses?.map((c) => c.state.waiting?.reason),
-    ['ContainerCreating', 'PodInitializing'],
+    ['PodInitializing', 'PodInitializing'],
   );
 });
 
