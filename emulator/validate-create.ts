@@ -74,6 +74,7 @@ const container = z
     EnvironmentVarHide: bool.optional(),
     SecurityContextRunAsGroup: int.optional(),
     SecurityContextRunAsNonRoot: bool.optional(),
+    SecurityContextPrivileged: bool.optional(),
   })
   .catchall(z.unknown());
 

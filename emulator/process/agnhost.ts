@@ -60,6 +60,20 @@ function text(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
+/** As Go's http.Redirect answers a GET (the probe specs expect its body in the ProbeWarning event). */
+function redirect(res: ServerResponse, location: string): void {
+  const entities: Record<string, string> = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&#34;',
+    "'": '&#39;',
+  };
+  const escaped = location.replace(/[&<>"']/g, (c) => entities[c] ?? c);
+  res.writeHead(302, { location, 'content-type': 'text/html; charset=utf-8' });
+  res.end(`<a href="${escaped}">Found</a>.\n\n`);
+}
+
 const started = Date.now();
 
 const subcommands: Record<string, () => void> = {
@@ -82,8 +96,7 @@ const subcommands: Record<string, () => void> = {
         if (seconds > 10) text(res, 500, `error: ${seconds.toFixed(1)}`);
         else text(res, 200, 'ok');
       } else if (url.pathname === '/redirect') {
-        res.writeHead(302, { location: url.searchParams.get('loc') ?? '/' });
-        res.end();
+        redirect(res, url.searchParams.get('loc') ?? '/');
       } else text(res, 404, 'not found');
     });
   },

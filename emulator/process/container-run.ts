@@ -12,7 +12,7 @@ import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
 import { imageBacking, imageLinks, shellFor } from './image-table.ts';
 import { agnhostCertMounts } from './agnhost-certs.ts';
-import { containerUser, readOnlyRoot } from './security-context.ts';
+import { capabilities, containerUser, readOnlyRoot } from './security-context.ts';
 import type { ProbeSpec } from './probes.ts';
 import type { GroupSandbox } from './sandbox.ts';
 import type { UsageSample } from './usage.ts';
@@ -105,6 +105,7 @@ export function launchContainer(
     sh: shellFor(spec.Image),
     links: imageLinks(spec.Image),
     user: containerUser(spec),
+    capabilities: capabilities(spec),
     readOnlyRoot: readOnlyRoot(spec),
     workingDir: spec.WorkingDir || '/',
     argv: argvFor(spec, g.name),

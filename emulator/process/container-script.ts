@@ -5,7 +5,7 @@
 // exactly the requested environment and working directory.
 import { posix } from 'node:path';
 import type { BindMount } from './group-files.ts';
-import { dropToUser, type ContainerUser } from './security-context.ts';
+import { privilegeArgs, type ContainerUser } from './security-context.ts';
 
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
@@ -31,6 +31,8 @@ export interface ContainerLaunch {
   links?: { path: string; target: string }[] | undefined;
   /** RunAsUser/RunAsGroup: the command runs as this uid and gid (else as root). */
   user?: ContainerUser | undefined;
+  /** The capabilities the command keeps (its bounding set); undefined: all (privileged). */
+  capabilities?: readonly string[] | undefined;
   /** ReadOnlyRootFilesystem: the root and its /tmp and /run are read-only; volumes, /dev and the /etc files are not. */
   readOnlyRoot?: boolean | undefined;
   workingDir: string;
@@ -93,7 +95,7 @@ export function containerScript(l: ContainerLaunch): string {
   // Read by the shell itself, so /proc/self is this process: PID 1 of the new namespace, seen from the host.
   lines.push(`read -r hostpid _ </proc/self/stat; echo "$hostpid" >${q(l.pidFile)}`);
   const env = l.env.map(([k, v]) => q(`${k}=${v}`)).join(' ');
-  const user = dropToUser(l.user).map(q);
+  const user = privilegeArgs(l.user, l.capabilities).map(q);
   lines.push(
     ['exec chroot', q(root), ...user, 'env -i -C', q(l.workingDir), env, l.argv.map(q).join(' ')]
       .filter(Boolean)

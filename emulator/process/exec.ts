@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { WebSocket } from 'ws';
-import type { ContainerUser } from './security-context.ts';
+import { capabilitiesFromStatus, privilegeArgs, type ContainerUser } from './security-context.ts';
 
 const SYNC_TIMEOUT_MS = 10_000;
 
@@ -17,12 +17,18 @@ export function environOf(pid: number): string[] {
   }
 }
 
-/** The user and group the container's PID 1 runs as (RunAsUser/RunAsGroup), when not root. */
-export function userOf(pid: number): ContainerUser | undefined {
+/** Who the container's PID 1 is: its user and group when not root, its capabilities when not all. */
+export interface ContainerIdentity {
+  user?: ContainerUser | undefined;
+  capabilities?: string[] | undefined;
+}
+
+export function identityOf(pid: number): ContainerIdentity {
   try {
-    return userFromStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { user: userFromStatus(status), capabilities: capabilitiesFromStatus(status) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -33,36 +39,23 @@ export function userFromStatus(status: string): ContainerUser | undefined {
   return user.uid === 0 && user.gid === 0 ? undefined : user;
 }
 
-/** Pure: nsenter's arguments for running argv in the container whose PID 1 is `pid` (as its user). */
+/** Pure: nsenter's arguments for running argv in the container whose PID 1 is `pid` (as it runs). */
 export function nsenterArgs(
   pid: number,
   environ: readonly string[],
   argv: readonly string[],
-  user?: ContainerUser,
+  who: ContainerIdentity = {},
 ): string[] {
-  const as = user ? ['-S', String(user.uid), '-G', String(user.gid)] : [];
   return [
-    '-t',
-    String(pid),
-    '-m',
-    '-u',
-    '-i',
-    '-n',
-    '-p',
-    '-r',
-    '-w',
-    ...as,
-    '--',
-    'env',
-    '-i',
-    ...environ,
-    ...argv,
+    ...['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--'],
+    ...privilegeArgs(who.user, who.capabilities),
+    ...['env', '-i', ...environ, ...argv],
   ];
 }
 
 /** Runs to completion (ExecContainerCommand with Sync): stdout then stderr, and the exit code. */
 export function execSync(pid: number, argv: readonly string[]): { output: string; exitCode: number } {
-  const r = spawnSync('nsenter', nsenterArgs(pid, environOf(pid), argv, userOf(pid)), {
+  const r = spawnSync('nsenter', nsenterArgs(pid, environOf(pid), argv, identityOf(pid)), {
     encoding: 'utf8',
     timeout: SYNC_TIMEOUT_MS,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +74,7 @@ export function execOverWebSocket(
   argv: readonly string[],
   stdin: 'lines' | 'bytes' | 'none',
 ): void {
-  const child: ChildProcess = spawn('nsenter', nsenterArgs(pid, environOf(pid), argv, userOf(pid)), {
+  const child: ChildProcess = spawn('nsenter', nsenterArgs(pid, environOf(pid), argv, identityOf(pid)), {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   if (stdin === 'none') child.stdin?.end();

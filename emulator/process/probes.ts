@@ -4,7 +4,7 @@
 // asks the runtime to kill the container, which the restart policy then restarts.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { environOf, nsenterArgs, userOf } from './exec.ts';
+import { environOf, identityOf, nsenterArgs } from './exec.ts';
 import { newTracker, probeSettings, record, type ProbeSpecLike } from './probe-tracker.ts';
 import { httpGet, type HttpGetMode } from './http-get.ts';
 
@@ -36,7 +36,7 @@ type Result = { ok: boolean; message: string; warning?: string | undefined };
 function execProbe(pid: number | undefined, command: string[], timeoutMs: number): Promise<Result> {
   if (!pid) return Promise.resolve({ ok: false, message: 'container not running' });
   return new Promise((resolve) => {
-    const child = spawn('nsenter', nsenterArgs(pid, environOf(pid), command, userOf(pid)), {
+    const child = spawn('nsenter', nsenterArgs(pid, environOf(pid), command, identityOf(pid)), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

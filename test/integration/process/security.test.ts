@@ -71,6 +71,25 @@ describe('process mode: security context and sysctls', { skip: skipUnlessProcess
     assert.equal(writable.out, 'root writable\ntmp writable\nvolume writable\n');
   });
 
+  test('capabilities: a runtime’s default set (no NET_ADMIN) unless Capability.Add grants it', async () => {
+    // veth: this kernel may lack the dummy type the e2e spec uses; the permission check comes first either way.
+    const script = 'ip link add v0 type veth peer name v1 && echo added || echo refused';
+    const plain = await runToEnd('caps-default', container('app', script));
+    assert.match(plain.out, /Operation not permitted/);
+    assert.match(plain.out, /refused\n$/);
+    const granted = await runToEnd(
+      'caps-net-admin',
+      container('app', script, {
+        securityContext: new $Eci.CreateContainerGroupRequestContainerSecurityContext({
+          capability: new $Eci.CreateContainerGroupRequestContainerSecurityContextCapability({
+            add: ['NET_ADMIN'],
+          }),
+        }),
+      }),
+    );
+    assert.equal(granted.out, 'added\n');
+  });
+
   test('sysctls (dots or slashes) are set in the group’s IPC and network namespaces, not on the host', async () => {
     const hostShm = readFileSync('/proc/sys/kernel/shm_rmid_forced', 'utf8').trim();
     const hostSomaxconn = readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim();

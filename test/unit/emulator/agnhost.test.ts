@@ -107,3 +107,32 @@ test('netexec with --tls-cert-file serves HTTPS with the image’s localhost pai
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('liveness /redirect answers as Go’s http.Redirect, body included (the ProbeWarning spec matches it)', async () => {
+  const child = spawn(process.execPath, [AGNHOST, '/agnhost', 'liveness'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.setEncoding('utf8');
+  try {
+    const [started] = (await once(child.stdout, 'data')) as [string];
+    if (!started.includes('8080')) assert.fail(started);
+    const r = await fetch(`http://127.0.0.1:8080/redirect?loc=${encodeURIComponent('http://0.0.0.0/')}`, {
+      redirect: 'manual',
+    });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), 'http://0.0.0.0/');
+    assert.equal(await r.text(), '<a href="http://0.0.0.0/">Found</a>.\n\n');
+    const probe = await httpGet(
+      `http://127.0.0.1:8080/redirect?loc=${encodeURIComponent('http://0.0.0.0/')}`,
+      'probe',
+      5000,
+    );
+    assert.equal(
+      probe.warning,
+      'Probe terminated redirects, Response body: <a href="http://0.0.0.0/">Found</a>.\n\n',
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});

@@ -5,7 +5,12 @@ import { describe, test } from 'node:test';
 import { containerScript } from '../../../emulator/process/container-script.ts';
 import { nsenterArgs, userFromStatus } from '../../../emulator/process/exec.ts';
 import { imageLinks } from '../../../emulator/process/image-table.ts';
-import { containerUser, readOnlyRoot } from '../../../emulator/process/security-context.ts';
+import {
+  capabilities,
+  capabilitiesFromStatus,
+  containerUser,
+  readOnlyRoot,
+} from '../../../emulator/process/security-context.ts';
 import {
   dottedSysctlName,
   sysctlPath,
@@ -55,12 +60,46 @@ describe('RunAsUser and RunAsGroup', () => {
     assert.doesNotMatch(containerScript(launch), /setpriv/);
   });
 
-  test('exec, probes and hooks enter as the user the container runs as', () => {
-    const status = 'Name:\tsh\nUid:\t65534\t65534\t65534\t65534\nGid:\t0\t0\t0\t0\n';
+  test('exec, probes and hooks enter as the user the container runs as, with its capabilities', () => {
+    const status =
+      'Name:\tsh\nUid:\t65534\t65534\t65534\t65534\nGid:\t0\t0\t0\t0\nCapBnd:\t0000000000001001\n';
     assert.deepEqual(userFromStatus(status), { uid: 65534, gid: 0 });
     assert.equal(userFromStatus('Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n'), undefined);
-    const args = nsenterArgs(7, [], ['id'], { uid: 65534, gid: 0 });
-    assert.deepEqual(args.slice(args.indexOf('-w') + 1, args.indexOf('--')), ['-S', '65534', '-G', '0']);
+    assert.deepEqual(capabilitiesFromStatus(status), ['chown', 'net_admin']);
+    assert.equal(capabilitiesFromStatus('CapBnd:\t000001ffffffffff\n'), undefined, 'all of them: privileged');
+    const args = nsenterArgs(7, [], ['id'], { user: { uid: 65534, gid: 0 }, capabilities: ['chown'] });
+    assert.deepEqual(args.slice(args.indexOf('--') + 1, args.indexOf('env')), [
+      'setpriv',
+      '--bounding-set',
+      '-all,+chown',
+      '--reuid=65534',
+      '--regid=0',
+      '--clear-groups',
+      '--',
+    ]);
+  });
+});
+
+describe('capabilities', () => {
+  test('a container runtime’s default set plus Capability.Add; every one when privileged', () => {
+    const defaults = capabilities({}) ?? [];
+    assert.ok(defaults.includes('chown') && defaults.includes('net_bind_service'));
+    assert.ok(!defaults.includes('net_admin') && !defaults.includes('sys_admin'));
+    const added = capabilities({ SecurityContext: { Capability: { Add: ['NET_ADMIN', 'CAP_SYS_TIME'] } } });
+    assert.ok(added?.includes('net_admin') && added.includes('sys_time'));
+    assert.equal(capabilities({ SecurityContextPrivileged: true }), undefined);
+    assert.equal(capabilities({ SecurityContextPrivileged: 'true' }), undefined);
+  });
+
+  test('the command keeps only its bounding set (root as well as a user)', () => {
+    const last = containerScript({ ...launch, capabilities: ['chown', 'kill'] })
+      .trim()
+      .split('\n')
+      .pop();
+    assert.equal(
+      last,
+      `exec chroot '/g/c/a.1/root' 'setpriv' '--bounding-set' '-all,+chown,+kill' '--' env -i -C '/' 'id' '-u'`,
+    );
   });
 });
 
