@@ -63,10 +63,16 @@ export function initializing(
   return specs.some((spec) => !isSidecar(spec) && !exitedZero(byName.get(spec.name)));
 }
 
-/** App containers still waiting while the pod initializes wait with `PodInitializing`. */
+/**
+ * App containers still waiting while the pod initializes wait with `PodInitializing`; so does
+ * one ECI reports as terminated without ever having started (the group ended when an init
+ * container failed): a kubelet never created it, so it keeps its default waiting state.
+ */
 export function waitingBehindInit(statuses: ContainerStatusJson[]): ContainerStatusJson[] {
+  const neverRan = (s: ContainerStatusJson) =>
+    s.state.terminated !== undefined && !s.state.terminated.startedAt;
   return statuses.map((s) =>
-    s.state.waiting ? { ...s, state: { waiting: { reason: 'PodInitializing' } } } : s,
+    s.state.waiting || neverRan(s) ? { ...s, state: { waiting: { reason: 'PodInitializing' } } } : s,
   );
 }
 

@@ -687,3 +687,47 @@ test('a sidecar ECI runs among the app containers reports there, and its readine
   const ready = podStatusFromGroup(p, group(true), NOW);
   assert.equal(ready.conditions.find((c) => c.type === 'Ready')?.status, 'True');
 });
+
+test('a RestartNever pod whose init container failed: app containers ECI ended without starting still wait with PodInitializing', () => {
+  const p = pod({
+    restartPolicy: 'Never',
+    initContainers: [
+      { name: 'init1', image: 'busybox' },
+      { name: 'init2', image: 'busybox' },
+    ],
+  });
+  const s = podStatusFromGroup(
+    p,
+    {
+      containerGroupId: 'g',
+      status: 'Failed',
+      initContainers: [
+        {
+          name: 'init1',
+          currentState: { state: 'Terminated', exitCode: 0, startTime: '2026-01-01T00:00:01Z' },
+        },
+        {
+          name: 'init2',
+          currentState: { state: 'Terminated', exitCode: 1, startTime: '2026-01-01T00:00:02Z' },
+        },
+      ],
+      containers: [
+        {
+          name: 'app',
+          currentState: {
+            state: 'Terminated',
+            exitCode: 0,
+            reason: 'PodInitializing',
+            finishTime: '2026-01-01T00:00:03Z',
+          },
+        },
+      ],
+    },
+    NOW,
+  );
+  assert.equal(s.phase, 'Failed');
+  assert.deepEqual(s.containerStatuses[0]?.state, { waiting: { reason: 'PodInitializing' } });
+  const initialized = s.conditions.find((c) => c.type === 'Initialized');
+  assert.equal(initialized?.status, 'False');
+  assert.equal(initialized?.message, 'containers with incomplete status: [init2]');
+});
