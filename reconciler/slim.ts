@@ -94,6 +94,19 @@ export function slimGroup(g: DescribedGroup): SlimGroup {
   };
 }
 
+/** Pure: true when two slim groups (plain data: strings, numbers, booleans, arrays, objects) are equal. */
+export function sameSlim(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => sameSlim((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 /** The shared-string table's bounds: it never holds more than about MAX_SHARED × MAX_SHARED_LENGTH bytes. */
 const MAX_SHARED = 10_000;
 const MAX_SHARED_LENGTH = 1024;

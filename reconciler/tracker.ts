@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { EciGroup } from './provider/eci-client.ts';
 import { unseenEvents } from './events.ts';
 import { parseOwner } from './ownership.ts';
-import { SharedStrings, slimGroup, type SlimGroup } from './slim.ts';
+import { SharedStrings, sameSlim, slimGroup, type SlimGroup } from './slim.ts';
 
 /** A list taken just after a create may not show the group yet: so young a group is not "gone". */
 const GONE_GRACE_MS = 15_000;
@@ -208,6 +208,7 @@ export class PodTracker {
       const id = g.containerGroupId;
       if (!id) continue;
       let uid = this.byGroupId.get(id);
+      const adopted = uid === undefined;
       if (uid === undefined) {
         // A group of ours this process has not seen (created by a previous run after adoption listed).
         const owner = parseOwner(g.tags);
@@ -218,7 +219,11 @@ export class PodTracker {
       }
       const record = this.entries.get(uid)?.record;
       if (!record) continue;
-      record.group = this.slim(g);
+      const slim = this.slim(g);
+      // The one-minute listing describes every group: only a changed one needs a pass (waking
+      // every pod each minute queued thousands of no-op passes ahead of real status changes).
+      if (!adopted && record.group && sameSlim(record.group, slim)) continue;
+      record.group = slim;
       this.o.wake(uid);
     }
   }
