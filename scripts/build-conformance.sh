@@ -3,14 +3,13 @@
 # container runtime, kubelet, downward API, probes, hooks, …) at the pinned version
 # into one test binary beside the control plane, with the ginkgo CLI of the same
 # version (it drives parallel runs). Only `make conformance` runs this.
-# A small test module links just that package (not the whole e2e suite) with the
-# same staging replace directives as scripts/build-control-plane.sh.
+# It is built in the control plane's module (scripts/go-module.sh: same staging replace
+# directives, same tools, so the same dependency versions), linking just that package (not
+# the whole e2e suite), so the k8s packages come from the control-plane build's Go cache.
 # Skips everything when both are already there.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-v1.36.3}"
-CACHE_ROOT="${ECI_VN_CACHE:-$HOME/.cache/eci-virtual-node}"
-OUT="$CACHE_ROOT/$K8S_VERSION"
+source "$(dirname "${BASH_SOURCE[0]}")/go-module.sh"
 BIN="$OUT/e2e-common-node.test"
 GINKGO="$OUT/ginkgo"
 
@@ -19,29 +18,17 @@ if [[ -x "$BIN" && -x "$GINKGO" ]]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "go is required to build the e2e binary (Go >= 1.24)" >&2; exit 1; }
-export CGO_ENABLED=0 GOFLAGS=-trimpath GOTOOLCHAIN=local
+go_build_env
 mkdir -p "$OUT"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/eci-vn-e2e-build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 start=$(date +%s)
 step() { echo "[conformance-build $(( $(date +%s) - start ))s] $*"; }
 
-minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
-staging_version="v0.${K8S_VERSION#v1.}"
-
-step "resolving k8s.io/kubernetes@$K8S_VERSION go.mod"
-gomod="$(cd "$WORK" && GOFLAGS= go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-if [[ -z "$gomod" || ! -f "$gomod" ]]; then
-  gomod="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.mod"
-fi
-mapfile -t staging < <(awk '$0 ~ /=> \.\/staging\// { for (i=1;i<=NF;i++) if ($i=="=>") print $(i-1) }' "$gomod" | sort -u)
-(( ${#staging[@]} > 20 )) || { echo "unexpected staging module list from $gomod" >&2; exit 1; }
-
+step "resolving the control plane's tools module (scripts/go-module.sh)"
+write_tools_module "$WORK/mod"
 mkdir -p "$WORK/mod/commonnode"
 cd "$WORK/mod"
-printf 'module local/e2e-common-node\n\ngo 1.24.0\n\ngodebug default=go1.24\n' > go.mod
-for m in "${staging[@]}"; do go mod edit "-replace=$m=$m@$staging_version"; done
 
 # The suite entry point: flags and ginkgo as in test/e2e/e2e_test.go, but only
 # common/node's specs are linked. The per-node setup sets the cluster IP family
@@ -116,11 +103,10 @@ step "go mod tidy"
 go mod tidy
 grep -q "k8s.io/kubernetes $K8S_VERSION" go.mod || { echo "go mod tidy moved k8s.io/kubernetes off $K8S_VERSION" >&2; exit 1; }
 
-pkg=k8s.io/component-base/version
-ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+mapfile -t ldflags < <(module_ldflags)
 if [[ ! -x "$BIN" ]]; then
   step "compiling the e2e binary (links much of pkg/kubelet; minutes with the control plane's Go build cache)"
-  go test -c -ldflags "$ldflags" -o "$WORK/e2e-common-node.test" ./commonnode
+  go test -c "${ldflags[@]}" -o "$WORK/e2e-common-node.test" ./commonnode
   mv "$WORK/e2e-common-node.test" "$BIN"
 fi
 if [[ ! -x "$GINKGO" ]]; then
