@@ -243,6 +243,7 @@ export async function startReconciler(
       log,
       onMetric: (operation, code) => metrics.operations.inc({ operation, code: code ?? '' }),
       refresher,
+      allowedUnsafeSysctls: config.allowedUnsafeSysctls,
     });
     cleanups.push(() => controller.stop());
     controller.start(kc);

@@ -13,6 +13,7 @@ import {
 
 export { wantsHelp } from '../shared/flags.ts';
 import { DEBUG_FLAGS } from '../shared/debug-listener.ts';
+import { unsafeSysctlPatternProblem } from './controller/sysctl-admission.ts';
 
 const positiveInt = z.coerce.number().int().positive();
 const quantity = z
@@ -251,6 +252,19 @@ const FLAGS = {
     default: '10000',
     schema: positiveInt,
     help: 'timeout of one ECI API call',
+  },
+  allowedUnsafeSysctls: {
+    flag: 'allowed-unsafe-sysctls',
+    default: '',
+    schema: csvList.pipe(
+      z.array(
+        z.string().superRefine((pattern, ctx) => {
+          const problem = unsafeSysctlPatternProblem(pattern);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
+    ),
+    help: "the kubelet's flag: unsafe sysctls (or patterns ending in *, such as kernel.msg*) pods may set, comma-separated; any other sysctl outside the safe set fails the pod with SysctlForbidden",
   },
   ...DEBUG_FLAGS,
   leaderElect: {

@@ -51,6 +51,8 @@ export interface CreateContext {
   log: Logger;
   onMetric?: (name: Metric, label?: string) => void;
   now?: () => number;
+  /** --allowed-unsafe-sysctls: unsafe sysctls (names, `prefix*`) pods may set; unset = none. */
+  allowedUnsafeSysctls?: readonly string[];
 }
 
 function ownerOf(pod: V1Pod, clusterId: string): Owner {
@@ -74,7 +76,7 @@ export async function createPass(ctx: CreateContext, entry: TrackedPod): Promise
   const pod = entry.pod!;
   const now = ctx.now ?? Date.now;
   // A pod the kubelet would not admit fails before anything is asked of ECI.
-  const rejection = admissionRejection(pod);
+  const rejection = admissionRejection(pod, ctx.allowedUnsafeSysctls);
   if (rejection) {
     await writeFailure(ctx, pod, 'Failed', rejection.message, rejection.reason, rejection.reason);
     return;

@@ -45,6 +45,24 @@ function namespaceOf(name: string): Namespace {
   return undefined;
 }
 
+/** k8s.io/kubernetes pkg/apis/policy/validation: IsValidSysctlPattern (253 characters at most). */
+const SYSCTL_PATTERN = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]$/;
+const SYSCTL_MAX_LENGTH = 253;
+
+/**
+ * Why the kubelet would refuse one --allowed-unsafe-sysctls entry at start-up
+ * (pkg/kubelet/sysctl/allowlist.go NewAllowlist), or undefined: it must be a sysctl name or a
+ * `prefix*` pattern, and the kernel must isolate it per pod (IPC or network namespace).
+ */
+export function unsafeSysctlPatternProblem(pattern: string): string | undefined {
+  if (pattern.length > SYSCTL_MAX_LENGTH || !SYSCTL_PATTERN.test(pattern))
+    return `sysctl "${pattern}" must have at most ${SYSCTL_MAX_LENGTH} characters and be a sysctl name or a pattern ending in * (such as kernel.msg* or net.core.somaxconn)`;
+  const prefix = normalizeSysctlName(pattern).replace(/\*.*$/, '');
+  if (namespaceOf(prefix) === undefined)
+    return `the sysctls "${prefix}" are not known to be namespaced (only kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* and net.* are)`;
+  return undefined;
+}
+
 /**
  * Why the kubelet refuses one sysctl, or undefined. `allowedUnsafe` holds names and
  * `prefix*` patterns (the kubelet's --allowed-unsafe-sysctls).

@@ -163,3 +163,33 @@ test('--help: each flag line is followed by its help text; a misspelt flag gets 
   assert.equal(r.ok, false);
   if (!r.ok) assert.match(r.error, /^Unknown option '--create-qsp'; did you mean --create-qps\?/);
 });
+
+test('--allowed-unsafe-sysctls: the kubelet flag, names and prefix* patterns; none by default', () => {
+  assert.deepEqual(ok([]).allowedUnsafeSysctls, []);
+  assert.deepEqual(ok(['--allowed-unsafe-sysctls', 'kernel.msg*, net.core.somaxconn']).allowedUnsafeSysctls, [
+    'kernel.msg*',
+    'net.core.somaxconn',
+  ]);
+  assert.deepEqual(
+    ok(['--allowed-unsafe-sysctls', 'fs.mqueue.*,kernel.sem,net/ipv4/*']).allowedUnsafeSysctls,
+    ['fs.mqueue.*', 'kernel.sem', 'net/ipv4/*'],
+  );
+});
+
+test('--allowed-unsafe-sysctls: a malformed or not namespaced entry is refused in one line naming the flag', () => {
+  const cases: [string, RegExp][] = [
+    ['Kernel.Msgmax', /sysctl "Kernel\.Msgmax" must have at most 253 characters/],
+    ['net.core.*.x', /must have at most 253 characters and be a sysctl name or a pattern ending in \*/],
+    ['vm.swappiness', /the sysctls "vm\.swappiness" are not known to be namespaced/],
+    ['kernel.*', /the sysctls "kernel\." are not known to be namespaced/],
+  ];
+  for (const [value, re] of cases) {
+    const r = parseReconcilerConfig(['--allowed-unsafe-sysctls', value], {});
+    assert.equal(r.ok, false, value);
+    if (!r.ok) {
+      assert.match(r.error, /^--allowed-unsafe-sysctls: /);
+      assert.match(r.error, re);
+      assert.doesNotMatch(r.error, /\n/);
+    }
+  }
+});

@@ -79,3 +79,11 @@ test('sysctls: a network or IPC sysctl is refused when the pod shares that host 
   });
   assert.equal(admissionRejection(withSysctls(['kernel.shm_rmid_forced'], { hostNetwork: true })), undefined);
 });
+
+test("sysctls: --allowed-unsafe-sysctls in the kubelet's forms (slashed names, kernel.msg*, net.*)", () => {
+  const allowed = ['kernel.msg*', 'net/core/somaxconn'];
+  assert.equal(admissionRejection(withSysctls(['kernel.msgmnb', 'kernel/msgmax']), allowed), undefined);
+  assert.equal(admissionRejection(withSysctls(['net.core.somaxconn']), allowed), undefined);
+  assert.equal(admissionRejection(withSysctls(['net.core.rmem_max']), allowed)?.reason, 'SysctlForbidden');
+  assert.equal(admissionRejection(withSysctls(['net.ipv6.conf.all.forwarding']), ['net.*']), undefined);
+});

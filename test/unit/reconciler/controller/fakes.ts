@@ -4,7 +4,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { $Eci, EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 import { createLogger } from '../../../../shared/logger.ts';
 import { WorkQueue } from '../../../../reconciler/workqueue.ts';
-import { PodController } from '../../../../reconciler/controller/pod-controller.ts';
+import {
+  PodController,
+  type PodControllerOptions,
+} from '../../../../reconciler/controller/pod-controller.ts';
 import type { PodKube } from '../../../../reconciler/controller/pod-kube.ts';
 import type { PodReferenceObjects } from '../../../../reconciler/controller/references.ts';
 import { ownershipTags, parseOwner } from '../../../../reconciler/ownership.ts';
@@ -157,7 +160,10 @@ export class RecordingKube implements PodKube {
   }
 }
 
-export function controllerUnderTest(provider: Provider = new FakeProvider()) {
+export function controllerUnderTest(
+  provider: Provider = new FakeProvider(),
+  extra: Partial<Pick<PodControllerOptions, 'allowedUnsafeSysctls'>> = {},
+) {
   const clock = { now: T0 };
   const queue = new WorkQueue<string>();
   const tracker = new PodTracker({
@@ -180,6 +186,7 @@ export function controllerUnderTest(provider: Provider = new FakeProvider()) {
     workers: 1,
     log: createLogger('test', { level: 'silent' }),
     now: () => clock.now,
+    ...extra,
   });
   return { controller, tracker, kube, provider, clock, queue };
 }

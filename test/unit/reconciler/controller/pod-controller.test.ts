@@ -366,3 +366,22 @@ test('adopting one node lists only that node’s groups (by its tag)', async () 
   await controller.adopt(NODE);
   assert.deepEqual(listed, [NODE]);
 });
+
+test('--allowed-unsafe-sysctls reaches admission: an allowed unsafe sysctl is created, others fail the pod', async () => {
+  const withSysctl = (name: string, sysctl: string) => {
+    const p = pod(name);
+    p.spec!.securityContext = { sysctls: [{ name: sysctl, value: '1' }] };
+    return p;
+  };
+  const { controller, tracker, kube, provider } = controllerUnderTest(new FakeProvider(), {
+    allowedUnsafeSysctls: ['kernel.msg*'],
+  });
+  tracker.setPod(withSysctl('allowed', 'kernel.msgmax'));
+  tracker.setPod(withSysctl('refused', 'net.core.somaxconn'));
+  await controller.handle('uid-allowed');
+  await controller.handle('uid-refused');
+  assert.equal((provider as FakeProvider).requests.length, 1, 'only the allowed one reaches ECI');
+  assert.equal(tracker.groupOf('ns', 'allowed'), 'eci-1');
+  const refused = kube.statuses().find((s) => s.uid === 'uid-refused')?.status as { reason?: string };
+  assert.equal(refused?.reason, 'SysctlForbidden');
+});
