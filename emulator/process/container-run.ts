@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
 import { containerScript, shQuote } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
-import { hostBusybox, isAlive } from './host-commands.ts';
+import { isAlive } from './host-commands.ts';
 import { imageBacking, imageLinks, shellFor } from './image-table.ts';
 import { agnhostCertMounts } from './agnhost-certs.ts';
 import { capabilities, containerUser, readOnlyRoot } from './security-context.ts';
@@ -102,7 +102,7 @@ export function launchContainer(
     hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
     terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
     env: containerEnv(spec.EnvironmentVar, box.hostname, g.intranetIp),
-    sh: shellFor(spec.Image, hostBusybox()),
+    sh: shellFor(spec.Image),
     links: imageLinks(spec.Image),
     user: containerUser(spec),
     capabilities: capabilities(spec),

@@ -1,6 +1,5 @@
 // Thin shell over the host tools process mode drives (ip, nsenter, unshare).
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 /** Runs a host command; rejects with its stderr when it fails. */
 export function runHost(cmd: string, args: readonly string[], input?: string): Promise<string> {
@@ -30,12 +29,4 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-let busybox: string | null | undefined;
-
-/** The host's busybox binary, if it has one (looked up once). */
-export function hostBusybox(): string | undefined {
-  busybox ??= ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p)) ?? null;
-  return busybox ?? undefined;
 }

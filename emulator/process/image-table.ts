@@ -56,14 +56,14 @@ export function imageBacking(image: string): ImageBacking {
 }
 
 /**
- * The shell a shell image's `/bin/sh` is. busybox and alpine have busybox's ash: the host's
- * busybox when it has one (`busybox`, its path), so the messages are ash's own (`/bin/sh: can't
- * create /file: Read-only file system`, which a spec compares). Else bash: ash passes variables
+ * The shell a shell image's `/bin/sh` is. busybox and alpine have ash, which passes variables
  * whose names are not identifiers (`data-1`, allowed since Kubernetes 1.34) on to the commands
- * it runs; the host's dash drops them, bash keeps them.
+ * it runs; the host's dash drops them, bash keeps them, so those images get bash as sh. (Debian's
+ * busybox 1.35 ash drops them too.) The cost: bash's messages are not ash's (the read-only
+ * rootfs spec compares `/bin/sh: can't create /file: Read-only file system`).
  */
-export function shellFor(image: string, busybox?: string): string | undefined {
-  return ['busybox', 'alpine'].includes(imageBaseName(image)) ? (busybox ?? 'bash') : undefined;
+export function shellFor(image: string): 'bash' | undefined {
+  return ['busybox', 'alpine'].includes(imageBaseName(image)) ? 'bash' : undefined;
 }
 
 /** busybox's applets at paths the host userland has elsewhere (the sysctl specs run `/bin/sysctl`). */

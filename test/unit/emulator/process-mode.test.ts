@@ -209,14 +209,6 @@ describe('the shell of a shell image', () => {
     assert.equal(shellFor('alpine:3.20'), 'bash');
     assert.equal(shellFor('debian:12'), undefined);
   });
-  test('with a busybox on the host, busybox and alpine get it as sh (ash’s own messages)', () => {
-    assert.equal(
-      shellFor('registry.k8s.io/e2e-test-images/busybox:1.37.0-1', '/usr/bin/busybox'),
-      '/usr/bin/busybox',
-    );
-    assert.equal(shellFor('alpine:3.20', '/usr/bin/busybox'), '/usr/bin/busybox');
-    assert.equal(shellFor('debian:12', '/usr/bin/busybox'), undefined);
-  });
 
   test('the link is made in the overlay, before the command runs', () => {
     const base = {
