@@ -16,7 +16,8 @@ import {
   type EventRecord,
   type GroupStatus,
 } from './model.ts';
-import { imageBacking, IMAGE_PULL_FAILURE_MARKER } from './process/image-table.ts';
+import { imageBacking, imageUser, IMAGE_PULL_FAILURE_MARKER } from './process/image-table.ts';
+import { nonRootRefusal, type SecuritySpec } from './process/security-context.ts';
 import { planRun, programOf } from './simulation.ts';
 
 export { IMAGE_PULL_FAILURE_MARKER };
@@ -89,6 +90,8 @@ interface ContainerSpecLike {
   Command?: string[] | undefined;
   Arg?: string[] | undefined;
   ReadinessProbe?: unknown;
+  SecurityContext?: SecuritySpec['SecurityContext'];
+  SecurityContextRunAsNonRoot?: unknown;
 }
 
 function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpecLike {
@@ -100,13 +103,47 @@ function specOf(g: ContainerGroup, c: ContainerRuntime): ContainerSpecLike {
  * Process mode: a real process runs this container (emulator/process/), so its exit, exit code
  * and logs come from that process instead of the simulation's plan.
  */
+/** What a container shows: its state, or while its process is being launched, the waiting state before. */
+export function shownState(c: ContainerRuntime): ContainerState {
+  return c.launching && c.current.state === 'Running' ? c.launching : c.current;
+}
+
+/** Ready as shown: never while the process is still being launched. */
+export function shownReady(c: ContainerRuntime): boolean {
+  return c.ready && shownState(c) === c.current;
+}
+
 export function isProcessBacked(g: ContainerGroup, c: ContainerRuntime): boolean {
   if (g.runtime !== 'process') return false;
   const backing = imageBacking(specOf(g, c).Image);
   return backing !== 'simulated' && backing !== 'pull-fails';
 }
 
+/**
+ * A container whose runAsNonRoot check fails is not created: it waits in
+ * CreateContainerConfigError and is tried again after a back-off, as the kubelet does.
+ */
+function refuseRoot(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): boolean {
+  const spec = specOf(g, c);
+  const refusal = c.init ? undefined : nonRootRefusal(spec, imageUser(spec.Image), g.name);
+  if (!refusal) return false;
+  c.current = {
+    ...emptyState(),
+    state: 'Waiting',
+    reason: 'CreateContainerConfigError',
+    detailStatus: 'CreateContainerConfigError',
+    message: refusal,
+  };
+  c.ready = false;
+  c.launching = undefined;
+  c.restartAt = at + backoff(c, timing);
+  addEvent(g, at, 'Warning', 'Failed', `Error: ${refusal}`, c.name);
+  g.updatedAt = at;
+  return true;
+}
+
 function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timing: TimingOptions): void {
+  if (refuseRoot(g, c, at, timing)) return;
   const spec = specOf(g, c);
   if (c.started) {
     c.restartCount++;
@@ -120,6 +157,15 @@ function startContainer(g: ContainerGroup, c: ContainerRuntime, at: number, timi
   const plan = isProcessBacked(g, c)
     ? { lines: [], exitAfterMs: undefined, exitCode: 0 }
     : planRun(programOf(spec.Command ?? [], spec.Arg ?? []), timing.sleepScale);
+  const waiting = c.current.state === 'Waiting' ? c.current : undefined;
+  c.launching = isProcessBacked(g, c)
+    ? (waiting ?? {
+        ...emptyState(),
+        state: 'Waiting',
+        reason: 'ContainerCreating',
+        detailStatus: 'ContainerCreating',
+      })
+    : undefined;
   c.current = { ...emptyState(), state: 'Running', startTime: at };
   // A real readiness probe decides readiness (emulator/process/probes.ts); the simulation's always pass.
   c.ready = !c.init && !(isProcessBacked(g, c) && spec.ReadinessProbe !== undefined);

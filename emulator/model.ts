@@ -51,6 +51,12 @@ export interface ContainerRuntime {
   /** The termination message a real process left (process mode), shown once it exits. */
   plannedMessage?: string | undefined;
   restartAt?: number;
+  /**
+   * Process mode: the lifecycle has started the container but its process has not exec'd the
+   * command yet (the start script is still mounting); until then it shows this waiting state
+   * and is not ready, as a runtime reports a container running only once its process started.
+   */
+  launching?: ContainerState | undefined;
   /** Failed image pulls so far (ErrImagePull ↔ ImagePullBackOff back-off). */
   pullAttempts?: number;
   logs: LogEntry[];

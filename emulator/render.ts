@@ -1,6 +1,7 @@
 // Container groups as the SDK's response models expect them (wire names from
 // DescribeContainerGroupsResponseBody / DescribeContainerGroupStatusResponseBody).
 import type { ContainerGroup, ContainerRuntime, ContainerState, EventRecord } from './model.ts';
+import { shownReady, shownState } from './lifecycle.ts';
 
 export function isoTime(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -68,7 +69,7 @@ function renderContainer(g: ContainerGroup, c: ContainerRuntime): Record<string,
     Cpu: spec?.Cpu ?? 0,
     Memory: spec?.Memory ?? 0,
     Gpu: spec?.Gpu ?? 0,
-    Ready: c.ready,
+    Ready: shownReady(c),
     RestartCount: c.restartCount,
     WorkingDir: spec?.WorkingDir ?? '',
     ImagePullPolicy: spec?.ImagePullPolicy ?? 'IfNotPresent',
@@ -93,7 +94,7 @@ function renderContainer(g: ContainerGroup, c: ContainerRuntime): Record<string,
           RunAsUser: spec.SecurityContext.RunAsUser ?? 0,
         }
       : undefined,
-    CurrentState: renderState(c.current),
+    CurrentState: renderState(shownState(c)),
     PreviousState: renderState(c.previous),
   };
   if (c.init) return { ...common, Command: spec?.Command ?? [] };
@@ -218,7 +219,7 @@ function tagValue(g: ContainerGroup, exact: string[], suffix: string): string {
 
 /** DescribeContainerGroupStatus's Kubernetes-pod-like view of a group. */
 export function renderPodStatus(g: ContainerGroup): Record<string, unknown> {
-  const ready = g.status === 'Running' && g.containers.every((c) => c.ready);
+  const ready = g.status === 'Running' && g.containers.every(shownReady);
   const scheduled = g.status !== 'Scheduling' && g.status !== 'ScheduleFailed';
   const initialized = g.initContainers.every(
     (c) => c.current.state === 'Terminated' && c.current.exitCode === 0,
@@ -259,10 +260,10 @@ export function renderPodStatus(g: ContainerGroup): Record<string, unknown> {
           Name: c.name,
           Image: spec?.Image ?? '',
           ImageID: spec?.Image ?? '',
-          Ready: c.ready,
-          Started: c.current.state === 'Running',
+          Ready: shownReady(c),
+          Started: shownState(c).state === 'Running',
           RestartCount: c.restartCount,
-          State: k8sState(c.current, id),
+          State: k8sState(shownState(c), id),
           LastState: k8sState(c.previous, id),
         };
       }),

@@ -10,7 +10,7 @@ import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
 import { containerScript, shQuote } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
-import { imageBacking, imageLinks, shellFor } from './image-table.ts';
+import { imageBacking, imageLinks, imageUser, shellFor } from './image-table.ts';
 import { agnhostCertMounts } from './agnhost-certs.ts';
 import { capabilities, containerUser, readOnlyRoot } from './security-context.ts';
 import type { ProbeSpec } from './probes.ts';
@@ -104,7 +104,7 @@ export function launchContainer(
     env: containerEnv(spec.EnvironmentVar, box.hostname, g.intranetIp),
     sh: shellFor(spec.Image),
     links: imageLinks(spec.Image),
-    user: containerUser(spec),
+    user: containerUser(spec, imageUser(spec.Image)),
     capabilities: capabilities(spec),
     readOnlyRoot: readOnlyRoot(spec),
     workingDir: spec.WorkingDir || '/',

@@ -33,6 +33,8 @@ const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacki
       'bash',
       // Kubernetes' e2e image with glibc's resolver and a shell (the hostname specs run `sh -c`).
       'glibc-dns-testing',
+      // Kubernetes' e2e image nonroot: busybox with USER 1234 (imageUser).
+      'nonroot',
     ],
     backing: 'shell',
   },
@@ -72,4 +74,12 @@ const BUSYBOX_LINKS = [{ path: '/bin/sysctl', target: '/usr/sbin/sysctl' }];
 /** Links a shell image gets in its overlay so that its own absolute paths work. */
 export function imageLinks(image: string): { path: string; target: string }[] {
   return ['busybox', 'alpine'].includes(imageBaseName(image)) ? BUSYBOX_LINKS : [];
+}
+
+/** The images' own USER (a Dockerfile's USER line), by base name; root for the others. */
+const IMAGE_USERS: Readonly<Record<string, number>> = { nonroot: 1234 };
+
+/** The uid an image runs its command as when the request names no RunAsUser. */
+export function imageUser(image: string): number {
+  return IMAGE_USERS[imageBaseName(image)] ?? 0;
 }

@@ -179,6 +179,10 @@ export class ProcessRuntime {
           await this.startRun(g, c);
         } else if (!running && run && !run.done) {
           this.stop(run, grace);
+        } else if (run && c.launching && readPid(run) !== undefined) {
+          c.launching = undefined; // the start script wrote the PID and execs the command now
+          g.updatedAt = this.core.now();
+          this.core.changed();
         }
       }
       const live = this.liveRuns(id).length > 0;

@@ -92,15 +92,36 @@ function id(v: unknown): number | undefined {
 }
 
 /**
- * The uid and gid the command runs as, or undefined for the image's default (root here:
- * the stand-in images run the host userland). A uid without a group gets gid 0, as an OCI
- * runtime gives a uid the image's /etc/passwd does not name.
+ * The uid and gid the command runs as, or undefined for root (the stand-in images run the host
+ * userland as root unless the image table names the image's own USER). A uid without a group
+ * gets gid 0, as an OCI runtime gives a uid the image's /etc/passwd does not name.
  */
-export function containerUser(spec: SecuritySpec): ContainerUser | undefined {
-  const uid = id(spec.SecurityContext?.RunAsUser);
+export function containerUser(spec: SecuritySpec, imageUid = 0): ContainerUser | undefined {
+  const uid = id(spec.SecurityContext?.RunAsUser) ?? (imageUid === 0 ? undefined : imageUid);
   const gid = id(spec.SecurityContextRunAsGroup);
   if (uid === undefined && gid === undefined) return undefined;
   return { uid: uid ?? 0, gid: gid ?? 0 };
+}
+
+/**
+ * The kubelet's runAsNonRoot check (pkg/kubelet/kuberuntime/security_context_others.go
+ * verifyRunAsNonRoot) on SecurityContextRunAsNonRoot: the message when the container would run
+ * as root (its RunAsUser, else the image's USER), undefined when it may start. What ECI reports
+ * is not documented; this is the kubelet's message (emulator/README.md).
+ */
+export function nonRootRefusal(
+  spec: SecuritySpec & { Name: string; SecurityContextRunAsNonRoot?: unknown },
+  imageUid: number,
+  podName: string,
+): string | undefined {
+  if (!truthy(spec.SecurityContextRunAsNonRoot)) return undefined;
+  const explicit = id(spec.SecurityContext?.RunAsUser);
+  if ((explicit ?? imageUid) !== 0) return undefined;
+  const why =
+    explicit === 0
+      ? "container's runAsUser breaks non-root policy"
+      : 'container has runAsNonRoot and image will run as root';
+  return `${why} (pod: "${podName}", container: ${spec.Name})`;
 }
 
 export function readOnlyRoot(spec: SecuritySpec): boolean {
