@@ -48,13 +48,15 @@ export const NOT_APPLICABLE_CLAIMS: readonly NotApplicableClaim[] = [
   },
   {
     specs: [
+      '[sig-node] Probing container should be restarted by liveness probe after startup probe enables it [NodeConformance]',
       '[sig-node] Probing container should be restarted startup probe fails [NodeConformance]',
       '[sig-node] Probing container should override timeoutGracePeriodSeconds when StartupProbe field is set [NodeConformance]',
+      '[sig-node] [NodeConformance] [FeatureGate:SidecarContainers] Probing restartable init container should be restarted by liveness probe after startup probe enables it',
       '[sig-node] [NodeConformance] [FeatureGate:SidecarContainers] Probing restartable init container should be restarted startup probe fails',
       '[sig-node] [NodeConformance] [FeatureGate:SidecarContainers] Probing restartable init container should override timeoutGracePeriodSeconds when StartupProbe field is set',
     ],
     limit:
-      'ECI has liveness and readiness probes but no startup probe, so a failing startup probe cannot restart a container (the reconciler only delays the liveness probe by the startup budget)',
+      'ECI has liveness and readiness probes but no startup probe: a failing startup probe cannot restart a container, nor can its success start the liveness probe (the reconciler can only delay the liveness probe by the whole startup budget)',
     source: ECI_PROBES_PAGE,
     quote: 'ECI supports liveness probes and readiness probes to check the health and status of containers.',
   },
