@@ -2,7 +2,8 @@
 // the reconciler writes (docs/status-mapping.md), and the patch that writes it. The parts:
 // status/model.ts (shapes, phases, times), status/containers.ts (container states),
 // status/conditions.ts (conditions as a kubelet words them), status/diff.ts (the patch),
-// status/references.ts (a pod waiting for a ConfigMap/Secret), status/messages.ts (bounds).
+// status/references.ts (a pod waiting for a ConfigMap/Secret), status/messages.ts (bounds),
+// status/final.ts (the last status of a pod being deleted).
 import type { V1Pod } from '@kubernetes/client-node';
 import { podConditions } from './status/conditions.ts';
 import { containerStatuses, defaultWaitingReason } from './status/containers.ts';
@@ -14,6 +15,7 @@ import {
   waitingBehindInit,
 } from './status/init-containers.ts';
 import { normalizeStatus } from './status/diff.ts';
+import { endedGroup } from './status/final.ts';
 import { boundedMessage } from './status/messages.ts';
 import { drop, phaseOf, rfc3339, type EciGroupView, type PodStatusJson } from './status/model.ts';
 
@@ -92,4 +94,12 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
     hostIPs: ip ? [{ ip }] : undefined,
     startTime,
   }) as PodStatusJson;
+}
+
+/**
+ * The last status of a pod being deleted, written before the pod object goes: the group as ECI
+ * last reported it, with every container ended and the phase terminal (status/final.ts).
+ */
+export function finalPodStatus(pod: V1Pod, group: EciGroupView, now: Date): PodStatusJson {
+  return podStatusFromGroup(pod, endedGroup(pod, group), now);
 }

@@ -14,7 +14,10 @@ export type Action =
   | { kind: 'lookup'; id: string }
   | { kind: 'sync-status' }
   | { kind: 'delete-group'; then: 'finalize-pod' | 'forget' }
-  | { kind: 'finalize-pod' }
+  /** A pod being deleted whose group still ends: mirror what ECI reports, look again after. */
+  | { kind: 'sync-terminating'; afterMs: number }
+  /** finalStatus: first write the pod's last status from the group's last view (reconciler/status/final.ts). */
+  | { kind: 'finalize-pod'; finalStatus: boolean }
   | { kind: 'wait'; afterMs: number }
   | { kind: 'fail'; reason: string; message: string; deleteGroup: boolean }
   | { kind: 'forget' }
@@ -63,12 +66,19 @@ export function nextAction(
   }
 
   if (pod.metadata?.deletionTimestamp) {
-    if (!record || record.gone) return { kind: 'finalize-pod' };
+    // As a kubelet does, the pod's last status (every container ended, a terminal phase) is
+    // written before the pod goes, from what ECI last reported, even if the group is gone since.
+    const finalStatus = record?.group !== undefined && !isPodTerminal(pod);
+    if (!record || record.gone) return { kind: 'finalize-pod', finalStatus };
     if (!record.deleteRequested) return { kind: 'delete-group', then: 'finalize-pod' };
     // Deleting: wait for ECI to finish (preStop, grace) but never past the pod's grace deadline.
     if (isTerminalStatus(record.group?.status) || now >= deletionDeadline(pod))
-      return { kind: 'finalize-pod' };
-    return { kind: 'wait', afterMs: Math.min(DELETE_POLL_MS, Math.max(1, deletionDeadline(pod) - now)) };
+      return { kind: 'finalize-pod', finalStatus };
+    const afterMs = Math.min(DELETE_POLL_MS, Math.max(1, deletionDeadline(pod) - now));
+    // Meanwhile the status keeps flowing (readiness turning false, containers ending with their
+    // exit codes), as a kubelet's does while it terminates a pod.
+    if (record.group && !isPodTerminal(pod)) return { kind: 'sync-terminating', afterMs };
+    return { kind: 'wait', afterMs };
   }
 
   // A finished pod keeps its group (ECI bills neither Succeeded nor Failed groups) so its logs

@@ -267,9 +267,13 @@ export class PodController {
           return;
         }
         return { requeueAfterMs: 0 };
+      case 'sync-terminating':
+        await syncStatus(this.o, entry!);
+        return later({ requeueAfterMs: action.afterMs });
       case 'wait':
         return later({ requeueAfterMs: action.afterMs });
       case 'finalize-pod':
+        if (action.finalStatus) await syncStatus(this.o, entry!, 'final');
         await this.o.kube.finalize(pod!);
         return;
       case 'fail':

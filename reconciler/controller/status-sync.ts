@@ -2,13 +2,21 @@
 // what changed), and ECI's events, each relayed once.
 import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
 import { unseenEvents } from '../events.ts';
-import { podStatusFromGroup, rfc3339, statusDiff } from '../status.ts';
+import { finalPodStatus, podStatusFromGroup, rfc3339, statusDiff } from '../status.ts';
 import type { TrackedPod } from '../tracker.ts';
 import { instanceAnnotationsFromGroup } from '../translate.ts';
 import type { CreateContext } from './create-pass.ts';
 import { CONTAINER_INSTANCE_CREATED, REASONS } from './event-reasons.ts';
 
-export async function syncStatus(ctx: CreateContext, entry: TrackedPod): Promise<void> {
+/**
+ * `final`: the pod's last status before it is deleted (every container ended, a terminal
+ * phase; reconciler/status/final.ts) instead of the group's status as reported.
+ */
+export async function syncStatus(
+  ctx: CreateContext,
+  entry: TrackedPod,
+  view: 'as-reported' | 'final' = 'as-reported',
+): Promise<void> {
   const pod = entry.pod!;
   const record = entry.record!;
   const group = record.group!;
@@ -25,7 +33,7 @@ export async function syncStatus(ctx: CreateContext, entry: TrackedPod): Promise
   const phase = pod.status?.phase;
   if (phase !== 'Succeeded' && phase !== 'Failed') {
     const now = new Date();
-    const desired = podStatusFromGroup(pod, group, now);
+    const desired = (view === 'final' ? finalPodStatus : podStatusFromGroup)(pod, group, now);
     // Folded into the first status write rather than a patch of its own.
     const created = desired.conditions.find((c) => c.type === CONTAINER_INSTANCE_CREATED);
     if (created?.status !== 'True') {

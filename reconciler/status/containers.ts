@@ -10,6 +10,16 @@ import {
   type EciContainerView,
 } from './model.ts';
 
+/** ECI's spellings of a container that has ended (the documented Terminated and older ones). */
+const TERMINATED_STATES: ReadonlySet<string> = new Set(['Terminated', 'Succeeded', 'Failed', 'Canceled']);
+
+/** The exit code of an ECI container state that has ended (an old spelling without one: 0 or 1), else undefined. */
+export function terminatedExitCode(s: EciContainerStateView | undefined): number | undefined {
+  const state = s?.state ?? '';
+  if (!TERMINATED_STATES.has(state)) return undefined;
+  return s?.exitCode ?? (state === 'Succeeded' ? 0 : 1);
+}
+
 /** ECI container state → Kubernetes container state. Accepts the documented Waiting/Running/Terminated
  * and the older Running|Succeeded / Failed|Canceled spellings. */
 export function mapContainerState(
@@ -25,7 +35,7 @@ export function mapContainerState(
     case 'Succeeded':
     case 'Failed':
     case 'Canceled': {
-      const exitCode = s?.exitCode ?? (state === 'Succeeded' ? 0 : 1);
+      const exitCode = terminatedExitCode(s)!;
       const reason = s?.reason || s?.detailStatus || (exitCode === 0 ? 'Completed' : 'Error');
       return {
         terminated: drop({

@@ -83,14 +83,41 @@ test('deleting: delete the group, wait while it terminates (bounded by grace), t
     then: 'finalize-pod',
   });
   const requested = { id: 'g', group: { status: 'Terminating' }, deleteRequested: true };
-  assert.deepEqual(decide(deleting, requested, T0), { kind: 'wait', afterMs: 1000 });
-  assert.deepEqual(decide(deleting, requested, T0 + 29_500), { kind: 'wait', afterMs: 500 });
-  assert.deepEqual(decide(deleting, requested, T0 + 30_000), { kind: 'finalize-pod' });
-  assert.deepEqual(decide(deleting, { ...requested, gone: true }, T0), { kind: 'finalize-pod' });
-  assert.deepEqual(decide(deleting, { ...requested, group: { status: 'Succeeded' } }, T0), {
-    kind: 'finalize-pod',
-  });
-  assert.deepEqual(decide(deleting, undefined, T0), { kind: 'finalize-pod' });
+  // While it terminates the status keeps flowing from ECI (readiness, containers ending).
+  assert.deepEqual(decide(deleting, requested, T0), { kind: 'sync-terminating', afterMs: 1000 });
+  assert.deepEqual(decide(deleting, requested, T0 + 29_500), { kind: 'sync-terminating', afterMs: 500 });
+  // Then the last status (from the group's last view) is written before the pod goes.
+  const table: [string, Parameters<typeof decide>[1], number, ReturnType<typeof decide>][] = [
+    ['grace over', requested, T0 + 30_000, { kind: 'finalize-pod', finalStatus: true }],
+    [
+      'group gone since its last view',
+      { ...requested, gone: true },
+      T0,
+      { kind: 'finalize-pod', finalStatus: true },
+    ],
+    [
+      'group ended',
+      { ...requested, group: { status: 'Succeeded' } },
+      T0,
+      { kind: 'finalize-pod', finalStatus: true },
+    ],
+    ['never described', { id: 'g', deleteRequested: true }, T0, { kind: 'wait', afterMs: 1000 }],
+    ['gone, never described', { id: 'g', gone: true }, T0, { kind: 'finalize-pod', finalStatus: false }],
+    ['no group at all', undefined, T0, { kind: 'finalize-pod', finalStatus: false }],
+  ];
+  for (const [name, record, now, want] of table) assert.deepEqual(decide(deleting, record, now), want, name);
+});
+
+test('deleting a pod that already finished: its status stays as it ended (no final status over it)', () => {
+  for (const phase of ['Succeeded', 'Failed']) {
+    const done = pod({ phase, deleting: new Date(T0 + 30_000) });
+    const requested = { id: 'g', group: { status: 'Terminating' }, deleteRequested: true };
+    assert.deepEqual(decide(done, requested, T0), { kind: 'wait', afterMs: 1000 });
+    assert.deepEqual(decide(done, { ...requested, gone: true }, T0), {
+      kind: 'finalize-pod',
+      finalStatus: false,
+    });
+  }
 });
 
 test('a finished pod keeps its status and its group (for its logs) until the pod is deleted', () => {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { controllerUnderTest, FakeProvider, NODE, ownedGroup, pod, T0 } from './fakes.ts';
 import { ownershipTags } from '../../../../reconciler/ownership.ts';
+import type { EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 
 const FAIL_FAST = { 'k8s.aliyun.com/eci-fail-strategy': 'fail-fast' };
 
@@ -384,4 +385,52 @@ test('--allowed-unsafe-sysctls reaches admission: an allowed unsafe sysctl is cr
   assert.equal(tracker.groupOf('ns', 'allowed'), 'eci-1');
   const refused = kube.statuses().find((s) => s.uid === 'uid-refused')?.status as { reason?: string };
   assert.equal(refused?.reason, 'SysctlForbidden');
+});
+
+test('deleting: status flows from ECI while the group terminates, and the last status is written before the pod goes', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube } = controllerUnderTest(provider);
+  const p = pod('ending', { phase: 'Running' });
+  const view = (status: string, ready: boolean, state: object) =>
+    ({
+      ...ownedGroup(p, 'eci-5', status),
+      containers: [{ name: 'main', ready, currentState: state }],
+    }) as unknown as EciGroup;
+  const running = { state: 'Running', startTime: '2026-01-01T00:00:01Z' };
+  provider.groups.set('eci-5', view('Running', true, running));
+  tracker.setPod(p);
+  await controller.adopt();
+  tracker.setPod(pod('ending', { phase: 'Running', deleting: new Date(T0 + 30_000) }));
+  await controller.handle('uid-ending');
+  assert.deepEqual(provider.deleted, ['eci-5']);
+  // ECI's readiness probe fails during the grace period: Ready turns False on the pod.
+  tracker.applyGroups([view('Terminating', false, running)]);
+  assert.deepEqual(await controller.handle('uid-ending'), { requeueAfterMs: 1000 });
+  const ready = (s: Record<string, unknown>) =>
+    (s.conditions as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Ready')?.status;
+  assert.equal(ready(kube.statuses().at(-1)!.status), 'False', 'readiness written while terminating');
+  assert.equal(kube.of('finalize').length, 0);
+  // The container ends with its exit code; then the group vanishes before another pass.
+  const exited = {
+    state: 'Terminated',
+    exitCode: 0,
+    startTime: '2026-01-01T00:00:01Z',
+    finishTime: '2026-01-01T00:00:40Z',
+  };
+  tracker.applyGroups([view('Terminating', false, exited)]);
+  tracker.markGone(['eci-5']);
+  kube.calls.length = 0;
+  await controller.handle('uid-ending');
+  assert.deepEqual(
+    kube.calls.map((c) => c.op).filter((op) => op === 'status' || op === 'finalize'),
+    ['status', 'finalize'],
+    'the last status first, then the pod goes',
+  );
+  const last = kube.statuses()[0]!.status as {
+    phase?: string;
+    containerStatuses?: { state: { terminated?: { exitCode: number; finishedAt?: string } } }[];
+  };
+  assert.equal(last.phase, 'Succeeded');
+  assert.deepEqual(last.containerStatuses?.[0]?.state.terminated?.exitCode, 0);
+  assert.equal(last.containerStatuses?.[0]?.state.terminated?.finishedAt, '2026-01-01T00:00:40Z');
 });
