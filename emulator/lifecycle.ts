@@ -18,6 +18,7 @@ import {
 } from './model.ts';
 import { imageBacking, imageUser, IMAGE_PULL_FAILURE_MARKER } from './process/image-table.ts';
 import { nonRootRefusal, type SecuritySpec } from './process/security-context.ts';
+import { dueToStart, exitPriority } from './priorities.ts';
 import { planRun, programOf } from './simulation.ts';
 
 export { IMAGE_PULL_FAILURE_MARKER };
@@ -86,6 +87,7 @@ function setStatus(g: ContainerGroup, status: GroupStatus, at: number): void {
 
 interface ContainerSpecLike {
   Name: string;
+  EnvironmentVar?: { Key?: string | undefined; Value?: string | undefined }[] | undefined;
   Image: string;
   Command?: string[] | undefined;
   Arg?: string[] | undefined;
@@ -227,7 +229,30 @@ function shouldRestart(g: ContainerGroup, exitCode: number): boolean {
 
 function startMainContainers(g: ContainerGroup, at: number, timing: TimingOptions): void {
   setStatus(g, 'Running', at);
-  for (const c of g.containers) startContainer(g, c, at, timing);
+  for (const c of g.containers) c.awaitingTurn = true;
+  startInLaunchOrder(g, at, timing);
+}
+
+/** Has a container come up, so that those of a lower launch priority may start? */
+function isUp(c: ContainerRuntime): boolean {
+  return c.current.state === 'Terminated' || (c.current.state === 'Running' && shownReady(c));
+}
+
+/** Starts the app containers whose turn it is (all at once unless launch priorities order them). */
+function startInLaunchOrder(g: ContainerGroup, at: number, timing: TimingOptions): void {
+  for (let guard = 0; guard < g.containers.length && g.status === 'Running'; guard++) {
+    const entry = (c: ContainerRuntime) => ({ name: c.name, spec: specOf(g, c), c });
+    const waiting = g.containers.filter((c) => c.awaitingTurn).map(entry);
+    const others = g.containers
+      .filter((c) => !c.awaitingTurn)
+      .map((c) => ({ spec: specOf(g, c), up: isUp(c) }));
+    const due = dueToStart(waiting, others);
+    if (due.length === 0) return;
+    for (const { c } of due) {
+      c.awaitingTurn = undefined;
+      startContainer(g, c, at, timing);
+    }
+  }
 }
 
 function startNextInit(g: ContainerGroup, at: number, timing: TimingOptions): void {
@@ -313,7 +338,9 @@ function onPendingEnd(g: ContainerGroup, at: number, timing: TimingOptions): voi
 
 function settleIfDone(g: ContainerGroup, at: number): void {
   if (g.status !== 'Running') return;
-  const live = g.containers.some((c) => c.current.state === 'Running' || c.restartAt !== undefined);
+  const live = g.containers.some(
+    (c) => c.current.state === 'Running' || c.restartAt !== undefined || c.awaitingTurn,
+  );
   if (live) return;
   const ok = g.containers.every((c) => c.current.exitCode === 0);
   if (ok) {
@@ -329,6 +356,7 @@ function onContainerExit(g: ContainerGroup, c: ContainerRuntime, at: number, tim
   const code = c.plannedExitCode;
   terminate(c, at, code, code === 0 ? 'Completed' : 'Error', 0, c.plannedMessage ?? '');
   g.updatedAt = at;
+  if (g.status === 'Terminating') return; // stopped by the delete: nothing restarts or starts
   if (c.init) {
     if (code === 0) {
       startNextInit(g, at, timing);
@@ -361,11 +389,13 @@ function nextDue(g: ContainerGroup): Due | undefined {
   if (deadline !== undefined && deadline > 0 && (g.status === 'Running' || g.status === 'Pending')) {
     consider({ at: g.createdAt + deadline * 1000, kind: 'deadline' });
   }
-  if (g.status === 'Running' || g.status === 'Pending') {
+  // A deleted group's real processes still report their exits while they stop.
+  const live = g.status === 'Running' || g.status === 'Pending';
+  if (live || g.status === 'Terminating') {
     for (const c of [...g.initContainers, ...g.containers]) {
       if (c.current.state === 'Running' && c.exitAt !== undefined)
         consider({ at: c.exitAt, kind: 'exit', c });
-      if (c.restartAt !== undefined) consider({ at: c.restartAt, kind: 'restart', c });
+      if (live && c.restartAt !== undefined) consider({ at: c.restartAt, kind: 'restart', c });
     }
   }
   return best;
@@ -439,6 +469,8 @@ export function advance(g: ContainerGroup, now: number, timing: TimingOptions): 
         break;
     }
   }
+  // A container that came up (its process runs, its readiness probe passed) lets the next start.
+  startInLaunchOrder(g, now, timing);
   if (
     g.terminalAt !== undefined &&
     TERMINAL.has(g.status) &&
@@ -449,24 +481,40 @@ export function advance(g: ContainerGroup, now: number, timing: TimingOptions): 
   return { removed: false };
 }
 
-function killAll(g: ContainerGroup, at: number, reason: string): void {
+/** Stops the running containers at once, except (`keep`) those whose real process stops by itself. */
+function killAll(
+  g: ContainerGroup,
+  at: number,
+  reason: string,
+  keep: (c: ContainerRuntime) => boolean = () => false,
+): void {
   for (const c of [...g.initContainers, ...g.containers]) {
+    c.awaitingTurn = undefined;
     if (c.current.state === 'Running') {
-      terminate(c, at, 137, reason, 9);
+      if (!keep(c)) terminate(c, at, 137, reason, 9);
       addEvent(g, at, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
     }
     c.restartAt = undefined;
-    c.exitAt = undefined;
+    if (!keep(c)) c.exitAt = undefined;
   }
 }
 
-/** The longest a process-mode group can stay Terminating: SIGTERM, the grace period, SIGKILL. */
+/**
+ * The longest a process-mode group can stay Terminating: SIGTERM, the grace period, SIGKILL,
+ * once per exit priority (ECI says an exit order may outlast TerminationGracePeriodSeconds).
+ */
 function processGraceMs(g: ContainerGroup): number {
-  return ((g.request.TerminationGracePeriodSeconds ?? 30) + 1) * 1000;
+  const tiers = new Set(g.request.Container.map((c) => exitPriority(c))).size;
+  return ((g.request.TerminationGracePeriodSeconds ?? 30) * tiers + 1) * 1000;
 }
 
+/**
+ * Simulated containers stop at once; real processes stay Running (readiness probes still
+ * run) until they exit, in exit-priority order, and report their own exit code
+ * (emulator/process/runtime.ts).
+ */
 export function beginDelete(g: ContainerGroup, at: number, timing: TimingOptions): void {
-  killAll(g, at, 'Killed');
+  killAll(g, at, 'Killed', (c) => isProcessBacked(g, c));
   setStatus(g, 'Terminating', at);
   g.terminalAt = undefined;
   // Real processes get their grace period; the process runtime ends Terminating as soon as they are gone.

@@ -57,6 +57,8 @@ export interface ContainerRuntime {
    * and is not ready, as a runtime reports a container running only once its process started.
    */
   launching?: ContainerState | undefined;
+  /** Waits for the containers of a higher ECI_CONTAINER_LAUNCH_PRIORITY to come up (emulator/priorities.ts). */
+  awaitingTurn?: boolean | undefined;
   /** Failed image pulls so far (ErrImagePull ↔ ImagePullBackOff back-off). */
   pullAttempts?: number;
   logs: LogEntry[];

@@ -12,12 +12,8 @@ import { parseEciAnnotations } from '../shared/annotation-values.ts';
 import { privilegedAnnotationRefusals } from '../shared/privileged-annotations.ts';
 import { withOwnershipTags } from './ownership.ts';
 import { applyEciAnnotations } from './translate/annotations.ts';
-import {
-  appContainer,
-  CONTAINER_TYPE_ENV,
-  initContainer,
-  type ContainerInputs,
-} from './translate/containers.ts';
+import { appContainer, initContainer, type ContainerInputs } from './translate/containers.ts';
+import { sidecarEnv } from './translate/sidecar-env.ts';
 import {
   Issues,
   type Context,
@@ -115,15 +111,10 @@ export function translatePod(input: TranslateInput): TranslateResult {
     dropped,
   });
   const containers = app.map((x, i) => {
-    // Native sidecars are marked so ECI does not keep a finished Job alive for them.
-    const isSidecar = i >= spec.containers.length && !x.c.env?.some((e) => e.name === CONTAINER_TYPE_ENV);
-    const out = appContainer(
-      ctx,
-      x.c,
-      x.path,
-      inputs(x),
-      isSidecar ? [{ key: CONTAINER_TYPE_ENV, value: 'sidecar' }] : [],
-    );
+    // Native sidecars: marked for ECI, and ordered to start before and exit after the app containers.
+    const sidecar = i - spec.containers.length;
+    const extra = sidecar >= 0 ? sidecarEnv(x.c, sidecar, app.length - spec.containers.length) : [];
+    const out = appContainer(ctx, x.c, x.path, inputs(x), extra);
     const logs = logEnv(ctx, x.c, out.environmentVar ?? [], x.path);
     if (logs.length) out.environmentVar = [...(out.environmentVar ?? []), ...logs];
     return out;

@@ -24,7 +24,7 @@ export function startProbes(
   g: ContainerGroup,
   spec: ContainerSpec,
   run: Run,
-): (() => void) | undefined {
+): ((keepReadiness?: boolean) => void) | undefined {
   const probes = {
     startup: (spec as { StartupProbe?: ProbeSpec }).StartupProbe,
     liveness: spec.LivenessProbe,

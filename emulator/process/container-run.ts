@@ -38,7 +38,8 @@ export interface Run {
   stopping: boolean;
   done: boolean;
   killTimer?: NodeJS.Timeout;
-  stopProbes?: () => void;
+  /** Stops the probes; with `keepReadiness`, all but readiness (a deleted container stopping). */
+  stopProbes?: (keepReadiness?: boolean) => void;
   /** Runs before SIGTERM when the container is stopped. */
   preStop?: ProbeSpec | undefined;
   /** CPU/memory samples, oldest first (metrics). */

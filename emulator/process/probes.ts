@@ -92,7 +92,10 @@ export function check(
   return Promise.resolve({ ok: true, message: '' });
 }
 
-/** Starts the probes; returns the function that stops them. */
+/**
+ * Starts the probes; returns the function that stops them: all of them, or with `keepReadiness`
+ * all but readiness, which the kubelet keeps running while a deleted container stops.
+ */
 export function runProbes(
   probes: {
     startup?: ProbeSpec | undefined;
@@ -100,21 +103,23 @@ export function runProbes(
     readiness?: ProbeSpec | undefined;
   },
   hooks: ProbeHooks,
-): () => void {
-  const timers = new Set<NodeJS.Timeout>();
+): (keepReadiness?: boolean) => void {
+  const timers = new Map<NodeJS.Timeout, string>();
   let stopped = false;
+  let onlyReadiness = false;
   let started = probes.startup === undefined;
   const loop = (kind: 'Startup' | 'Liveness' | 'Readiness', spec: ProbeSpec) => {
     const s = probeSettings(spec);
     const tracker = newTracker();
     if (kind === 'Liveness') tracker.passing = true; // alive until proven otherwise
+    const off = () => stopped || (onlyReadiness && kind !== 'Readiness');
     const once = async () => {
-      if (stopped) return;
+      if (off()) return;
       if (kind !== 'Startup' && !started) return schedule(s.periodMs);
       // The kubelet probes a started container: wait until PID 1 is known.
       if (hooks.pid() === undefined) return schedule(50);
       const r = await check(spec, hooks, s.timeoutMs);
-      if (stopped) return;
+      if (off()) return;
       const change = record(tracker, r.ok, s);
       if (!r.ok) hooks.event('Warning', 'Unhealthy', `${kind} probe failed: ${r.message}`);
       if (r.warning) hooks.event('Warning', 'ProbeWarning', `${kind} probe warning: ${r.warning}`);
@@ -134,16 +139,20 @@ export function runProbes(
         timers.delete(t);
         void once();
       }, ms);
-      timers.add(t);
+      timers.set(t, kind);
     };
     schedule(s.initialDelayMs);
   };
   if (probes.startup) loop('Startup', probes.startup);
   if (probes.liveness) loop('Liveness', probes.liveness);
   if (probes.readiness) loop('Readiness', probes.readiness);
-  return () => {
-    stopped = true;
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
+  return (keepReadiness = false) => {
+    if (keepReadiness) onlyReadiness = true;
+    else stopped = true;
+    for (const [t, kind] of timers) {
+      if (keepReadiness && kind === 'Readiness') continue;
+      clearTimeout(t);
+      timers.delete(t);
+    }
   };
 }

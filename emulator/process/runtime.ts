@@ -20,6 +20,7 @@ import {
   terminationMessage,
   type Run,
 } from './container-run.ts';
+import { dueToStop } from '../priorities.ts';
 import { HostBridge, reapStaleBridges, subnetFor } from './network.ts';
 import { runHook, startProbes } from './container-checks.ts';
 import { lifecycleHooks } from './hooks.ts';
@@ -174,7 +175,7 @@ export class ProcessRuntime {
         if (!isProcessBacked(g, c)) continue;
         const run = this.runs.get(id)?.get(c.name);
         const running = c.current.state === 'Running';
-        if (running && (!run || run.startTime !== c.current.startTime)) {
+        if (running && g.status !== 'Terminating' && (!run || run.startTime !== c.current.startTime)) {
           if (run && !run.done) this.stop(run, 0);
           await this.startRun(g, c);
         } else if (!running && run && !run.done) {
@@ -184,6 +185,16 @@ export class ProcessRuntime {
           g.updatedAt = this.core.now();
           this.core.changed();
         }
+      }
+      // A deleted group's processes stop in ECI's exit order; readiness probes run until they exit.
+      if (g.status === 'Terminating') {
+        const group = g;
+        const running = this.liveRuns(id).map((run) => ({
+          name: run.containerName,
+          spec: group.request.Container.find((s) => s.Name === run.containerName),
+          run,
+        }));
+        for (const { run } of dueToStop(running)) this.stop(run, grace, true);
       }
       const live = this.liveRuns(id).length > 0;
       // Terminating lasts until the processes are gone (beginDelete allowed for the whole grace period).
@@ -305,12 +316,11 @@ export class ProcessRuntime {
     if (!this.closing) setImmediate(() => void this.syncGroup(groupId));
   }
 
-  /** SIGTERM now, SIGKILL after `graceSeconds` if still running. */
   /** preStop hook (if any) and SIGTERM, then SIGKILL once `graceSeconds` have passed since the start. */
-  stop(run: Run, graceSeconds: number): void {
+  stop(run: Run, graceSeconds: number, keepReadiness = false): void {
     if (run.done || run.stopping) return;
     run.stopping = true;
-    run.stopProbes?.();
+    run.stopProbes?.(keepReadiness);
     if (graceSeconds <= 0) {
       signalRun(run, 'SIGKILL');
       return;

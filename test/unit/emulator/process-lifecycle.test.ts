@@ -1,9 +1,17 @@
 // Process mode's lifecycle as a kubelet would report it (issue 18): a container is Running only
 // once its process exec'd the command, runAsNonRoot refuses a container that would run as
-// root, and the nonroot image runs as its own USER.
+// root, the nonroot image runs as its own USER, ECI's launch and exit priorities order the
+// containers, and a deleted group's real containers run until their processes exit.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advance, newContainerRuntime, shownReady, shownState } from '../../../emulator/lifecycle.ts';
+import {
+  advance,
+  beginDelete,
+  newContainerRuntime,
+  shownReady,
+  shownState,
+} from '../../../emulator/lifecycle.ts';
+import { dueToStop, exitPriority, launchPriority } from '../../../emulator/priorities.ts';
 import { DEFAULT_TIMING } from '../../../emulator/options.ts';
 import { renderPodStatus } from '../../../emulator/render.ts';
 import { imageBacking, imageUser } from '../../../emulator/process/image-table.ts';
@@ -17,10 +25,7 @@ const BUSYBOX = 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1';
 
 type Spec = CreateContainerGroupParams['Container'][number];
 
-function processGroup(
-  containers: Spec[],
-  extra: Partial<CreateContainerGroupParams> = {},
-): ContainerGroup {
+function processGroup(containers: Spec[], extra: Partial<CreateContainerGroupParams> = {}): ContainerGroup {
   const request: CreateContainerGroupParams = {
     SecurityGroupId: 'sg-emu',
     VSwitchId: 'vsw-emu-h',
@@ -140,5 +145,126 @@ describe('the nonroot image', () => {
       gid: 0,
     });
     assert.equal(containerUser({}, imageUser(BUSYBOX)), undefined);
+  });
+});
+
+const withPriority = (name: string, launch?: number, exit?: number, extra: Partial<Spec> = {}): Spec => ({
+  Name: name,
+  Image: 'busybox',
+  Command: ['sleep', '100'],
+  EnvironmentVar: [
+    ...(launch === undefined ? [] : [{ Key: 'ECI_CONTAINER_LAUNCH_PRIORITY', Value: String(launch) }]),
+    ...(exit === undefined ? [] : [{ Key: 'ECI_CONTAINER_EXIT_PRIORITY', Value: String(exit) }]),
+  ],
+  ...extra,
+});
+
+describe('ECI container start and exit priorities', () => {
+  test('priorities are read from the env, clamped to -1000..1000, 0 by default or when not a number', () => {
+    const env = (v: string) => ({ EnvironmentVar: [{ Key: 'ECI_CONTAINER_LAUNCH_PRIORITY', Value: v }] });
+    assert.deepEqual(
+      ['5', '-3', '5000', 'x', ''].map((v) => launchPriority(env(v))),
+      [5, -3, 1000, 0, 0],
+    );
+    assert.equal(launchPriority(undefined), 0);
+    assert.equal(exitPriority({ EnvironmentVar: [{ Key: 'ECI_CONTAINER_EXIT_PRIORITY', Value: '2' }] }), 2);
+  });
+
+  test("a higher launch priority starts first; the next once it runs (process: exec'd) and its readiness probe passed", () => {
+    const g = processGroup([
+      withPriority('app'),
+      withPriority('sidecar', 1, 1, { ReadinessProbe: { Exec: { Command: ['true'] } } }),
+    ]);
+    advance(g, 1000, timing);
+    const [app, sidecar] = g.containers;
+    assert.equal(sidecar!.current.state, 'Running');
+    assert.equal(app!.current.state, 'Waiting');
+    assert.equal(g.status, 'Running');
+    sidecar!.launching = undefined; // its process exec'd, but it is not ready yet
+    advance(g, 1100, timing);
+    assert.equal(app!.current.state, 'Waiting');
+    sidecar!.ready = true; // its readiness probe passed
+    advance(g, 1200, timing);
+    assert.equal(app!.current.state, 'Running');
+    assert.equal(app!.current.startTime, 1200);
+  });
+
+  test('without priorities every container starts at once', () => {
+    const g = processGroup([withPriority('a'), withPriority('b')]);
+    advance(g, 1000, timing);
+    assert.deepEqual(
+      g.containers.map((c) => c.current.state),
+      ['Running', 'Running'],
+    );
+  });
+
+  test('a simulated group plays the order at once (its containers are up as they start)', () => {
+    const g = processGroup([
+      withPriority('app', 0, 0, { Image: 'redis' }),
+      withPriority('side', 3, 0, { Image: 'redis' }),
+    ]);
+    advance(g, 1000, timing);
+    assert.deepEqual(
+      g.containers.map((c) => c.current.state),
+      ['Running', 'Running'],
+    );
+  });
+
+  test('on delete the lowest exit priority is stopped first, the next once those have exited', () => {
+    const running = [
+      { name: 'app', spec: withPriority('app') },
+      { name: 'proxy', spec: withPriority('proxy', 2, 2) },
+      { name: 'logs', spec: withPriority('logs', 1, 1) },
+    ];
+    assert.deepEqual(
+      dueToStop(running).map((r) => r.name),
+      ['app'],
+    );
+    assert.deepEqual(
+      dueToStop(running.slice(1)).map((r) => r.name),
+      ['logs'],
+    );
+    assert.deepEqual(dueToStop([]), []);
+  });
+});
+
+describe('a deleted process group', () => {
+  test('keeps its real containers Running until their processes exit, then shows their exit code', () => {
+    const g = processGroup([withPriority('app'), withPriority('sidecar', 1, 1)], { RestartPolicy: 'Always' });
+    advance(g, 1000, timing);
+    for (const c of g.containers) c.launching = undefined;
+    advance(g, 1100, timing);
+    beginDelete(g, 2000, timing);
+    assert.equal(g.status, 'Terminating');
+    // Two exit priorities: the group may take two grace periods of 5 s.
+    assert.equal(g.phaseEndsAt, 2000 + 11_000);
+    const [app, sidecar] = g.containers;
+    assert.deepEqual(
+      g.containers.map((c) => c.current.state),
+      ['Running', 'Running'],
+    );
+    assert.ok(g.events.some((e) => e.reason === 'Killing' && e.object === 'app'));
+    // The runtime reports the app's exit after SIGTERM.
+    app!.exitAt = 3000;
+    app!.plannedExitCode = 143;
+    advance(g, 3500, timing);
+    assert.deepEqual(
+      [app!.current.state, app!.current.exitCode, app!.current.reason],
+      ['Terminated', 143, 'Error'],
+    );
+    assert.equal(app!.restartAt, undefined); // nothing restarts while the group is deleted
+    assert.equal(sidecar!.current.state, 'Running');
+    sidecar!.exitAt = 4000;
+    sidecar!.plannedExitCode = 0;
+    advance(g, 4500, timing);
+    assert.deepEqual([sidecar!.current.state, sidecar!.current.reason], ['Terminated', 'Completed']);
+    assert.equal(g.status, 'Terminating');
+  });
+
+  test('simulated containers still stop at once', () => {
+    const g = processGroup([withPriority('app', 0, 0, { Image: 'redis' })]);
+    advance(g, 1000, timing);
+    beginDelete(g, 2000, timing);
+    assert.equal(g.containers[0]!.current.state, 'Terminated');
   });
 });

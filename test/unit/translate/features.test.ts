@@ -451,7 +451,14 @@ test('a native sidecar init container runs as an ECI sidecar beside the app cont
     (map.Container as Map[]).map((c) => [c.Name, c.EnvironmentVar]),
     [
       ['app', undefined],
-      ['proxy', [{ Key: 'ECI_CONTAINER_TYPE', Value: 'sidecar' }]],
+      [
+        'proxy',
+        [
+          { Key: 'ECI_CONTAINER_TYPE', Value: 'sidecar' },
+          { Key: 'ECI_CONTAINER_LAUNCH_PRIORITY', Value: '1' },
+          { Key: 'ECI_CONTAINER_EXIT_PRIORITY', Value: '1' },
+        ],
+      ],
     ],
   );
   assert.deepEqual(
@@ -459,6 +466,44 @@ test('a native sidecar init container runs as an ECI sidecar beside the app cont
     ['migrate'],
   );
   assert.ok(warnings.some((w) => w.includes('(proxy) is a native sidecar')));
+});
+
+test('native sidecars start before and exit after the app containers, in the kubelet order; their own env wins', () => {
+  const { map } = wire({
+    pod: pod(
+      {},
+      {
+        initContainers: [
+          { name: 'first', image: 'envoy', restartPolicy: 'Always' },
+          { name: 'init', image: 'migrate' },
+          {
+            name: 'second',
+            image: 'fluent-bit',
+            restartPolicy: 'Always',
+            env: [{ name: 'ECI_CONTAINER_EXIT_PRIORITY', value: '7' }],
+          },
+        ],
+      },
+    ),
+  });
+  const env = (name: string) =>
+    Object.fromEntries(
+      (
+        ((map.Container as Map[]).find((c) => c.Name === name)?.EnvironmentVar as
+          { Key: string; Value: string }[] | undefined) ?? []
+      ).map((e) => [e.Key, e.Value]),
+    );
+  assert.deepEqual(env('app'), {});
+  assert.deepEqual(env('first'), {
+    ECI_CONTAINER_TYPE: 'sidecar',
+    ECI_CONTAINER_LAUNCH_PRIORITY: '2',
+    ECI_CONTAINER_EXIT_PRIORITY: '2',
+  });
+  assert.deepEqual(env('second'), {
+    ECI_CONTAINER_EXIT_PRIORITY: '7',
+    ECI_CONTAINER_TYPE: 'sidecar',
+    ECI_CONTAINER_LAUNCH_PRIORITY: '1',
+  });
 });
 
 test('pod level: share process namespace, deadlines, FQDN host name, hostAliases', () => {
