@@ -149,7 +149,11 @@ describe('process mode: lifecycle from real processes', { skip: skipUnlessProces
     await t.client.restartContainerGroup(new $Eci.RestartContainerGroupRequest({ containerGroupId: id }));
     const g = await waitFor(async () => {
       const d = await describeOne(t.client, id);
-      return d?.status === 'Running' && (d.containers?.[0]?.restartCount ?? 0) >= 1 ? d : undefined;
+      // Running once the new process exec'd the command (ContainerCreating until then).
+      const running = d?.containers?.[0]?.currentState?.state === 'Running';
+      return d?.status === 'Running' && (d.containers?.[0]?.restartCount ?? 0) >= 1 && running
+        ? d
+        : undefined;
     }, 20_000);
     assert.equal(g.containers?.[0]?.currentState?.state, 'Running');
     const secondLog = await waitFor(async () => {
