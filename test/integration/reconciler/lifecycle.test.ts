@@ -150,6 +150,44 @@ describe('pod lifecycle on the virtual node', () => {
     assert.ok(left.length === 0 || left[0]?.status === 'Terminating', `group ${id} still ${left[0]?.status}`);
   });
 
+  test('a deleted pod shows its containers ending, then its last status, before it goes', async () => {
+    // A finalizer keeps the pod object readable after the reconciler has let it go (as the e2e
+    // sleep-action specs do), so the last status written can be read back.
+    const body = eciPod(stack, 'ending');
+    body.metadata!.finalizers = ['test.eci-virtual-node/keep'];
+    await stack.core.createNamespacedPod({ namespace: ns, body });
+    await eventually('ending Running and Ready', async () => {
+      const p = await readPod('ending');
+      return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+    });
+    await stack.core.deleteNamespacedPod({ name: 'ending', namespace: ns, gracePeriodSeconds: 5 });
+    try {
+      const last = await eventually('the last status written', async () => {
+        const p = await readPod('ending');
+        const phase = p.status?.phase;
+        return phase === 'Succeeded' || phase === 'Failed' ? p : undefined;
+      });
+      assert.ok(last.metadata?.deletionTimestamp);
+      const main = last.status?.containerStatuses?.[0];
+      assert.ok(main?.state?.terminated, `container ended: ${JSON.stringify(main?.state)}`);
+      assert.equal(typeof main?.state?.terminated?.exitCode, 'number');
+      assert.equal(main?.ready, false);
+      assert.equal(last.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+    } finally {
+      const p = await readPod('ending');
+      p.metadata!.finalizers = [];
+      await stack.core.replaceNamespacedPod({ name: 'ending', namespace: ns, body: p });
+    }
+    await eventually('pod removed once its finalizer is', async () => {
+      try {
+        await readPod('ending');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  });
+
   test('a create that hits Throttling is retried with an Event and still makes one group', async () => {
     await stack.admin.setFault({
       action: 'CreateContainerGroup',
