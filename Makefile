@@ -7,7 +7,7 @@ export K8S_VERSION ?= v1.36.3
 export ETCD_VERSION ?= v3.6.16
 CACHE_DIR := $(HOME)/.cache/eci-virtual-node/$(K8S_VERSION)
 
-.PHONY: help install lint typecheck format test test-unit test-integration control-plane cluster emulator demo bench conformance clean
+.PHONY: help install lint typecheck format test test-unit test-integration control-plane cluster emulator demo bench conformance conformance-subset clean
 
 help:
 	@echo "make demo           run pods on an emulated ECI virtual node (starts everything locally)"
@@ -17,6 +17,7 @@ help:
 	@echo "make emulator       run the ECI + PrivateZone OpenAPI emulator"
 	@echo "make bench          benchmarks"
 	@echo "make conformance    Kubernetes' node-conformance e2e specs against the virtual node (docs/conformance.md)"
+	@echo "make conformance-subset  a short subset of them (status, logs, exec, env), about 2 min"
 	@echo "make chaos          the reliability suite: faults, restarts, fuzzing, with nothing lost (docs/reliability.md)"
 	@echo "make image          docker build the image of both programs (IMAGE=registry/eci-virtual-node:tag; deploy/README.md)"
 
@@ -70,6 +71,11 @@ bench: install control-plane
 conformance: install control-plane
 	bash scripts/build-conformance.sh
 	node scripts/conformance.ts
+
+# The short subset of those specs (status, logs, exec, env), about 2 min once the e2e binary is built.
+conformance-subset: install control-plane
+	bash scripts/build-conformance.sh
+	node --test --test-reporter=spec --test-timeout=1800000 test/conformance/subset.test.ts
 
 clean:
 	rm -rf node_modules

@@ -1,6 +1,6 @@
 // Runs the e2e binary (or the ginkgo CLI driving it) to its end: its output goes to a log
 // file and, when asked, to this process's stdout. Shared by `make conformance` and the
-// short subset of `make test`.
+// short subset (`make conformance-subset`).
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 

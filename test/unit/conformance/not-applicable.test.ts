@@ -168,10 +168,10 @@ test('renderDoc explains not-applicable rows and lists each claim with its page,
     assert.ok(doc.includes(`(${c.source}): “`), c.source);
     for (const s of c.specs) assert.ok(doc.includes(`  - ${s.replace(/([|*_])/g, '\\$1')}`), s);
   }
-  assert.match(doc, /runs inside\n`make test`/);
+  assert.match(doc, /runs with\n`make conformance-subset`/);
 });
 
-test('the make-test subset names specs in scope that the table lists, none claimed not applicable, and its focus selects exactly them', () => {
+test('the conformance subset names specs in scope that the table lists, none claimed not applicable, and its focus selects exactly them', () => {
   const specs = docSpecs();
   assert.equal(new Set(SUBSET_SPECS).size, SUBSET_SPECS.length);
   for (const s of SUBSET_SPECS) {

@@ -1,5 +1,5 @@
 // Issue 18: a short subset of Kubernetes' own node conformance specs (status, logs, exec,
-// env; scripts/conformance/subset.ts) runs inside `make test`, on the same stack as
+// env; scripts/conformance/subset.ts), `make conformance-subset`, on the same stack as
 // `make conformance`: its own control plane, the emulator in process mode, the webhook and
 // the reconciler, with every pod of the e2e namespaces sent to the virtual node.
 import { test } from 'node:test';
@@ -7,15 +7,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryDir } from '../../harness/binaries.ts';
-import { ENV } from '../../harness/shared.ts';
-import { e2eCommand } from '../../../scripts/conformance/e2e-args.ts';
-import { NOT_APPLICABLE } from '../../../scripts/conformance/not-applicable.ts';
-import { reportToRows } from '../../../scripts/conformance/report.ts';
-import { runE2e } from '../../../scripts/conformance/run-e2e.ts';
-import { startStack } from '../../../scripts/conformance/stack.ts';
-import { SUBSET_FOCUS, SUBSET_SPECS } from '../../../scripts/conformance/subset.ts';
-import { skipUnlessProcessMode } from '../process/helpers.ts';
+import { binaryDir } from '../harness/binaries.ts';
+import { ENV } from '../harness/shared.ts';
+import { e2eCommand } from '../../scripts/conformance/e2e-args.ts';
+import { NOT_APPLICABLE } from '../../scripts/conformance/not-applicable.ts';
+import { reportToRows } from '../../scripts/conformance/report.ts';
+import { runE2e } from '../../scripts/conformance/run-e2e.ts';
+import { startStack } from '../../scripts/conformance/stack.ts';
+import { SUBSET_FOCUS, SUBSET_SPECS } from '../../scripts/conformance/subset.ts';
+import { skipUnlessProcessMode } from '../integration/process/helpers.ts';
 
 const binary = join(binaryDir(), 'e2e-common-node.test');
 
