@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryDir } from '../harness/binaries.ts';
-import { ENV } from '../harness/shared.ts';
 import { e2eCommand } from '../../scripts/conformance/e2e-args.ts';
 import { NOT_APPLICABLE } from '../../scripts/conformance/not-applicable.ts';
 import { reportToRows } from '../../scripts/conformance/report.ts';
@@ -29,10 +28,6 @@ test(
       `the e2e binary ${binary} is missing: build it with \`bash scripts/build-conformance.sh\` (what \`make conformance\` runs first)`,
     );
     const runDir = mkdtempSync(join(tmpdir(), 'eci-vn-conformance-subset-'));
-    // The stack runs a control plane of its own: the kubelet serving certificate it gives the
-    // reconciler must come from that one's CA, not from the shared control plane the
-    // integration runner announces (its API server would refuse the node for logs and exec).
-    delete process.env[ENV.caFile];
     const stack = await startStack(runDir, (msg) => console.error(`conformance subset: ${msg}`));
     try {
       const jsonReport = join(runDir, 'report.json');

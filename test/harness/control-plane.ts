@@ -133,8 +133,10 @@ interface KubeletServingFiles {
  * reconciler under test gets as --tls-cert-file, --tls-private-key-file and --client-ca-file.
  */
 export async function issueKubeletServingCert(ips: string[]): Promise<KubeletServingFiles> {
+  // A control plane this process started (the conformance stack, a chaos run) is the one its
+  // reconcilers talk to; the shared one the integration runner announces comes second.
   const caFile = process.env[ENV.caFile];
-  const dir = caFile ? dirname(caFile) : privateCaDir;
+  const dir = privateCaDir ?? (caFile ? dirname(caFile) : undefined);
   if (!dir) throw new Error('no control plane: start one before issuing kubelet certificates');
   const ca = await loadCertificateAuthority(
     readFileSync(join(dir, 'ca.crt'), 'utf8'),
