@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { posix } from 'node:path';
 import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
-import { containerScript, shQuote } from './container-script.ts';
+import { containerScript, inStartChain, shQuote } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
 import { imageBacking, imageLinks, imageUser, shellFor } from './image-table.ts';
@@ -150,6 +151,18 @@ export function lineSplitter(onLine: (line: string) => void): { write(d: Buffer)
       pending = '';
     },
   };
+}
+
+/** Whether the container's command runs: PID 1 is known and has left the start chain. */
+export function commandStarted(run: Run): boolean {
+  const pid = readPid(run);
+  if (pid === undefined) return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3);
+    return !inStartChain(cmdline, `${posix.dirname(run.pidFile)}/start.sh`);
+  } catch {
+    return false; // gone: its exit is reported
+  }
 }
 
 /** The host PID of the container's PID 1, once the start script has written it. */

@@ -103,3 +103,16 @@ export function containerScript(l: ContainerLaunch): string {
   );
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * Pure: whether a container's PID 1 (its /proc/PID/cmdline) is still a link of the start chain
+ * this script ends in (`sh start.sh` → chroot → setpriv → `env -i -C`), i.e. has not exec'd the
+ * container's command yet. A runtime reports a container running once its command runs.
+ */
+export function inStartChain(cmdline: readonly string[], startScript: string): boolean {
+  const [first, second, third] = cmdline;
+  if (first === undefined) return true; // not readable yet
+  if (first === 'sh' && second === startScript) return true;
+  if (first === 'chroot' || first === 'setpriv') return true;
+  return first === 'env' && second === '-i' && third === '-C';
+}

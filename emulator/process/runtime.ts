@@ -11,6 +11,7 @@ import type { EmulatorCore } from '../core.ts';
 import { isProcessBacked } from '../lifecycle.ts';
 import { TERMINAL, type ContainerGroup, type ContainerRuntime } from '../model.ts';
 import {
+  commandStarted,
   exitCodeOf,
   launchContainer,
   lineSplitter,
@@ -180,8 +181,8 @@ export class ProcessRuntime {
           await this.startRun(g, c);
         } else if (!running && run && !run.done) {
           this.stop(run, grace);
-        } else if (run && c.launching && readPid(run) !== undefined) {
-          c.launching = undefined; // the start script wrote the PID and execs the command now
+        } else if (run && c.launching && commandStarted(run)) {
+          c.launching = undefined; // PID 1 has exec'd the container's command
           g.updatedAt = this.core.now();
           this.core.changed();
         }

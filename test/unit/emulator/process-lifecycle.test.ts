@@ -16,6 +16,7 @@ import { DEFAULT_TIMING } from '../../../emulator/options.ts';
 import { renderPodStatus } from '../../../emulator/render.ts';
 import { imageBacking, imageUser } from '../../../emulator/process/image-table.ts';
 import { containerUser, nonRootRefusal } from '../../../emulator/process/security-context.ts';
+import { inStartChain } from '../../../emulator/process/container-script.ts';
 import type { ContainerGroup } from '../../../emulator/model.ts';
 import type { CreateContainerGroupParams } from '../../../emulator/validate-create.ts';
 
@@ -81,6 +82,22 @@ describe('a process container is Running once its command runs', () => {
     c.launching = undefined; // the runtime read the PID file: the command is exec'd
     const after = (renderPodStatus(g) as Status).PodStatus.ContainerStatuses[0]!;
     assert.deepEqual([after.Ready, after.Started, Object.keys(after.State)], [true, true, ['Running']]);
+  });
+
+  test('the command runs once PID 1 has left the start chain (script, chroot, setpriv, env -i -C)', () => {
+    const script = '/run/eci/g/app-1/start.sh';
+    const rows: [string[], boolean][] = [
+      [[], true],
+      [['sh', script], true],
+      [['chroot', '/run/eci/g/app-1/root', 'setpriv'], true],
+      [['setpriv', '--reuid=1000', '--'], true],
+      [['env', '-i', '-C', '/', 'PATH=/bin', 'sh'], true],
+      [['sh', '-c', 'echo container is alive; sleep 10000'], false],
+      [['env'], false],
+      [['/agnhost', 'pause'], false],
+    ];
+    for (const [cmdline, chain] of rows)
+      assert.equal(inStartChain(cmdline, script), chain, cmdline.join(' '));
   });
 
   test('simulated containers run at once', () => {
