@@ -4,8 +4,8 @@
 // higher launch priority starts first (the next ones once it runs and, if it has a readiness
 // probe, is ready), one with a higher exit priority is stopped after the others have exited.
 // https://help.aliyun.com/en/eci/user-guide/set-container-start-and-exit-order
-export const LAUNCH_PRIORITY_ENV = 'ECI_CONTAINER_LAUNCH_PRIORITY';
-export const EXIT_PRIORITY_ENV = 'ECI_CONTAINER_EXIT_PRIORITY';
+const LAUNCH_PRIORITY_ENV = 'ECI_CONTAINER_LAUNCH_PRIORITY';
+const EXIT_PRIORITY_ENV = 'ECI_CONTAINER_EXIT_PRIORITY';
 
 interface WithEnv {
   EnvironmentVar?: { Key?: string | undefined; Value?: string | undefined }[] | undefined;
