@@ -2,8 +2,9 @@
 // groups changed recently (one DescribeContainerGroupStatus call per page of up to 500),
 // then fetches those — and any group the tracker flagged — by id lists of 20 with
 // DescribeContainerGroups, and writes what it learnt into the tracker (which wakes the
-// pods). A full listing by tag runs at a longer interval, catches anything missed, and
-// feeds the orphan sweep. Never one call per pod per tick. The full listing goes node by
+// pods). A full listing by tag runs beside it at a longer interval (its own loop: at
+// thousands of pods it takes minutes), catches anything missed, and feeds the orphan sweep.
+// Never one call per pod per tick. The full listing goes node by
 // node (each node's tag): a replica lists only the nodes it serves, and the sweeping leader
 // holds one node's groups at a time, not the whole cluster's (docs/scale.md).
 import type { Logger } from 'pino';
@@ -63,86 +64,144 @@ export interface StatusPollerOptions {
   onActionDenied?: (action: string, err: unknown) => boolean;
 }
 
+/**
+ * Pure: the listed groups still worth applying. A group the incremental poll fetched (or found
+ * gone) after the listing's request went out is fresher than the listing's copy of it, which
+ * must not overwrite it: the incremental window has moved past that change and would not fetch
+ * it again until the next listing.
+ */
+export function staleFiltered(
+  groups: EciGroup[],
+  freshSince: Map<string, number>,
+  listedAt: number,
+): EciGroup[] {
+  return groups.filter((g) => (freshSince.get(g.containerGroupId ?? '') ?? -Infinity) < listedAt);
+}
+
 export class StatusPoller {
   private readonly o: StatusPollerOptions;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  /** The loops' pending waits: stop() ends them at once. */
+  private readonly sleepers = new Set<() => void>();
+  private readonly loops: Promise<void>[] = [];
   private lastPoll = 0;
-  private lastFull = 0;
   private lastGc = 0;
   private incremental = true;
   private stopped = false;
+  /** While a full listing runs: group id → start of the incremental fetch that last saw it. */
+  private fresh: Map<string, number> | undefined;
   ticks = 0;
 
   constructor(options: StatusPollerOptions) {
     this.o = options;
   }
 
+  /**
+   * Two loops, each with its own pace and its own failures: the incremental poll every
+   * intervalMs, and the full listing every resyncIntervalMs beside it. At thousands of pods the
+   * listing takes minutes (one page of 20 after another); run inside the poll it held every
+   * status change back until it ended (docs/scale.md, "Status lag: burst and steady").
+   */
   start(): void {
+    this.loops.push(
+      this.loop(
+        'status poll',
+        () => this.tick(),
+        () => this.o.intervalMs,
+      ),
+      this.loop(
+        'full listing',
+        () => this.fullList(),
+        (tookMs) => this.o.resyncIntervalMs - tookMs,
+      ),
+    );
+  }
+
+  private async loop(
+    what: string,
+    run: () => Promise<void>,
+    nextInMs: (tookMs: number) => number,
+  ): Promise<void> {
     let failures = 0;
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick().then(
-        () => {
-          failures = 0;
-        },
-        (err: unknown) => {
-          failures++;
-          const e = classifyEciError(err);
-          this.o.log.warn({ code: e.code, failures }, `status poll failed: ${describeEciError(e)}`);
-        },
-      );
-      await this.running;
-      if (!this.stopped) {
-        // Back off while ECI fails (bad credentials, outage) instead of hammering it.
-        const delay = backoffDelay(failures, this.o.intervalMs, Math.max(this.o.intervalMs, 30_000));
-        this.timer = setTimeout(() => void loop(), delay);
-        this.timer.unref?.();
+    while (!this.stopped) {
+      const startedAt = Date.now();
+      try {
+        await run();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const e = classifyEciError(err);
+        this.o.log.warn({ code: e.code, failures }, `${what} failed: ${describeEciError(e)}`);
       }
-    };
-    void loop();
+      if (this.stopped) return;
+      // Back off while ECI fails (bad credentials, outage) instead of hammering it.
+      const delay =
+        failures > 0
+          ? backoffDelay(failures, this.o.intervalMs, Math.max(this.o.intervalMs, 30_000))
+          : Math.max(0, nextInMs(Date.now() - startedAt));
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.sleepers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, delay);
+        timer.unref?.();
+        this.sleepers.add(wake);
+      });
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    for (const wake of [...this.sleepers]) wake();
+    await Promise.all(this.loops);
   }
 
-  /** One poll; exported for tests and the benchmark. */
-  async tick(): Promise<void> {
-    this.ticks++;
+  /**
+   * One full listing by tag, node by node: adopts groups the tracker lacks, refreshes the rest,
+   * marks the tracked groups it did not find as gone, and feeds the orphan sweep when due.
+   * Exported for tests and the benchmark; start() runs it beside the incremental poll.
+   */
+  async fullList(): Promise<void> {
     const now = Date.now();
-    // Taken before any call: ids flagged during this tick stay for the next one, and a
-    // failed tick clears nothing.
-    const dirty = this.o.target.dirtyIds();
-    if (this.lastFull === 0 || now - this.lastFull >= this.o.resyncIntervalMs) {
-      // Only groups tracked before the listing started can be missing from it.
-      const before = [...this.o.target.trackedIds().keys()];
-      const sweeping =
-        this.o.onFullList !== undefined &&
-        now - this.lastGc >= this.o.gcIntervalMs &&
-        (this.o.sweeps?.() ?? true);
-      const nodes: (string | undefined)[] = this.o.scope ? [...this.o.scope(sweeping)] : [undefined];
-      const present = new Set<string | undefined>();
+    // Only groups tracked before the listing started can be missing from it.
+    const before = [...this.o.target.trackedIds().keys()];
+    const sweeping =
+      this.o.onFullList !== undefined &&
+      now - this.lastGc >= this.o.gcIntervalMs &&
+      (this.o.sweeps?.() ?? true);
+    const nodes: (string | undefined)[] = this.o.scope ? [...this.o.scope(sweeping)] : [undefined];
+    const present = new Set<string | undefined>();
+    const fresh = new Map<string, number>();
+    this.fresh = fresh;
+    try {
       for (const node of nodes) {
+        const listedAt = Date.now();
         const groups = await this.o.provider.listOwned(node);
         for (const g of groups) present.add(g.containerGroupId);
-        this.o.target.applyGroups(groups);
+        this.o.target.applyGroups(staleFiltered(groups, fresh, listedAt));
         // A failed sweep is said and left for the next one; the listing itself got through.
         if (sweeping)
           await this.o
             .onFullList?.(groups, node)
             .catch((err: unknown) => this.o.log.warn({ err, node }, 'orphan sweep failed'));
       }
-      this.lastFull = now;
-      this.lastPoll = now;
       if (sweeping) this.lastGc = now;
-      this.o.target.markGone(before.filter((id) => !present.has(id)));
-      this.o.target.clearDirty(dirty);
-      return;
+      this.o.target.markGone(before.filter((id) => !present.has(id) && !fresh.has(id)));
+    } finally {
+      if (this.fresh === fresh) this.fresh = undefined;
     }
+  }
 
+  /** One incremental poll; exported for tests and the benchmark. */
+  async tick(): Promise<void> {
+    this.ticks++;
+    const now = Date.now();
+    // The first window starts now: what changed before it, the first full listing brings.
+    if (this.lastPoll === 0) this.lastPoll = now;
+    // Taken before any call: ids flagged during this tick stay for the next one, and a
+    // failed tick clears nothing.
+    const dirty = this.o.target.dirtyIds();
     const tracked = this.o.target.trackedIds();
     const wanted = new Set<string>([...dirty, ...this.o.target.watchedIds()].filter((id) => tracked.has(id)));
     if (this.incremental) {
@@ -179,7 +238,10 @@ export class StatusPoller {
     // Only now: a failed describe leaves the window and the dirty ids for the next tick.
     this.lastPoll = now;
     this.o.target.clearDirty(dirty);
+    const gone = [...wanted].filter((id) => !present.has(id));
+    // A listing under way must not overwrite what this tick saw (staleFiltered).
+    for (const id of wanted) this.fresh?.set(id, now);
     this.o.target.applyGroups(found);
-    this.o.target.markGone([...wanted].filter((id) => !present.has(id)));
+    this.o.target.markGone(gone);
   }
 }

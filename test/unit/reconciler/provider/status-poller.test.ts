@@ -1,10 +1,11 @@
 // The status poller against an in-memory provider: a group flagged just after its create
-// is fetched on the next tick, and stays flagged when a tick fails (issue 9 fix 5).
+// is fetched on the next tick, and stays flagged when a tick fails (issue 9 fix 5); the full
+// listing runs beside the incremental poll and never overwrites what a later poll saw (issue 13).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 import { createLogger } from '../../../../shared/logger.ts';
-import { StatusPoller } from '../../../../reconciler/provider/status-poller.ts';
+import { StatusPoller, staleFiltered } from '../../../../reconciler/provider/status-poller.ts';
 import { PodTracker } from '../../../../reconciler/tracker.ts';
 import { ownershipTags } from '../../../../reconciler/ownership.ts';
 
@@ -46,7 +47,7 @@ function setup() {
 
 test('a just-created group is fetched on the next tick even if ECI reports no change', async () => {
   const { tracker, poller, described, woken } = setup();
-  await poller.tick(); // the first tick is the full listing
+  await poller.tick();
   tracker.bindGroup('u1', 'eci-1', undefined, { fresh: true });
   await poller.tick();
   assert.deepEqual(described, [['eci-1']]);
@@ -94,15 +95,102 @@ test('the full listing goes node by node: the served nodes, every node when swee
     gcIntervalMs: 0,
     log: createLogger('test', { level: 'silent' }),
   });
-  await poller.tick();
+  await poller.fullList();
   assert.deepEqual(listed, ['vn-a'], 'not the leader: only the served node, no sweep');
   assert.deepEqual(swept, []);
   assert.equal(tracker.uidOfGroup('eci-a'), 'uid-eci-a', 'the served node’s group is tracked');
   leader = true;
   listed.length = 0;
-  await poller.tick();
+  await poller.fullList();
   assert.deepEqual(listed, ['vn-a', 'vn-b']);
   assert.deepEqual(swept, ['vn-a:eci-a', 'vn-b:eci-b']);
   assert.equal(tracker.uidOfGroup('eci-b'), undefined, 'another node’s group is swept, not tracked');
   assert.equal(tracker.get('uid-eci-a')?.record?.gone, undefined, 'listed on its node: not gone');
+});
+
+/** A listing that answers only when the test says so (ECI paging through thousands of groups). */
+function slowListing() {
+  let release: (groups: EciGroup[]) => void = () => {};
+  const calls: (string | undefined)[] = [];
+  const listOwned = (node?: string) =>
+    new Promise<EciGroup[]>((resolve) => {
+      calls.push(node);
+      release = resolve;
+    });
+  return { listOwned, calls, release: (groups: EciGroup[]) => release(groups) };
+}
+
+async function until(what: string, ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(ok(), what);
+}
+
+const groupOf = (id: string, status: string) =>
+  ({ containerGroupId: id, status, tags: ownershipTags(owner('vn', id)) }) as EciGroup;
+
+test('the incremental poll keeps running while a full listing is in progress', async () => {
+  const tracker = new PodTracker({ clusterId: 'c1', nodes: new Set(['vn']), wake: () => {} });
+  tracker.bindGroup('u1', 'eci-1', groupOf('eci-1', 'Running'), { node: 'vn' });
+  const listing = slowListing();
+  let polls = 0;
+  const poller = new StatusPoller({
+    provider: {
+      listOwned: listing.listOwned,
+      changedSince: async () => (polls++, [{ id: 'eci-1', status: 'Failed' }]),
+      describeMany: async (ids: string[]) => ids.map((id) => groupOf(id, 'Failed')),
+    },
+    target: tracker,
+    intervalMs: 5,
+    resyncIntervalMs: 3_600_000,
+    gcIntervalMs: 3_600_000,
+    log: createLogger('test', { level: 'silent' }),
+  });
+  poller.start();
+  await until('the listing started', () => listing.calls.length === 1);
+  await until('polls ran during the listing', () => polls >= 3);
+  assert.equal(tracker.get('u1')?.record?.group?.status, 'Failed', 'the change reached the tracker');
+  listing.release([]);
+  await poller.stop();
+});
+
+test('a listing that answers after a poll does not overwrite the fresher status', async () => {
+  const tracker = new PodTracker({ clusterId: 'c1', nodes: new Set(['vn']), wake: () => {} });
+  tracker.bindGroup('u1', 'eci-1', groupOf('eci-1', 'Running'), { node: 'vn' });
+  tracker.bindGroup('u2', 'eci-2', groupOf('eci-2', 'Pending'), { node: 'vn' });
+  const listing = slowListing();
+  const poller = new StatusPoller({
+    provider: {
+      listOwned: listing.listOwned,
+      changedSince: async () => [{ id: 'eci-1', status: 'Failed' }],
+      describeMany: async (ids: string[]) => ids.map((id) => groupOf(id, 'Failed')),
+    },
+    target: tracker,
+    intervalMs: 5,
+    resyncIntervalMs: 3_600_000,
+    gcIntervalMs: 3_600_000,
+    log: createLogger('test', { level: 'silent' }),
+  });
+  const full = poller.fullList();
+  await until('the listing started', () => listing.calls.length === 1);
+  await poller.tick(); // sees eci-1 fail while the listing is out
+  listing.release([groupOf('eci-1', 'Running'), groupOf('eci-2', 'Running')]); // read before the failure
+  await full;
+  assert.equal(tracker.get('u1')?.record?.group?.status, 'Failed', 'not put back to Running');
+  assert.equal(tracker.get('u2')?.record?.group?.status, 'Running', 'the rest of the listing applies');
+});
+
+test('staleFiltered drops the listed groups a poll saw after the listing asked', () => {
+  const g = (id: string) => ({ containerGroupId: id }) as EciGroup;
+  const cases: [string, Map<string, number>, number, string[]][] = [
+    ['nothing fresh', new Map(), 100, ['a', 'b']],
+    ['seen after the request', new Map([['a', 150]]), 100, ['b']],
+    ['seen before the request', new Map([['a', 50]]), 100, ['a', 'b']],
+    ['seen at the same instant: the poll wins', new Map([['b', 100]]), 100, ['a']],
+  ];
+  for (const [name, fresh, listedAt, want] of cases)
+    assert.deepEqual(
+      staleFiltered([g('a'), g('b')], fresh, listedAt).map((x) => x.containerGroupId),
+      want,
+      name,
+    );
 });
