@@ -2,7 +2,9 @@
 // service-account tokens (podReferences in reconciler/translate says which) and the
 // Services a kubelet turns into environment variables (translate/service-env.ts). ConfigMaps,
 // kube-root-ca.crt above all (every pod mounts it), are cached briefly in an LRU bounded
-// by bytes, so a flood of large ConfigMaps cannot grow the process without limit.
+// by bytes, so a flood of large ConfigMaps cannot grow the process without limit. Secrets
+// likewise: the content refresher re-reads every running pod's references once per interval,
+// and the pods of one Deployment share theirs (one read per Secret per TTL, not per pod).
 import type {
   CoreV1Api,
   V1ConfigMap,
@@ -21,6 +23,8 @@ const CONFIGMAP_TTL_MS = 10_000;
 export const TOKEN_EXPIRATION_SECONDS = 3607;
 /** Bytes of ConfigMap data the cache holds at most (a ConfigMap is at most 1 MiB). */
 const CONFIGMAP_CACHE_BYTES = 16 * 1024 * 1024;
+/** Bytes of Secret data the cache holds at most (a Secret is at most 1 MiB). */
+const SECRET_CACHE_BYTES = 16 * 1024 * 1024;
 /** Bytes of Service lists the cache holds at most. */
 const SERVICE_CACHE_BYTES = 4 * 1024 * 1024;
 
@@ -86,6 +90,14 @@ export function configMapBytes(cm: V1ConfigMap): number {
   return n + 512; // metadata
 }
 
+/** Pure: the bytes a Secret's payload holds (keys and base64 values). */
+function secretBytes(secret: V1Secret): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(secret.data ?? {})) n += k.length + v.length;
+  for (const [k, v] of Object.entries(secret.stringData ?? {})) n += k.length + v.length;
+  return n + 512; // metadata
+}
+
 export interface PodReferenceObjects {
   configMaps: Record<string, V1ConfigMap>;
   secrets: Record<string, V1Secret>;
@@ -98,6 +110,7 @@ export interface PodReferenceObjects {
 
 export class ReferenceReader {
   private readonly configMaps: ByteLru<V1ConfigMap>;
+  private readonly secrets: ByteLru<V1Secret>;
   /** Service lists by namespace (and default/kubernetes): one list per namespace per TTL, not per create. */
   private readonly services: ByteLru<V1Service[]>;
   private readonly core: CoreV1Api;
@@ -108,6 +121,7 @@ export class ReferenceReader {
     this.core = core;
     this.log = log;
     this.configMaps = new ByteLru(cacheBytes, CONFIGMAP_TTL_MS);
+    this.secrets = new ByteLru(SECRET_CACHE_BYTES, CONFIGMAP_TTL_MS);
     this.services = new ByteLru(SERVICE_CACHE_BYTES, CONFIGMAP_TTL_MS);
   }
 
@@ -116,9 +130,7 @@ export class ReferenceReader {
     const namespace = pod.metadata?.namespace ?? 'default';
     const refs = podReferences(pod);
     const configMaps = await fetchAll(refs.configMaps, (name) => this.readConfigMap(namespace, name));
-    const secrets = await fetchAll(refs.secrets, (name) =>
-      this.core.readNamespacedSecret({ name, namespace }),
-    );
+    const secrets = await fetchAll(refs.secrets, (name) => this.readSecret(namespace, name));
     const persistentVolumeClaims = await fetchAll(refs.persistentVolumeClaims, (name) =>
       this.core.readNamespacedPersistentVolumeClaim({ name, namespace }),
     );
@@ -215,6 +227,15 @@ export class ReferenceReader {
     if (hit) return hit;
     const value = await this.core.readNamespacedConfigMap({ name, namespace });
     this.configMaps.set(key, value, configMapBytes(value));
+    return value;
+  }
+
+  private async readSecret(namespace: string, name: string): Promise<V1Secret> {
+    const key = `${namespace}/${name}`;
+    const hit = this.secrets.get(key);
+    if (hit) return hit;
+    const value = await this.core.readNamespacedSecret({ name, namespace });
+    this.secrets.set(key, value, secretBytes(value));
     return value;
   }
 }

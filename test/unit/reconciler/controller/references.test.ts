@@ -65,3 +65,36 @@ test('a burst of creates in one namespace lists its Services once per TTL, not o
   }
   assert.deepEqual(calls, { list: 1, read: 1 });
 });
+
+test('the pods sharing a Secret read it once per TTL, not once per pod (the content refresher’s pass)', async () => {
+  const reads: string[] = [];
+  const core = {
+    readNamespacedSecret: async ({ name, namespace }: { name: string; namespace: string }) => {
+      reads.push(`${namespace}/${name}`);
+      return { metadata: { name, namespace }, data: { password: 'c2VjcmV0' } };
+    },
+    listNamespacedService: async () => ({ items: [] }),
+    readNamespacedService: async () => ({
+      metadata: { name: 'kubernetes' },
+      spec: { clusterIP: '10.0.0.1' },
+    }),
+  } as unknown as CoreV1Api;
+  const reader = new ReferenceReader(core, pino({ level: 'silent' }));
+  const pod = (name: string, namespace: string): V1Pod => ({
+    metadata: { name, namespace },
+    spec: {
+      containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'creds', mountPath: '/creds' }] }],
+      volumes: [{ name: 'creds', secret: { secretName: 'db' } }],
+    },
+  });
+  for (const [name, namespace] of [
+    ['a', 'team-a'],
+    ['b', 'team-a'],
+    ['c', 'team-a'],
+    ['d', 'team-b'],
+  ] as const) {
+    const read = await reader.read(pod(name, namespace));
+    assert.equal(read.secrets.db?.data?.password, 'c2VjcmV0', `${namespace}/${name} gets the Secret`);
+  }
+  assert.deepEqual(reads, ['team-a/db', 'team-b/db'], 'one read per namespace’s Secret');
+});
