@@ -244,6 +244,16 @@ export class EciProvider implements Provider {
     return this.call(() => this.o.eci.listContainerGroups(ownershipFilter(this.o.clusterId, node), 20));
   }
 
+  /** The pages of this cluster's groups (one node's, by its tag), each as it arrives: the poller's full listing. */
+  async *ownedPages(node?: string): AsyncGenerator<EciGroup[], void, undefined> {
+    const pages = this.o.eci.containerGroupPages(ownershipFilter(this.o.clusterId, node), 20);
+    for (;;) {
+      const page = await this.call(() => pages.next());
+      if (page.done) return;
+      yield page.value;
+    }
+  }
+
   /** Ids of this cluster's groups whose status changed in the last `seconds`. */
   changedSince(seconds: number): Promise<{ id: string; status: string }[]> {
     return this.call(() => this.o.eci.changedSince(seconds, ownershipFilter(this.o.clusterId), 500));

@@ -42,10 +42,7 @@ interface PollerTarget {
 }
 
 export interface StatusPollerOptions {
-  provider: { listOwned(node?: string): Promise<EciGroup[]> } & Pick<
-    EciProvider,
-    'changedSince' | 'describeMany'
-  >;
+  provider: Pick<EciProvider, 'ownedPages' | 'changedSince' | 'describeMany'>;
   target: PollerTarget;
   /** After each full listing due for it (every gcIntervalMs): the orphan sweep, given one node's groups (or all, unscoped). */
   onFullList?: (groups: EciGroup[], node?: string) => Promise<unknown>;
@@ -176,10 +173,15 @@ export class StatusPoller {
     this.fresh = fresh;
     try {
       for (const node of nodes) {
-        const listedAt = Date.now();
-        const groups = await this.o.provider.listOwned(node);
-        for (const g of groups) present.add(g.containerGroupId);
-        this.o.target.applyGroups(staleFiltered(groups, fresh, listedAt));
+        // Each page applied as it comes; the node's whole listing is kept only for the sweep.
+        const groups: EciGroup[] = [];
+        let listedAt = Date.now();
+        for await (const page of this.o.provider.ownedPages(node)) {
+          for (const g of page) present.add(g.containerGroupId);
+          this.o.target.applyGroups(staleFiltered(page, fresh, listedAt));
+          if (sweeping) groups.push(...page);
+          listedAt = Date.now(); // the next page is asked for now
+        }
         // A failed sweep is said and left for the next one; the listing itself got through.
         if (sweeping)
           await this.o

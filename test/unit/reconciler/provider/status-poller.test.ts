@@ -23,7 +23,7 @@ function setup() {
   const described: string[][] = [];
   let failNext = 0;
   const provider = {
-    listOwned: async (): Promise<EciGroup[]> => [],
+    ownedPages: async function* (): AsyncGenerator<EciGroup[]> {},
     changedSince: async () => [] as { id: string; status: string }[],
     describeMany: async (ids: string[]): Promise<EciGroup[]> => {
       described.push(ids);
@@ -76,9 +76,9 @@ test('the full listing goes node by node: the served nodes, every node when swee
   const group = (id: string, node: string) =>
     ({ containerGroupId: id, status: 'Running', tags: ownershipTags(owner(node, id)) }) as EciGroup;
   const provider = {
-    listOwned: async (node?: string): Promise<EciGroup[]> => {
+    ownedPages: async function* (node?: string): AsyncGenerator<EciGroup[]> {
       listed.push(node);
-      return node === 'vn-a' ? [group('eci-a', 'vn-a')] : node === 'vn-b' ? [group('eci-b', 'vn-b')] : [];
+      yield node === 'vn-a' ? [group('eci-a', 'vn-a')] : node === 'vn-b' ? [group('eci-b', 'vn-b')] : [];
     },
     changedSince: async () => [] as { id: string; status: string }[],
     describeMany: async (): Promise<EciGroup[]> => [],
@@ -112,12 +112,11 @@ test('the full listing goes node by node: the served nodes, every node when swee
 function slowListing() {
   let release: (groups: EciGroup[]) => void = () => {};
   const calls: (string | undefined)[] = [];
-  const listOwned = (node?: string) =>
-    new Promise<EciGroup[]>((resolve) => {
-      calls.push(node);
-      release = resolve;
-    });
-  return { listOwned, calls, release: (groups: EciGroup[]) => release(groups) };
+  async function* ownedPages(node?: string): AsyncGenerator<EciGroup[]> {
+    calls.push(node);
+    yield await new Promise<EciGroup[]>((resolve) => (release = resolve));
+  }
+  return { ownedPages, calls, release: (groups: EciGroup[]) => release(groups) };
 }
 
 async function until(what: string, ok: () => boolean): Promise<void> {
@@ -135,7 +134,7 @@ test('the incremental poll keeps running while a full listing is in progress', a
   let polls = 0;
   const poller = new StatusPoller({
     provider: {
-      listOwned: listing.listOwned,
+      ownedPages: listing.ownedPages,
       changedSince: async () => (polls++, [{ id: 'eci-1', status: 'Failed' }]),
       describeMany: async (ids: string[]) => ids.map((id) => groupOf(id, 'Failed')),
     },
@@ -160,7 +159,7 @@ test('a listing that answers after a poll does not overwrite the fresher status'
   const listing = slowListing();
   const poller = new StatusPoller({
     provider: {
-      listOwned: listing.listOwned,
+      ownedPages: listing.ownedPages,
       changedSince: async () => [{ id: 'eci-1', status: 'Failed' }],
       describeMany: async (ids: string[]) => ids.map((id) => groupOf(id, 'Failed')),
     },
@@ -193,4 +192,31 @@ test('staleFiltered drops the listed groups a poll saw after the listing asked',
       want,
       name,
     );
+});
+
+test('the listing applies each page as it comes; the sweep still gets the node’s whole listing', async () => {
+  const tracker = new PodTracker({ clusterId: 'c1', nodes: new Set(['vn']), wake: () => {} });
+  const swept: string[][] = [];
+  const seenBeforeSecondPage: (string | undefined)[] = [];
+  const poller = new StatusPoller({
+    provider: {
+      ownedPages: async function* (): AsyncGenerator<EciGroup[]> {
+        yield [groupOf('eci-1', 'Running')];
+        seenBeforeSecondPage.push(tracker.uidOfGroup('eci-1'));
+        yield [groupOf('eci-2', 'Running')];
+      },
+      changedSince: async () => [],
+      describeMany: async () => [],
+    },
+    target: tracker,
+    onFullList: async (groups) => swept.push(groups.map((g) => g.containerGroupId!)),
+    intervalMs: 5,
+    resyncIntervalMs: 0,
+    gcIntervalMs: 0,
+    log: createLogger('test', { level: 'silent' }),
+  });
+  await poller.fullList();
+  assert.deepEqual(seenBeforeSecondPage, ['uid-eci-1'], 'the first page was applied before the second came');
+  assert.deepEqual(swept, [['eci-1', 'eci-2']]);
+  assert.equal(tracker.uidOfGroup('eci-2'), 'uid-eci-2');
 });
