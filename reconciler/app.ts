@@ -303,7 +303,7 @@ export async function startReconciler(
     cleanups.push(() => servedNodes.flush());
     cleanups.push(() => ownership.stop());
     await ownership.start();
-    // Its first tick (a full listing, the sweep) sees the nodes held and the leadership.
+    // Its listing loop (a full listing, the sweep) starts at once and sees the nodes held and the leadership.
     poller.start();
     cleanups.push(() => poller.stop());
 
