@@ -1,5 +1,5 @@
 // Runs the integration tests against real control planes, INTEGRATION_SHARDS of them side
-// by side (default 2): the files are split longest first onto the least-loaded shard using
+// by side (default 3): the files are split longest first onto the least-loaded shard using
 // test/integration/durations.json, each shard runs its files one at a time, and one summary
 // follows. Every control plane is stopped afterwards, also on failure or Ctrl-C.
 // INTEGRATION_UPDATE_DURATIONS=1 stores the measured per-file seconds.
@@ -19,7 +19,7 @@ const startsFirst = (file: string) => file.startsWith('test/integration/chaos/')
 const sameShard = (file: string) => usesProcessMode(readFileSync(file, 'utf8'));
 
 const envSchema = z.object({
-  INTEGRATION_SHARDS: z.coerce.number().int().min(1).max(8).default(2),
+  INTEGRATION_SHARDS: z.coerce.number().int().min(1).max(8).default(3),
   INTEGRATION_UPDATE_DURATIONS: z.enum(['0', '1']).default('0'),
 });
 const parsedEnv = envSchema.safeParse(process.env);
