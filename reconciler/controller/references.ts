@@ -82,21 +82,18 @@ export class ByteLru<V> {
   }
 }
 
-/** Pure: the bytes a ConfigMap's payload holds (keys and values), the part that can be large. */
-export function configMapBytes(cm: V1ConfigMap): number {
+/** Pure: the bytes string maps hold (keys and values), the part of an object that can be large. */
+function payloadBytes(...maps: (Record<string, string> | undefined)[]): number {
   let n = 0;
-  for (const [k, v] of Object.entries(cm.data ?? {})) n += k.length + v.length;
-  for (const [k, v] of Object.entries(cm.binaryData ?? {})) n += k.length + v.length;
+  for (const map of maps) for (const [k, v] of Object.entries(map ?? {})) n += k.length + v.length;
   return n + 512; // metadata
 }
 
+/** Pure: the bytes a ConfigMap's payload holds (keys and values). */
+export const configMapBytes = (cm: V1ConfigMap): number => payloadBytes(cm.data, cm.binaryData);
+
 /** Pure: the bytes a Secret's payload holds (keys and base64 values). */
-function secretBytes(secret: V1Secret): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(secret.data ?? {})) n += k.length + v.length;
-  for (const [k, v] of Object.entries(secret.stringData ?? {})) n += k.length + v.length;
-  return n + 512; // metadata
-}
+const secretBytes = (secret: V1Secret): number => payloadBytes(secret.data, secret.stringData);
 
 export interface PodReferenceObjects {
   configMaps: Record<string, V1ConfigMap>;
@@ -221,23 +218,31 @@ export class ReferenceReader {
     }
   }
 
-  private async readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
-    const key = `${namespace}/${name}`;
-    const hit = this.configMaps.get(key);
-    if (hit) return hit;
-    const value = await this.core.readNamespacedConfigMap({ name, namespace });
-    this.configMaps.set(key, value, configMapBytes(value));
-    return value;
+  private readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
+    return readThrough(this.configMaps, `${namespace}/${name}`, configMapBytes, () =>
+      this.core.readNamespacedConfigMap({ name, namespace }),
+    );
   }
 
-  private async readSecret(namespace: string, name: string): Promise<V1Secret> {
-    const key = `${namespace}/${name}`;
-    const hit = this.secrets.get(key);
-    if (hit) return hit;
-    const value = await this.core.readNamespacedSecret({ name, namespace });
-    this.secrets.set(key, value, secretBytes(value));
-    return value;
+  private readSecret(namespace: string, name: string): Promise<V1Secret> {
+    return readThrough(this.secrets, `${namespace}/${name}`, secretBytes, () =>
+      this.core.readNamespacedSecret({ name, namespace }),
+    );
   }
+}
+
+/** The cached value of `key`, else `read()`'s, cached by its size. */
+async function readThrough<T>(
+  cache: ByteLru<T>,
+  key: string,
+  bytes: (value: T) => number,
+  read: () => Promise<T>,
+): Promise<T> {
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const value = await read();
+  cache.set(key, value, bytes(value));
+  return value;
 }
 
 async function fetchAll<T>(
