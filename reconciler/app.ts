@@ -5,10 +5,8 @@
 // write into the tracker, the tracker wakes the controller's queue, the kubelet API reads the
 // tracker, the Leases start and stop each node's heartbeat and pods. main.ts parses flags and
 // calls startReconciler; integration tests and the demo call it in-process.
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
@@ -37,6 +35,8 @@ import { AllNodes } from './leases/all-nodes.ts';
 import { ReplicaLeases, type NodeOwnership } from './leases/replica-leases.ts';
 import { serveNodes } from './leases/serve-nodes.ts';
 import { resolvePlacement, type ProfileDefaults } from './translate.ts';
+import { startHealthServer } from './app/health-server.ts';
+import { reconcilerMetrics, registerLiveGauges } from './app/metrics.ts';
 
 export interface ReconcilerHandle {
   /** Every virtual node of the cluster; this replica serves those it holds. */
@@ -307,46 +307,16 @@ export async function startReconciler(
     poller.start();
     cleanups.push(() => poller.stop());
 
-    new Gauge({
-      name: 'reconciler_queue_depth',
-      help: 'Pods waiting in the work queue (not counting delayed retries)',
-      registers: [registry],
-      collect() {
-        this.set(queue.length);
-      },
-    });
-    new Gauge({
-      name: 'reconciler_tracked_container_groups',
-      help: 'Container groups this process tracks',
-      registers: [registry],
-      collect() {
-        this.set(tracker.trackedIds().size);
-      },
-    });
-    new Gauge({
-      name: 'eci_provider_healthy',
-      help: '1 while the last ECI call that could tell (auth, network, server) succeeded, else 0',
-      registers: [registry],
-      collect() {
-        this.set(provider.health().ok ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'reconciler_node_lease_renewals',
-      help: 'Node Lease renewals since start, summed over the virtual nodes',
-      registers: [registry],
-      collect() {
-        this.set(servedNodes.nodes().reduce((n, x) => n + x.renewals, 0));
-      },
+    registerLiveGauges(registry, {
+      queueLength: () => queue.length,
+      trackedGroups: () => tracker.trackedIds().size,
+      providerHealthy: () => provider.health().ok,
+      leaseRenewals: () => servedNodes.nodes().reduce((n, x) => n + x.renewals, 0),
     });
 
-    const server = await listen(config.healthAddress, async (path) => {
-      if (path === '/healthz') return { status: 200, body: 'ok' };
-      if (path === '/readyz')
-        return controller.adopted ? { status: 200, body: 'ok' } : { status: 503, body: 'syncing' };
-      if (path === '/metrics')
-        return { status: 200, body: await registry.metrics(), type: registry.contentType };
-      return { status: 404, body: 'not found' };
+    const server = await startHealthServer(config.healthAddress, {
+      ready: () => controller.adopted,
+      registry,
     });
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const addr = server.address() as AddressInfo;
@@ -375,60 +345,4 @@ export async function startReconciler(
     await stopAll();
     throw err;
   }
-}
-
-/** The ECI call and operation counters (the gauges read live state and are made beside it). */
-function reconcilerMetrics(registry: Registry) {
-  const calls = new Counter({
-    name: 'eci_api_calls_total',
-    help: 'ECI API calls by action and outcome (ok or the error code)',
-    labelNames: ['action', 'outcome'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'eci_api_duration_seconds',
-    help: 'ECI API call latency',
-    labelNames: ['action'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const operations = new Counter({
-    name: 'reconciler_operations_total',
-    help: 'Reconciler operations: created, create_error, status_write, deleted, orphan_deleted',
-    labelNames: ['operation', 'code'],
-    registers: [registry],
-  });
-  return {
-    operations,
-    onCall: (action: string, outcome: string, ms: number) => {
-      calls.inc({ action, outcome });
-      latency.observe({ action }, ms / 1000);
-    },
-  };
-}
-
-function listen(
-  address: string,
-  handle: (path: string) => Promise<{ status: number; body: string; type?: string }>,
-): Promise<Server> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i) || '0.0.0.0';
-  const port = Number(address.slice(i + 1));
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    handle(path).then(
-      (r) => {
-        res.writeHead(r.status, { 'content-type': r.type ?? 'text/plain' });
-        res.end(r.body);
-      },
-      () => {
-        res.writeHead(500);
-        res.end('error');
-      },
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
 }
