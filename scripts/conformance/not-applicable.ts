@@ -19,6 +19,9 @@ export interface NotApplicableClaim {
 const ECI_LIMITS_PAGE = 'https://www.alibabacloud.com/help/en/elastic-container-instance/latest/limits';
 const ECI_PROBES_PAGE =
   'https://www.alibabacloud.com/help/en/eci/user-guide/use-probes-to-perform-health-checks-on-containers';
+const ECI_VOLUMES_PAGE = 'https://www.alibabacloud.com/help/en/eci/user-guide/overview-of-volumes';
+const ECI_SECURITY_CONTEXT_PAGE =
+  'https://www.alibabacloud.com/help/en/eci/user-guide/configure-a-security-context-for-an-elastic-container-instance-or-a-container';
 
 export const NOT_APPLICABLE_CLAIMS: readonly NotApplicableClaim[] = [
   {
@@ -59,6 +62,37 @@ export const NOT_APPLICABLE_CLAIMS: readonly NotApplicableClaim[] = [
       'ECI has liveness and readiness probes but no startup probe: a failing startup probe cannot restart a container, nor can its success start the liveness probe (the reconciler can only delay the liveness probe by the whole startup budget)',
     source: ECI_PROBES_PAGE,
     quote: 'ECI supports liveness probes and readiness probes to check the health and status of containers.',
+  },
+  {
+    specs: [
+      '[sig-node] Probing container should override timeoutGracePeriodSeconds when LivenessProbe field is set [NodeConformance]',
+      '[sig-node] [NodeConformance] [FeatureGate:SidecarContainers] Probing restartable init container should override timeoutGracePeriodSeconds when LivenessProbe field is set',
+    ],
+    limit:
+      "ECI restarts a container whose liveness probe fails itself, and an ECI probe has no grace period of its own (the page's LivenessProbe parameters are the HttpGet, Exec or TcpSocket check, InitialDelaySeconds, PeriodSeconds, SuccessThreshold, FailureThreshold and TimeoutSeconds): a probe's terminationGracePeriodSeconds cannot shorten the pod's",
+    source: ECI_PROBES_PAGE,
+    quote: 'If the check fails, the system restarts the container based on its configured restart policy.',
+  },
+  {
+    specs: [
+      // Only `false` needs no_new_privs; `when true` and `when not explicitly set` need escalation
+      // allowed, which takes no field, so they stay this project's to pass.
+      '[sig-node] Security Context when creating containers with AllowPrivilegeEscalation should not allow privilege escalation when false [LinuxOnly] [NodeConformance] [Conformance]',
+    ],
+    limit:
+      "the container security context ECI documents (user identity, capabilities, privileged mode; CreateContainerGroup's RunAsUser, RunAsGroup, RunAsNonRoot, Capability.Add, ReadOnlyRootFilesystem, Privileged) has no allowPrivilegeEscalation (no_new_privs) to turn off",
+    source: ECI_SECURITY_CONTEXT_PAGE,
+    quote:
+      'Container security context — settings apply only to the specified container. Use this to configure the user identity, capabilities, and privileged mode.',
+  },
+  {
+    specs: [
+      '[sig-node] ImageVolume should succeed with pod and pull policy of Always [LinuxOnly] [MinimumKubeletVersion:1.35] [Conformance]',
+    ],
+    limit:
+      "ECI mounts disk, NAS, OSS, emptyDir and ConfigFile volumes (the page's table of volume types): none mounts an OCI image's contents",
+    source: ECI_VOLUMES_PAGE,
+    quote: 'ECI supports five volume types to cover different storage needs.',
   },
 ];
 
