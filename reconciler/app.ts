@@ -37,6 +37,7 @@ import { serveNodes } from './leases/serve-nodes.ts';
 import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 import { startHealthServer } from './app/health-server.ts';
 import { reconcilerMetrics, registerLiveGauges } from './app/metrics.ts';
+import { Shutdown } from './app/shutdown.ts';
 
 export interface ReconcilerHandle {
   /** Every virtual node of the cluster; this replica serves those it holds. */
@@ -70,16 +71,8 @@ export async function startReconciler(
   const core = kc.makeApiClient(CoreV1Api);
   const registry = createRegistry('reconciler');
   const nodeNames = nodeNamesOf(config);
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const stopAll = async () => {
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        log.warn({ err }, 'error while stopping');
-      }
-    }
-  };
+  const shutdown = new Shutdown(log);
+  const stopAll = () => shutdown.stopAll();
 
   try {
     const timing = leaseTimingProblem(config);
@@ -100,7 +93,7 @@ export async function startReconciler(
       log,
       registry,
     });
-    cleanups.push(() => privateZone.stop());
+    shutdown.push(() => privateZone.stop());
     // Only the leader syncs PrivateZone; the others keep it off without touching the records.
     let leading = false;
     const applyPrivateZone = (p: EciProfile) => {
@@ -122,7 +115,7 @@ export async function startReconciler(
       // enablePrivateZone is hot: flipping it starts or stops the sync.
       onChange: (p) => void applyPrivateZone(p),
     });
-    cleanups.push(() => profile.stop());
+    shutdown.push(() => profile.stop());
     await profile.waitForSync(30_000).catch(() => log.warn('ECI Profile not synced; using flags'));
     void applyPrivateZone(profile.current());
     // What the translation reads of the profile; its placement wins over the flags.
@@ -168,7 +161,7 @@ export async function startReconciler(
         },
         log,
       );
-      cleanups.push(() => secret.stop());
+      shutdown.push(() => secret.stop());
     }
 
     let kubeletVersion = 'v0.0.0';
@@ -193,7 +186,7 @@ export async function startReconciler(
     });
     // The kubelet API must listen before the nodes advertise its port.
     const kubelet = await startNodeKubeletApi(config, { kc, tracker, provider, nodeNames, log });
-    cleanups.push(() => kubelet.close());
+    shutdown.push(() => kubelet.close());
     const makeNode = (name: string) =>
       new NodeController(
         kc,
@@ -245,10 +238,10 @@ export async function startReconciler(
       refresher,
       allowedUnsafeSysctls: config.allowedUnsafeSysctls,
     });
-    cleanups.push(() => controller.stop());
+    shutdown.push(() => controller.stop());
     controller.start(kc);
     refresher.start(() => tracker.uids(), wake);
-    cleanups.push(() => refresher.stop());
+    shutdown.push(() => refresher.stop());
     // ImageCache objects → ECI image caches, on the leader only (started by the leader hook).
     const imageCaches = new ImageCacheController({
       kc,
@@ -258,7 +251,7 @@ export async function startReconciler(
       placement: () => resolvePlacement(profileDefaults(), defaults).placement,
       credentials: secretCredentialsReader(kc),
     });
-    cleanups.push(() => imageCaches.stop());
+    shutdown.push(() => imageCaches.stop());
     const servedNodes = serveNodes({
       kc,
       replicaId: config.replicaId,
@@ -300,12 +293,12 @@ export async function startReconciler(
       log,
     });
     // Nodes are handed over on the way out while the controller still runs, then Events flushed.
-    cleanups.push(() => servedNodes.flush());
-    cleanups.push(() => ownership.stop());
+    shutdown.push(() => servedNodes.flush());
+    shutdown.push(() => ownership.stop());
     await ownership.start();
     // Its listing loop (a full listing, the sweep) starts at once and sees the nodes held and the leadership.
     poller.start();
-    cleanups.push(() => poller.stop());
+    shutdown.push(() => poller.stop());
 
     registerLiveGauges(registry, {
       queueLength: () => queue.length,
@@ -318,7 +311,7 @@ export async function startReconciler(
       ready: () => controller.adopted,
       registry,
     });
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    shutdown.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const addr = server.address() as AddressInfo;
     log.info(
       { nodes: nodeNames, serving: nodeNames.filter((n) => ownership.holds(n)), health: addr.port },
