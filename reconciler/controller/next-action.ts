@@ -3,17 +3,19 @@
 // out; keeping the choice here makes every path unit-testable with tables.
 import type { V1Pod } from '@kubernetes/client-node';
 import { BEHAVIOUR_ANNOTATIONS, INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
-import { isTerminalStatus, type EciGroupView } from '../status.ts';
+import type { EciGroupView } from '../status.ts';
 import type { GroupRecord } from '../tracker.ts';
 import { REASONS } from './event-reasons.ts';
 import { maxPendingMinutes, pendingDeadline } from './policy.ts';
 import { activeDeadlineAt, DEADLINE_EXCEEDED } from '../update/deadline.ts';
+import { terminationStep, type ForceState } from './termination.ts';
 
 export type Action =
   | { kind: 'create' }
   | { kind: 'lookup'; id: string }
   | { kind: 'sync-status' }
-  | { kind: 'delete-group'; then: 'finalize-pod' | 'forget' }
+  /** force: ECI's Force, the grace being over (reconciler/controller/termination.ts). */
+  | { kind: 'delete-group'; then: 'finalize-pod' | 'forget'; force?: true }
   /** A pod being deleted whose group still ends: mirror what ECI reports, look again after. */
   | { kind: 'sync-terminating'; afterMs: number }
   /** finalStatus: first write the pod's last status from the group's last view (reconciler/status/final.ts). */
@@ -31,9 +33,6 @@ export interface CreateState {
   refusedInstanceId?: string;
 }
 
-/** How often a pod being deleted is re-checked while its group terminates. */
-const DELETE_POLL_MS = 1000;
-
 function podPhase(pod: V1Pod): string {
   return pod.status?.phase ?? 'Pending';
 }
@@ -49,6 +48,10 @@ function deletionDeadline(pod: V1Pod): number {
   return ts ? new Date(ts).getTime() : 0;
 }
 
+function deleteGroup(then: 'finalize-pod' | 'forget', force: boolean): Action {
+  return force ? { kind: 'delete-group', then, force: true } : { kind: 'delete-group', then };
+}
+
 function isPending(group: EciGroupView): boolean {
   return ['Scheduling', 'Pending', undefined].includes(group.status);
 }
@@ -58,11 +61,13 @@ export function nextAction(
   record: GroupRecord | undefined,
   now: number,
   create: CreateState = {},
+  force: ForceState = {},
 ): Action {
   // The pod is gone from the API: its group must go too.
   if (!pod) {
-    if (record && !record.deleteRequested && !record.gone) return { kind: 'delete-group', then: 'forget' };
-    return { kind: 'forget' };
+    if (!record || record.gone) return { kind: 'forget' };
+    const step = terminationStep(undefined, record, now, force);
+    return step.kind === 'delete' ? deleteGroup('forget', step.force) : { kind: 'forget' };
   }
 
   if (pod.metadata?.deletionTimestamp) {
@@ -70,15 +75,15 @@ export function nextAction(
     // written before the pod goes, from what ECI last reported, even if the group is gone since.
     const finalStatus = record?.group !== undefined && !isPodTerminal(pod);
     if (!record || record.gone) return { kind: 'finalize-pod', finalStatus };
-    if (!record.deleteRequested) return { kind: 'delete-group', then: 'finalize-pod' };
-    // Deleting: wait for ECI to finish (preStop, grace) but never past the pod's grace deadline.
-    if (isTerminalStatus(record.group?.status) || now >= deletionDeadline(pod))
-      return { kind: 'finalize-pod', finalStatus };
-    const afterMs = Math.min(DELETE_POLL_MS, Math.max(1, deletionDeadline(pod) - now));
+    // Deleting: wait for ECI to finish (preStop, grace); at the pod's grace deadline ECI is
+    // told to stop at once, then the pod goes (termination.ts).
+    const step = terminationStep(deletionDeadline(pod), record, now, force);
+    if (step.kind === 'delete') return deleteGroup('finalize-pod', step.force);
+    if (step.kind === 'done') return { kind: 'finalize-pod', finalStatus };
     // Meanwhile the status keeps flowing (readiness turning false, containers ending with their
     // exit codes), as a kubelet's does while it terminates a pod.
-    if (record.group && !isPodTerminal(pod)) return { kind: 'sync-terminating', afterMs };
-    return { kind: 'wait', afterMs };
+    if (record.group && !isPodTerminal(pod)) return { kind: 'sync-terminating', afterMs: step.afterMs };
+    return { kind: 'wait', afterMs: step.afterMs };
   }
 
   // A finished pod keeps its group (ECI bills neither Succeeded nor Failed groups) so its logs

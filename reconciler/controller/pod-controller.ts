@@ -17,6 +17,7 @@ import { stripManagedFields } from '../slim.ts';
 import type { TrackedPod } from '../tracker.ts';
 import { createPass, writeFailure, type CreateContext } from './create-pass.ts';
 import { REASONS } from './event-reasons.ts';
+import { GroupDeleter } from './group-delete.ts';
 import { nextAction, recheckAfter } from './next-action.ts';
 import { sweepOrphans } from './orphans.ts';
 import { syncStatus } from './status-sync.ts';
@@ -60,9 +61,11 @@ export class PodController {
   private stopped = false;
   /** True once the workers run (each node's pods wait for their node's adoption apart). */
   synced = false;
+  private readonly deleter: GroupDeleter;
 
   constructor(options: PodControllerOptions) {
     this.o = options;
+    this.deleter = new GroupDeleter(options);
     this.nodes = new Set(options.nodeNames);
     this.served = options.served ?? new Set(options.nodeNames);
   }
@@ -219,6 +222,7 @@ export class PodController {
   private forget(uid: string): void {
     this.o.tracker.forget(uid);
     this.o.kube.forgetEvents(uid);
+    this.deleter.forget(uid);
   }
 
   /** One pass for one pod, if its node is served here (a let-go node's pods are dropped from the queue). */
@@ -239,7 +243,7 @@ export class PodController {
     const pod = entry?.pod;
     const record = entry?.record;
     const now = this.now;
-    const action = nextAction(pod, record, now, entry ?? {});
+    const action = nextAction(pod, record, now, entry ?? {}, this.deleter.forceState(uid));
     const recheck = recheckAfter(pod, now);
     const later = (result?: WorkResult): WorkResult => {
       const ms = [result?.requeueAfterMs, recheck].filter((x): x is number => x !== undefined);
@@ -261,7 +265,7 @@ export class PodController {
         await syncStatus(this.o, entry!);
         return later();
       case 'delete-group':
-        await this.deleteGroup(entry!);
+        await this.deleter.delete(entry!, action.force);
         if (action.then === 'forget') {
           this.forget(uid);
           return;
@@ -277,7 +281,7 @@ export class PodController {
         await this.o.kube.finalize(pod!);
         return;
       case 'fail':
-        if (action.deleteGroup && record) await this.deleteGroup(entry!);
+        if (action.deleteGroup && record) await this.deleter.delete(entry!);
         await writeFailure(this.o, pod!, 'Failed', action.message, action.reason, action.reason);
         return;
     }
@@ -302,22 +306,6 @@ export class PodController {
     }
     const bound = this.o.tracker.bindGroup(entry.uid, id, g);
     if (!g) bound.record!.gone = true;
-  }
-
-  private async deleteGroup(entry: TrackedPod): Promise<void> {
-    const record = entry.record!;
-    try {
-      if ((await this.o.provider.delete(record.id)) === 'gone') record.gone = true;
-      else this.o.onMetric?.('deleted');
-    } catch (err) {
-      const e = classifyEciError(err);
-      if (entry.pod) {
-        const message = `DeleteContainerGroup ${record.id} failed: ${describeEciError(e)}; retrying`;
-        this.o.kube.event(entry.pod, 'Warning', REASONS.providerDeleteFailed, message, e.code);
-      }
-      throw err;
-    }
-    record.deleteRequested = true;
   }
 
   /**

@@ -6,6 +6,7 @@
 import * as $Eci from '@alicloud/eci20180808';
 import type * as $Util from '@alicloud/tea-util';
 import { EciCallError } from './eci-errors.ts';
+import { deleteCall, ForceDeleteContainerGroupRequest } from './eci-delete.ts';
 import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from './openapi-client.ts';
 import type { Credentials } from '../config.ts';
 import { slimGroup } from '../slim.ts';
@@ -86,7 +87,19 @@ export class Eci {
     return { containerGroupId: id, requestId: res.body?.requestId ?? '' };
   }
 
-  async deleteContainerGroup(containerGroupId: string): Promise<void> {
+  /** `force`: ECI's Force, the group stops without its grace period (eci-delete.ts). */
+  async deleteContainerGroup(containerGroupId: string, options: { force?: boolean } = {}): Promise<void> {
+    if (options.force) {
+      const request = new ForceDeleteContainerGroupRequest({
+        regionId: this.regionId,
+        containerGroupId,
+        force: true,
+      });
+      await this.call('DeleteContainerGroup', () =>
+        this.client.callApi(...deleteCall(request), this.runtime),
+      );
+      return;
+    }
     await this.call('DeleteContainerGroup', () =>
       this.client.deleteContainerGroupWithOptions(
         new $Eci.DeleteContainerGroupRequest({ regionId: this.regionId, containerGroupId }),

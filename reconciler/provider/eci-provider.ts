@@ -72,11 +72,18 @@ export interface LogQuery {
   previous?: boolean;
 }
 
+export interface DeleteOptions {
+  force?: boolean;
+}
+
 /** What the pod controller asks of the cloud (an in-memory fake implements it in unit tests). */
 export interface Provider {
   create(input: CreateInput): Promise<CreateOutcome>;
-  /** 'gone' when ECI no longer had it; throws the SDK error otherwise. */
-  delete(id: string): Promise<'deleted' | 'gone'>;
+  /**
+   * 'gone' when ECI no longer had it; throws the SDK error otherwise. `force`: ECI stops the
+   * group at once, without waiting out its grace period (docs/eci-api.md, "Deleting a group").
+   */
+  delete(id: string, options?: DeleteOptions): Promise<'deleted' | 'gone'>;
   /** The group by id with its events; undefined when ECI does not know it. */
   describe(id: string): Promise<EciGroup | undefined>;
   /** Every group this cluster's ownership tag names (with `node`: only that virtual node's). */
@@ -217,9 +224,9 @@ export class EciProvider implements Provider {
     return groups.find((g) => g.containerGroupId && parseOwner(g.tags)?.podUid === podUid);
   }
 
-  async delete(id: string): Promise<'deleted' | 'gone'> {
+  async delete(id: string, options: DeleteOptions = {}): Promise<'deleted' | 'gone'> {
     try {
-      await this.call(() => this.o.eci.deleteContainerGroup(id));
+      await this.call(() => this.o.eci.deleteContainerGroup(id, options));
       return 'deleted';
     } catch (err) {
       if (classifyEciError(err).category === 'not-found') return 'gone';

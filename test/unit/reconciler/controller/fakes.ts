@@ -14,6 +14,7 @@ import { ownershipTags, parseOwner } from '../../../../reconciler/ownership.ts';
 import type {
   CreateInput,
   CreateOutcome,
+  DeleteOptions,
   Provider,
   ProviderHealth,
 } from '../../../../reconciler/provider/eci-provider.ts';
@@ -72,6 +73,10 @@ export class FakeProvider implements Provider {
   readonly groups = new Map<string, EciGroup>();
   readonly requests: $Eci.CreateContainerGroupRequest[] = [];
   readonly deleted: string[] = [];
+  /** The ids of deletes sent with Force, in order. */
+  readonly forced: string[] = [];
+  /** Thrown by the next forced delete, once. */
+  refuseForce: Error | undefined;
   nextCreate: ((input: CreateInput) => CreateOutcome) | undefined;
   private n = 0;
 
@@ -89,7 +94,15 @@ export class FakeProvider implements Provider {
     } as EciGroup);
     return { kind: 'created', id, requestId: `req-${this.n}` };
   }
-  async delete(id: string): Promise<'deleted' | 'gone'> {
+  async delete(id: string, options: DeleteOptions = {}): Promise<'deleted' | 'gone'> {
+    if (options.force) {
+      const refused = this.refuseForce;
+      this.refuseForce = undefined;
+      if (refused) throw refused;
+      this.forced.push(id);
+      // A forced delete of a group being deleted: ECI no longer waits; the group stays until it reports.
+      if (this.deleted.includes(id)) return this.groups.has(id) ? 'deleted' : 'gone';
+    }
     this.deleted.push(id);
     return this.groups.delete(id) ? 'deleted' : 'gone';
   }

@@ -76,7 +76,7 @@ test('a group that vanished fails the pod', () => {
   }
 });
 
-test('deleting: delete the group, wait while it terminates (bounded by grace), then finalize', () => {
+test('deleting: delete the group, wait while it terminates, force it at the grace deadline, then finalize', () => {
   const deleting = pod({ phase: 'Running', deleting: new Date(T0 + 30_000) });
   assert.deepEqual(decide(deleting, { id: 'g', group: { status: 'Running' } }, T0), {
     kind: 'delete-group',
@@ -88,7 +88,8 @@ test('deleting: delete the group, wait while it terminates (bounded by grace), t
   assert.deepEqual(decide(deleting, requested, T0 + 29_500), { kind: 'sync-terminating', afterMs: 500 });
   // Then the last status (from the group's last view) is written before the pod goes.
   const table: [string, Parameters<typeof decide>[1], number, ReturnType<typeof decide>][] = [
-    ['grace over', requested, T0 + 30_000, { kind: 'finalize-pod', finalStatus: true }],
+    // A kubelet kills what still runs when the grace is over: ECI is told to stop the group at once.
+    ['grace over', requested, T0 + 30_000, { kind: 'delete-group', then: 'finalize-pod', force: true }],
     [
       'group gone since its last view',
       { ...requested, gone: true },
@@ -106,6 +107,36 @@ test('deleting: delete the group, wait while it terminates (bounded by grace), t
     ['no group at all', undefined, T0, { kind: 'finalize-pod', finalStatus: false }],
   ];
   for (const [name, record, now, want] of table) assert.deepEqual(decide(deleting, record, now), want, name);
+  // Forced: ECI gets a moment to report the containers stopped, then the last status is written.
+  const forced = { triedAt: T0 + 30_000, accepted: true };
+  assert.deepEqual(decide(deleting, requested, T0 + 31_000, {}, forced), {
+    kind: 'sync-terminating',
+    afterMs: 1000,
+  });
+  assert.deepEqual(decide(deleting, requested, T0 + 40_000, {}, forced), {
+    kind: 'finalize-pod',
+    finalStatus: true,
+  });
+});
+
+test('deleting with a grace shortened by a second delete: the group is forced at the new, earlier deadline', () => {
+  const requested = { id: 'g', group: { status: 'Terminating' }, deleteRequested: true };
+  const at = (deadline: number) => pod({ phase: 'Running', deleting: new Date(deadline) });
+  assert.deepEqual(decide(at(T0 + 30_000), requested, T0 + 15_000), {
+    kind: 'sync-terminating',
+    afterMs: 1000,
+  });
+  assert.deepEqual(decide(at(T0 + 15_000), requested, T0 + 15_000), {
+    kind: 'delete-group',
+    then: 'finalize-pod',
+    force: true,
+  });
+  // Deleted for the first time with no grace left (a force delete of a pod with a finalizer).
+  assert.deepEqual(decide(at(T0), { id: 'g', group: { status: 'Running' } }, T0), {
+    kind: 'delete-group',
+    then: 'finalize-pod',
+    force: true,
+  });
 });
 
 test('deleting a pod that already finished: its status stays as it ended (no final status over it)', () => {
@@ -136,8 +167,24 @@ test('a finished pod keeps its status and its group (for its logs) until the pod
 });
 
 test('a pod gone from the API takes its group with it', () => {
-  assert.deepEqual(decide(undefined, { id: 'g' }, T0), { kind: 'delete-group', then: 'forget' });
-  assert.deepEqual(decide(undefined, { id: 'g', deleteRequested: true }, T0), { kind: 'forget' });
+  // Gone from the API means grace 0 (a force delete): what still runs is stopped at once.
+  assert.deepEqual(decide(undefined, { id: 'g' }, T0), { kind: 'delete-group', then: 'forget', force: true });
+  assert.deepEqual(decide(undefined, { id: 'g', group: { status: 'Succeeded' } }, T0), {
+    kind: 'delete-group',
+    then: 'forget',
+  });
+  assert.deepEqual(decide(undefined, { id: 'g', deleteRequested: true }, T0), {
+    kind: 'delete-group',
+    then: 'forget',
+    force: true,
+  });
+  const forced = { triedAt: T0, accepted: true };
+  assert.deepEqual(decide(undefined, { id: 'g', deleteRequested: true }, T0, {}, forced), { kind: 'forget' });
+  assert.deepEqual(
+    decide(undefined, { id: 'g', group: { status: 'Succeeded' }, deleteRequested: true }, T0),
+    { kind: 'forget' },
+  );
+  assert.deepEqual(decide(undefined, { id: 'g', gone: true }, T0), { kind: 'forget' });
   assert.deepEqual(decide(undefined, undefined, T0), { kind: 'forget' });
 });
 

@@ -434,3 +434,101 @@ test('deleting: status flows from ECI while the group terminates, and the last s
   assert.deepEqual(last.containerStatuses?.[0]?.state.terminated?.exitCode, 0);
   assert.equal(last.containerStatuses?.[0]?.state.terminated?.finishedAt, '2026-01-01T00:00:40Z');
 });
+
+test('grace over while the group still runs (a shortened grace): Force, the stop ECI reports is written, then the pod goes', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube, clock } = controllerUnderTest(provider);
+  const p = pod('sleepy', { phase: 'Running' });
+  const view = (status: string, state: object) =>
+    ({
+      ...ownedGroup(p, 'eci-4', status),
+      containers: [{ name: 'main', ready: false, currentState: state }],
+    }) as unknown as EciGroup;
+  const running = { state: 'Running', startTime: '2026-01-01T00:00:01Z' };
+  provider.groups.set('eci-4', view('Running', running));
+  tracker.setPod(p);
+  await controller.adopt();
+  // Deleted with 30 s; ECI runs the preStop hook within the group's own (longer) grace period.
+  tracker.setPod(pod('sleepy', { phase: 'Running', deleting: new Date(T0 + 30_000) }));
+  await controller.handle('uid-sleepy');
+  assert.deepEqual(provider.deleted, ['eci-4']);
+  assert.deepEqual(provider.forced, [], 'no Force while grace is left');
+  provider.groups.set('eci-4', view('Terminating', running));
+  tracker.applyGroups([view('Terminating', running)]);
+  // Deleted again with 10 s at T0+5s: the API server moves the deadline to T0+15s.
+  clock.now = T0 + 5_000;
+  tracker.setPod(pod('sleepy', { phase: 'Running', deleting: new Date(T0 + 15_000) }));
+  assert.deepEqual(await controller.handle('uid-sleepy'), { requeueAfterMs: 1000 });
+  clock.now = T0 + 15_000;
+  assert.deepEqual(await controller.handle('uid-sleepy'), { requeueAfterMs: 0 });
+  assert.deepEqual(provider.forced, ['eci-4'], 'Force at the new deadline');
+  assert.deepEqual(
+    await controller.handle('uid-sleepy'),
+    { requeueAfterMs: 1000 },
+    'waits for ECI to report',
+  );
+  assert.equal(kube.of('finalize').length, 0);
+  const killed = {
+    state: 'Terminated',
+    exitCode: 137,
+    startTime: running.startTime,
+    finishTime: '2026-01-01T00:00:15Z',
+  };
+  tracker.applyGroups([view('Terminating', killed)]);
+  tracker.markGone(['eci-4']);
+  kube.calls.length = 0;
+  clock.now = T0 + 17_000;
+  await controller.handle('uid-sleepy');
+  assert.deepEqual(
+    kube.calls.map((c) => c.op).filter((op) => op === 'status' || op === 'finalize'),
+    ['status', 'finalize'],
+  );
+  const last = kube.statuses()[0]!.status as {
+    containerStatuses?: { state: { terminated?: { exitCode: number; finishedAt?: string } } }[];
+  };
+  assert.equal(last.containerStatuses?.[0]?.state.terminated?.exitCode, 137);
+  assert.equal(last.containerStatuses?.[0]?.state.terminated?.finishedAt, '2026-01-01T00:00:15Z');
+  assert.equal(provider.forced.length, 1, 'forced once');
+});
+
+test('a refused Force is retried with an Event; ECI never answering, the pod goes after the settle time', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker, kube, clock } = controllerUnderTest(provider);
+  const p = pod('stuck', { phase: 'Running' });
+  provider.groups.set('eci-6', ownedGroup(p, 'eci-6'));
+  tracker.setPod(p);
+  await controller.adopt();
+  tracker.setPod(pod('stuck', { phase: 'Running', deleting: new Date(T0 + 30_000) }));
+  await controller.handle('uid-stuck');
+  provider.groups.set('eci-6', ownedGroup(p, 'eci-6', 'Terminating'));
+  tracker.applyGroups([ownedGroup(p, 'eci-6', 'Terminating')]);
+  clock.now = T0 + 30_000;
+  provider.refuseForce = Object.assign(new Error('busy'), { code: 'Throttling.User', statusCode: 400 });
+  await assert.rejects(controller.handle('uid-stuck'));
+  assert.match(
+    kube.events('ProviderDeleteFailed')[0]?.message ?? '',
+    /DeleteContainerGroup \(Force\) eci-6 failed/,
+  );
+  clock.now = T0 + 31_000;
+  await controller.handle('uid-stuck');
+  assert.deepEqual(provider.forced, ['eci-6'], 'tried again');
+  clock.now = T0 + 39_000;
+  assert.deepEqual(await controller.handle('uid-stuck'), { requeueAfterMs: 1000 });
+  assert.equal(kube.of('finalize').length, 0);
+  clock.now = T0 + 40_000;
+  await controller.handle('uid-stuck');
+  assert.equal(kube.of('finalize').length, 1, 'finalized once the settle time is over');
+});
+
+test('a pod force-deleted from the API (grace 0) gets its running group deleted with Force', async () => {
+  const provider = new FakeProvider();
+  const { controller, tracker } = controllerUnderTest(provider);
+  const p = pod('gone', { phase: 'Running' });
+  provider.groups.set('eci-8', ownedGroup(p, 'eci-8'));
+  tracker.setPod(p);
+  await controller.adopt();
+  tracker.deletePod('uid-gone');
+  await controller.handle('uid-gone');
+  assert.deepEqual(provider.forced, ['eci-8']);
+  assert.equal(tracker.get('uid-gone'), undefined, 'forgotten');
+});

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { $Eci, Eci, listedGroup, type EciGroup } from '../../../../reconciler/provider/eci-client.ts';
 
 const sdkGroup = (id: string): EciGroup =>
@@ -70,4 +72,51 @@ test('pages are handed on one at a time: the next page is asked for only after t
     all.map((g) => g.containerGroupId),
     ['a', 'b', 'c', 'd'],
   );
+});
+
+test("a forced delete carries ECI's Force=true on the wire; a plain one carries no Force", async () => {
+  const seen: URLSearchParams[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const params = new URL(req.url ?? '/', 'http://x').searchParams;
+      for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
+      params.set('x-acs-action', String(req.headers['x-acs-action']));
+      params.set('x-acs-version', String(req.headers['x-acs-version']));
+      params.set('authorization', String(req.headers.authorization ?? ''));
+      seen.push(params);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ RequestId: 'r-1' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const calls: string[] = [];
+    const eci = new Eci({
+      endpoint: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+      protocol: 'http',
+      regionId: 'cn-hangzhou',
+      credentials: { accessKeyId: 'id', accessKeySecret: 'secret' },
+      onCall: (action, outcome) => calls.push(`${action}:${outcome}`),
+    });
+    await eci.deleteContainerGroup('eci-1', { force: true });
+    await eci.deleteContainerGroup('eci-2');
+    const [forced, plain] = seen;
+    assert.equal(forced?.get('x-acs-action'), 'DeleteContainerGroup');
+    assert.equal(forced?.get('x-acs-version'), '2018-08-08');
+    assert.equal(forced?.get('ContainerGroupId'), 'eci-1');
+    assert.equal(forced?.get('RegionId'), 'cn-hangzhou');
+    assert.equal(forced?.get('Force'), 'true');
+    assert.match(forced?.get('authorization') ?? '', /Signature=/, 'signed like every SDK call');
+    assert.equal(plain?.get('ContainerGroupId'), 'eci-2');
+    assert.equal(plain?.has('Force'), false);
+    assert.deepEqual(
+      calls,
+      ['DeleteContainerGroup:ok', 'DeleteContainerGroup:ok'],
+      'both counted as the same action',
+    );
+  } finally {
+    server.close();
+  }
 });
