@@ -6,7 +6,7 @@
 // tracker, the Leases start and stop each node's heartbeat and pods. main.ts parses flags and
 // calls startReconciler; integration tests and the demo call it in-process.
 import type { AddressInfo } from 'node:net';
-import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
@@ -19,7 +19,7 @@ import { TokenBucket, WorkQueue } from './workqueue.ts';
 import { PodController } from './controller/pod-controller.ts';
 import { KubePodWriter } from './controller/pod-kube.ts';
 import { startNodeKubeletApi } from './kubelet/node-kubelet.ts';
-import { NodeController } from './node.ts';
+import type { NodeController } from './node.ts';
 import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './privatezone/sync.ts';
 import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
 import { EciProvider } from './provider/eci-provider.ts';
@@ -31,12 +31,12 @@ import { secretCredentialsReader } from './imagecache/credentials.ts';
 import { deniedActionNotices } from './provider/denied-actions.ts';
 import { PodTracker } from './tracker.ts';
 import { leaseTimingProblem } from './leases/lease-rules.ts';
-import { AllNodes } from './leases/all-nodes.ts';
-import { ReplicaLeases, type NodeOwnership } from './leases/replica-leases.ts';
+import type { NodeOwnership } from './leases/replica-leases.ts';
 import { serveNodes } from './leases/serve-nodes.ts';
 import { resolvePlacement, type ProfileDefaults } from './translate.ts';
 import { startHealthServer } from './app/health-server.ts';
 import { reconcilerMetrics, registerLiveGauges } from './app/metrics.ts';
+import { kubeletVersionOf, nodeHeartbeats, nodeOwnership } from './app/node-serving.ts';
 import { Shutdown } from './app/shutdown.ts';
 
 export interface ReconcilerHandle {
@@ -164,12 +164,7 @@ export async function startReconciler(
       shutdown.push(() => secret.stop());
     }
 
-    let kubeletVersion = 'v0.0.0';
-    try {
-      kubeletVersion = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
-    } catch (err) {
-      log.warn({ err }, 'could not read the API server version');
-    }
+    const kubeletVersion = await kubeletVersionOf(kc, log);
     // controller-runtime's workqueue_* and controller_runtime_reconcile_* metrics, controller "pod".
     const queue = new WorkQueue<string>({ metrics: { name: 'pod', registry } });
     const wake = (uid: string) => queue.add(uid);
@@ -187,31 +182,7 @@ export async function startReconciler(
     // The kubelet API must listen before the nodes advertise its port.
     const kubelet = await startNodeKubeletApi(config, { kc, tracker, provider, nodeNames, log });
     shutdown.push(() => kubelet.close());
-    const makeNode = (name: string) =>
-      new NodeController(
-        kc,
-        {
-          name,
-          regionId: config.regionId,
-          cpu: config.nodeCpu,
-          memory: config.nodeMemory,
-          pods: config.nodePods,
-          nodeIp: kubelet.nodeIp,
-          kubeletPort: kubelet.port,
-          // The API server then sends exec/attach/port-forward WebSockets straight to the node.
-          declaredFeatures: kubelet.declaredFeatures,
-          kubeletVersion,
-          leaseDurationSeconds: config.leaseDurationSeconds,
-          renewIntervalMs: config.renewIntervalMs,
-          statusIntervalMs: 60_000,
-          // ECI's health as the node's ProviderReady condition (never Ready=False: node.ts says why).
-          providerHealth: () => {
-            const h = provider.health();
-            return { ok: h.ok, reason: h.reason, message: h.message, since: new Date(h.since) };
-          },
-        },
-        log,
-      );
+    const makeNode = nodeHeartbeats({ kc, config, kubelet, kubeletVersion, provider, log });
 
     // Running pods' ConfigMap, Secret and token volumes follow their sources (docs/updates.md).
     const refresher = new ContentRefresher({
@@ -264,20 +235,7 @@ export async function startReconciler(
       },
       log,
     });
-    const ownership: NodeOwnership = config.leaderElect
-      ? new ReplicaLeases({
-          kc,
-          namespace: config.leaseNamespace,
-          replicaId: config.replicaId,
-          nodes: nodeNames,
-          leaseDurationMs: config.leaseDurationMs,
-          renewDeadlineMs: config.renewDeadlineMs,
-          retryPeriodMs: config.retryPeriodMs,
-          hooks: servedNodes,
-          log: log.child({ replica: config.replicaId }),
-          registry,
-        })
-      : new AllNodes(nodeNames, servedNodes, registry);
+    const ownership = nodeOwnership({ kc, config, nodeNames, hooks: servedNodes, registry, log });
     const poller = new StatusPoller({
       provider,
       target: tracker,
