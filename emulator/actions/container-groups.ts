@@ -289,16 +289,42 @@ const idSchema = z
   .object({ RegionId: str.optional(), ContainerGroupId: z.string().min(1), ClientToken: str.optional() })
   .catchall(z.unknown());
 
+// Force: ECI cleans the group up without waiting for its graceful termination
+// (https://www.alibabacloud.com/help/en/eci/developer-reference/api-eci-2018-08-08-deletecontainergroup),
+// also when a plain delete already has it Terminating.
+const deleteSchema = idSchema.extend({ Force: bool.optional() });
+
 export const deleteContainerGroup: ActionHandler = (core, params) => {
-  const p = parseParams(idSchema, unflatten(params));
+  const p = parseParams(deleteSchema, unflatten(params));
   core.checkRegion(p.RegionId);
   const g = core.group(p.ContainerGroupId);
   if (g.status !== 'Terminating') {
     beginDelete(g, core.now(), core.opts.timing);
     core.changed();
   }
+  if (p.Force && killRunningProcesses(core, g) > 0) core.changed();
   return {};
 };
+
+/**
+ * A forced delete in process mode: SIGKILL to the PID 1 of every container still running
+ * (a preStop hook in progress dies with it). The process runtime then reports the exits and
+ * ends Terminating; simulated containers were stopped by beginDelete already.
+ */
+function killRunningProcesses(core: EmulatorCore, g: ContainerGroup): number {
+  let killed = 0;
+  for (const c of [...g.initContainers, ...g.containers]) {
+    const pid = c.current.state === 'Running' ? core.processes?.containerPid(g.id, c.name) : undefined;
+    if (pid === undefined) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return killed;
+}
 
 export const restartContainerGroup: ActionHandler = (core, params) => {
   const p = parseParams(idSchema, unflatten(params));
