@@ -23,7 +23,7 @@ import type { NodeController } from './node.ts';
 import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './privatezone/sync.ts';
 import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
 import { EciProvider } from './provider/eci-provider.ts';
-import { StatusPoller } from './provider/status-poller.ts';
+import type { StatusPoller } from './provider/status-poller.ts';
 import { ContentRefresher } from './update/refresher.ts';
 import { TOKEN_EXPIRATION_SECONDS } from './controller/references.ts';
 import { ImageCacheController } from './imagecache/controller.ts';
@@ -38,6 +38,7 @@ import { startHealthServer } from './app/health-server.ts';
 import { reconcilerMetrics, registerLiveGauges } from './app/metrics.ts';
 import { kubeletVersionOf, nodeHeartbeats, nodeOwnership } from './app/node-serving.ts';
 import { Shutdown } from './app/shutdown.ts';
+import { replicaStatusPoller } from './app/status-polling.ts';
 
 export interface ReconcilerHandle {
   /** Every virtual node of the cluster; this replica serves those it holds. */
@@ -236,18 +237,15 @@ export async function startReconciler(
       log,
     });
     const ownership = nodeOwnership({ kc, config, nodeNames, hooks: servedNodes, registry, log });
-    const poller = new StatusPoller({
+    const poller = replicaStatusPoller({
+      config,
       provider,
-      target: tracker,
-      // Only the leader sweeps (every node's groups, re-checked against the API server).
-      onFullList: (groups, node) => controller.sweepOrphans(groups, node),
-      sweeps: () => ownership.isLeader,
-      // Listed node by node: the served nodes' groups, every node's when sweeping (docs/scale.md).
-      scope: (sweeping) => (sweeping ? nodeNames : [...served]),
-      intervalMs: config.statusIntervalMs,
-      resyncIntervalMs: config.resyncIntervalMs,
-      gcIntervalMs: config.gcIntervalMs,
-      onActionDenied: denied.fallsBack,
+      tracker,
+      controller,
+      ownership,
+      nodeNames,
+      served,
+      denied,
       log,
     });
     // Nodes are handed over on the way out while the controller still runs, then Events flushed.
