@@ -13,14 +13,11 @@ import { createRegistry } from '../shared/metrics.ts';
 import { eciEndpointOf, nodeNamesOf, type ReconcilerConfig } from './config.ts';
 import { Eci } from './provider/eci-client.ts';
 import { copyKubeConfig, loadKubeConfig, withPooledConnections } from '../shared/kube.ts';
-import { watchEciProfile, type ProfileWatcher } from '../shared/profile-watcher.ts';
-import type { EciProfile } from '../shared/profile.ts';
 import { TokenBucket, WorkQueue } from './workqueue.ts';
 import { PodController } from './controller/pod-controller.ts';
 import { KubePodWriter } from './controller/pod-kube.ts';
 import { startNodeKubeletApi } from './kubelet/node-kubelet.ts';
 import type { NodeController } from './node.ts';
-import { PrivateZoneSync, privateZoneEndpoint, settingsFromProfile } from './privatezone/sync.ts';
 import { resolveCredentials, StartupError, watchCredentials } from './provider/credentials.ts';
 import { EciProvider } from './provider/eci-provider.ts';
 import type { StatusPoller } from './provider/status-poller.ts';
@@ -33,10 +30,13 @@ import { PodTracker } from './tracker.ts';
 import { leaseTimingProblem } from './leases/lease-rules.ts';
 import type { NodeOwnership } from './leases/replica-leases.ts';
 import { serveNodes } from './leases/serve-nodes.ts';
-import { resolvePlacement, type ProfileDefaults } from './translate.ts';
+import { resolvePlacement } from './translate.ts';
+import type { PrivateZoneSync } from './privatezone/sync.ts';
 import { startHealthServer } from './app/health-server.ts';
 import { reconcilerMetrics, registerLiveGauges } from './app/metrics.ts';
 import { kubeletVersionOf, nodeHeartbeats, nodeOwnership } from './app/node-serving.ts';
+import { leaderPrivateZone } from './app/private-zone.ts';
+import { placementSettings, syncedEciProfile } from './app/profile.ts';
 import { Shutdown } from './app/shutdown.ts';
 import { replicaStatusPoller } from './app/status-polling.ts';
 
@@ -79,61 +79,21 @@ export async function startReconciler(
     const timing = leaseTimingProblem(config);
     if (config.leaderElect && timing) throw new StartupError(timing);
     const { credentials, fromSecret } = await resolveCredentials(core, config);
-    const { host: pvtzHost, protocol: pvtzProtocol } = privateZoneEndpoint(eciEndpointOf(config));
-    const privateZone = new PrivateZoneSync({
+    // Only the leader syncs PrivateZone; the others keep it off without touching the records.
+    const privateZone = leaderPrivateZone({ kc, config, credentials, log, registry });
+    shutdown.push(() => privateZone.sync.stop());
+    const profile = await syncedEciProfile({
       kc,
-      client: {
-        endpoint: pvtzHost,
-        protocol: pvtzProtocol,
-        regionId: config.regionId,
-        credentials,
-        timeoutMs: config.eciTimeoutMs,
-      },
-      clusterId: config.clusterId,
-      regionId: config.regionId,
+      config,
       log,
       registry,
-    });
-    shutdown.push(() => privateZone.stop());
-    // Only the leader syncs PrivateZone; the others keep it off without touching the records.
-    let leading = false;
-    const applyPrivateZone = (p: EciProfile) => {
-      const wanted = settingsFromProfile(p);
-      return privateZone.apply(
-        leading ? wanted : { ...wanted, enabled: false, removeRecordsOnDisable: false },
-      );
-    };
-
-    // The ECI Profile wins over the flags for placement (vSwitchIds, securityGroupId).
-    const [profileNamespace, profileName] = config.profileConfigMap.split('/') as [string, string];
-    const profile: ProfileWatcher = watchEciProfile({
-      kubeConfig: kc,
-      logger: log,
-      namespace: profileNamespace,
-      name: profileName,
-      component: 'eci-virtual-node-reconciler',
-      registry,
       // enablePrivateZone is hot: flipping it starts or stops the sync.
-      onChange: (p) => void applyPrivateZone(p),
+      onChange: (p) => void privateZone.apply(p),
+      onStarted: (watcher) => shutdown.push(() => watcher.stop()),
     });
-    shutdown.push(() => profile.stop());
-    await profile.waitForSync(30_000).catch(() => log.warn('ECI Profile not synced; using flags'));
-    void applyPrivateZone(profile.current());
+    void privateZone.apply(profile.current());
     // What the translation reads of the profile; its placement wins over the flags.
-    const profileDefaults = (): ProfileDefaults => {
-      const p = profile.current();
-      return {
-        vSwitchIds: p.vSwitchIds,
-        securityGroupId: p.securityGroupId,
-        resourceGroupId: p.resourceGroupId,
-        enableLogController: p.enableLogController,
-        slsMachineGroup: p.slsMachineGroup,
-        privilegedAnnotations: p.privilegedAnnotations,
-      };
-    };
-    const defaults = { vSwitchIds: config.vSwitchIds, securityGroupId: config.securityGroupId ?? '' };
-    const [problem] = resolvePlacement(profileDefaults(), defaults, config.profileConfigMap).problems;
-    if (problem) throw new StartupError(problem.message);
+    const { profileDefaults, defaults } = placementSettings(profile, config);
 
     const metrics = reconcilerMetrics(registry);
     const { host, protocol } = eciEndpointOf(config);
@@ -158,7 +118,7 @@ export async function startReconciler(
         config,
         (c) => {
           eci.setCredentials(c);
-          privateZone.setCredentials(c);
+          privateZone.sync.setCredentials(c);
         },
         log,
       );
@@ -230,8 +190,7 @@ export async function startReconciler(
       pods: controller,
       makeNode,
       leader: (isLeader) => {
-        leading = isLeader;
-        void applyPrivateZone(profile.current());
+        void privateZone.lead(isLeader, profile.current());
         void imageCaches.lead(isLeader);
       },
       log,
@@ -286,7 +245,7 @@ export async function startReconciler(
       provider,
       poller,
       eci,
-      privateZone,
+      privateZone: privateZone.sync,
       healthUrl: `http://127.0.0.1:${addr.port}`,
       stop: stopAll,
     };
