@@ -1,6 +1,7 @@
 // CreateContainerGroup, DescribeContainerGroups, DescribeContainerGroupStatus,
 // DescribeContainerGroupEvents, DeleteContainerGroup, RestartContainerGroup,
 // UpdateContainerGroup.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { EmulatorCore } from '../core.ts';
 import { newId } from '../core.ts';
@@ -307,9 +308,9 @@ export const deleteContainerGroup: ActionHandler = (core, params) => {
 };
 
 /**
- * A forced delete in process mode: SIGKILL to the PID 1 of every container still running
- * (a preStop hook in progress dies with it). The process runtime then reports the exits and
- * ends Terminating; simulated containers were stopped by beginDelete already.
+ * A forced delete in process mode: SIGKILL to every container still running (a preStop hook
+ * in progress dies with it). The process runtime then reports the exits and ends Terminating;
+ * simulated containers were stopped by beginDelete already.
  */
 function killRunningProcesses(core: EmulatorCore, g: ContainerGroup): number {
   let killed = 0;
@@ -317,13 +318,28 @@ function killRunningProcesses(core: EmulatorCore, g: ContainerGroup): number {
     const pid = c.current.state === 'Running' ? core.processes?.containerPid(g.id, c.name) : undefined;
     if (pid === undefined) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(killTarget(pid), 'SIGKILL');
       killed++;
     } catch {
       // exited meanwhile
     }
   }
   return killed;
+}
+
+/**
+ * The container's `unshare` when PID 1 runs under one (process/container-run.ts): killing it
+ * takes PID 1 down (--kill-child) and the runtime sees the kill, exit code 137, as a kubelet
+ * reports one; unshare reports a PID 1 killed under it as a plain exit 1. Else PID 1 itself.
+ */
+function killTarget(pid: number): number {
+  try {
+    const ppid = Number(/^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    if (ppid > 1 && readFileSync(`/proc/${ppid}/comm`, 'utf8').trim() === 'unshare') return ppid;
+  } catch {
+    // no /proc entry (exited): PID 1 it is
+  }
+  return pid;
 }
 
 export const restartContainerGroup: ActionHandler = (core, params) => {

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createLogger } from '../../../shared/logger.ts';
 import { EmulatorCore } from '../../../emulator/core.ts';
 import { resolveOptions } from '../../../emulator/options.ts';
@@ -100,4 +101,29 @@ test('Force=false is a plain delete; a Force that is not a boolean is refused na
     () => s.call('DeleteContainerGroup', { ContainerGroupId: s.id, Force: 'yes' }),
     (e: unknown) => e instanceof ApiError && /Force/.test(e.message),
   );
+});
+
+test('a container under unshare (process mode) is killed through it, so its exit reads as a kill', async (t) => {
+  const unshare = spawn('unshare', ['-p', '-f', '--kill-child', '--', 'sleep', '60'], { stdio: 'ignore' });
+  t.after(() => unshare.kill('SIGKILL'));
+  const pid1 = await new Promise<number | undefined>((resolve) => {
+    const look = (tries: number) => {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim();
+      } catch {
+        // not there yet, or unshare failed
+      }
+      if (children) resolve(Number(children.split(' ')[0]));
+      else if (tries > 0 && unshare.exitCode === null) setTimeout(() => look(tries - 1), 50);
+      else resolve(undefined);
+    };
+    look(40);
+  });
+  if (pid1 === undefined) return t.skip('unshare -p needs root');
+  const s = setup();
+  t.after(s.kill);
+  s.core.processes = { poke() {}, containerPid: () => pid1 } as unknown as ProcessRuntime;
+  s.call('DeleteContainerGroup', { ContainerGroupId: s.id, Force: 'true' });
+  assert.equal(await s.ended(unshare), 'SIGKILL', 'unshare itself was killed (the runtime reads 137)');
 });
