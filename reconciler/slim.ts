@@ -8,9 +8,56 @@ import type { EciEventView } from './events.ts';
 import type { InstanceGroupView } from './translate/instance-annotations.ts';
 import { keptFile, type ConfigFile } from './update/refresh.ts';
 
-/** Drops metadata.managedFields in place; status writes are patches, so nothing sends them back. */
+/**
+ * Drops metadata.managedFields in place; status writes are patches, so nothing sends them back.
+ * The pod gets a new metadata object rather than a `delete`: V8 keeps an object that lost a
+ * key in dictionary mode, about 380 bytes more per cached pod (docs/scale.md).
+ */
 export function stripManagedFields(pod: V1Pod): V1Pod {
-  if (pod.metadata?.managedFields !== undefined) delete pod.metadata.managedFields;
+  if (pod.metadata?.managedFields === undefined) return pod;
+  const { managedFields: _dropped, ...metadata } = pod.metadata;
+  pod.metadata = metadata;
+  return pod;
+}
+
+/** kubectl apply's copy of the whole manifest: as big as the pod's spec again, read by nothing here. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Every downward API fieldPath of the pod (env of every container kind, downwardAPI and projected volumes). */
+function* downwardFieldPaths(pod: V1Pod): Generator<string> {
+  const spec = pod.spec;
+  for (const c of [
+    ...(spec?.containers ?? []),
+    ...(spec?.initContainers ?? []),
+    ...(spec?.ephemeralContainers ?? []),
+  ])
+    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) yield e.valueFrom.fieldRef.fieldPath;
+  for (const v of spec?.volumes ?? []) {
+    const items = [
+      ...(v.downwardAPI?.items ?? []),
+      ...(v.projected?.sources ?? []).flatMap((s) => s.downwardAPI?.items ?? []),
+    ];
+    for (const item of items) if (item.fieldRef) yield item.fieldRef.fieldPath;
+  }
+}
+
+/**
+ * Pure decision, applied in place at the pod cache (the informers' cache and the tracker share
+ * each pod object): drops what no reader of a cached pod uses. Those readers are the pod
+ * controller and status sync (the whole status, the instance annotations, deletion fields),
+ * the translation at create and on every content refresh (the whole spec, the ECI annotations,
+ * and the downward API's labels and annotations), and the kubelet API (/pods serves spec and
+ * status as the kubelet knows them; logs, exec and metrics look pods up by name). So only API
+ * clients' bookkeeping goes: managedFields, and kubectl apply's last-applied annotation unless
+ * the downward API shows the pod's annotations to its containers (then they must stay whole).
+ */
+export function trimPod(pod: V1Pod): V1Pod {
+  stripManagedFields(pod);
+  const annotations = pod.metadata?.annotations;
+  if (annotations?.[LAST_APPLIED_ANNOTATION] === undefined) return pod;
+  for (const path of downwardFieldPaths(pod)) if (path.startsWith('metadata.annotations')) return pod;
+  const { [LAST_APPLIED_ANNOTATION]: _dropped, ...kept } = annotations;
+  pod.metadata!.annotations = kept;
   return pod;
 }
 

@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { EciGroup } from './provider/eci-client.ts';
 import { unseenEvents } from './events.ts';
 import { parseOwner } from './ownership.ts';
-import { SharedStrings, sameSlim, slimGroup, type SlimGroup } from './slim.ts';
+import { SharedStrings, sameSlim, slimGroup, trimPod, type SlimGroup } from './slim.ts';
 
 /** A list taken just after a create may not show the group yet: so young a group is not "gone". */
 const GONE_GRACE_MS = 15_000;
@@ -107,13 +107,14 @@ export class PodTracker {
     for (const e of this.entries.values()) if (e.pod) yield e.pod;
   }
 
-  /** From the informers: the pod as the API server has it now. */
+  /** From the informers: the pod as the API server has it now (trimmed: slim.ts trimPod). */
   setPod(pod: V1Pod): void {
     const uid = pod.metadata?.uid;
     if (!uid) return;
     const e = this.entry(uid);
     if (e.pod) this.byName.delete(nameKey(e.pod.metadata?.namespace, e.pod.metadata?.name));
-    e.pod = this.strings.shareAll(pod);
+    // In place: the informer's cache holds this same object, so it is trimmed there too.
+    e.pod = this.strings.shareAll(trimPod(pod));
     e.node = pod.spec?.nodeName ?? e.node;
     this.byName.set(nameKey(pod.metadata?.namespace, pod.metadata?.name), uid);
     this.o.wake(uid);
