@@ -9,7 +9,6 @@
 import * as $Eci from '@alicloud/eci20180808';
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as OpenApiUtilModule from '@alicloud/openapi-util';
-import * as $tea from '@alicloud/tea-typescript';
 
 const OpenApiUtil = OpenApiUtilModule.default.default;
 
@@ -29,7 +28,7 @@ export class ForceDeleteContainerGroupRequest extends $Eci.DeleteContainerGroupR
 
 /** The wire query of a request model (what the SDK's methods build field by field). */
 export function deleteQuery(request: ForceDeleteContainerGroupRequest): Record<string, string> {
-  return OpenApiUtil.query($tea.toMap(request) as Record<string, unknown>);
+  return OpenApiUtil.query(request.toMap());
 }
 
 /** The call as the SDK's deleteContainerGroupWithOptions makes it (the config's protocol wins). */

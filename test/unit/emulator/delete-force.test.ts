@@ -104,7 +104,14 @@ test('Force=false is a plain delete; a Force that is not a boolean is refused na
 });
 
 test('a container under unshare (process mode) is killed through it, so its exit reads as a kill', async (t) => {
-  const unshare = spawn('unshare', ['-p', '-f', '--kill-child', '--', 'sleep', '60'], { stdio: 'ignore' });
+  // As process mode starts a container (process/container-run.ts): setpriv execs unshare, which forks PID 1.
+  const unshare = spawn(
+    'setpriv',
+    ['--pdeathsig', 'KILL', '--', 'unshare', '-p', '-f', '--kill-child', '--', 'sleep', '60'],
+    {
+      stdio: 'ignore',
+    },
+  );
   t.after(() => unshare.kill('SIGKILL'));
   const pid1 = await new Promise<number | undefined>((resolve) => {
     const look = (tries: number) => {
