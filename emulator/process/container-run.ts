@@ -11,7 +11,8 @@ import type { ContainerGroup, ContainerRuntime, LogEntry } from '../model.ts';
 import { containerScript, inStartChain, shQuote } from './container-script.ts';
 import { containerEnv, volumeMounts } from './group-files.ts';
 import { isAlive } from './host-commands.ts';
-import { imageBacking, imageLinks, imageUser, shellFor } from './image-table.ts';
+import { imageBacking, imageCommand, imageFiles, imageLinks, imageUser, shellFor } from './image-table.ts';
+import { builtStandIn } from './stand-in-build.ts';
 import { agnhostCertMounts } from './agnhost-certs.ts';
 import { capabilities, containerUser, readOnlyRoot } from './security-context.ts';
 import type { ProbeSpec } from './probes.ts';
@@ -68,7 +69,15 @@ function argvFor(spec: ContainerSpec, podName: string): string[] {
     const ports = (spec.Port ?? []).filter((p) => (p.Protocol ?? 'TCP') === 'TCP').map((p) => String(p.Port));
     return [process.execPath, HTTP_SERVER, podName, ...ports];
   }
-  return ['sh']; // the shell images' default command
+  return imageCommand(spec.Image); // the shell images' CMD
+}
+
+/** The image's own executables (built stand-ins) at its paths; one not built stays missing. */
+function imageFileMounts(image: string): { source: string; target: string }[] {
+  return imageFiles(image).flatMap((f) => {
+    const source = builtStandIn(f.standIn);
+    return source ? [{ source, target: f.path }] : [];
+  });
 }
 
 /** Writes the start script for this run and starts it in the group's namespaces. */
@@ -99,12 +108,13 @@ export function launchContainer(
         target: `/etc/${f}`,
       })),
       ...launchers,
+      ...imageFileMounts(spec.Image),
     ],
     mounts: volumeMounts(box.dir, spec.VolumeMount),
     hostPaths: extraPaths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'),
     terminationLog: { source: termLog, target: spec.TerminationMessagePath || '/dev/termination-log' },
     env: containerEnv(spec.EnvironmentVar, box.hostname, g.intranetIp),
-    sh: shellFor(spec.Image),
+    sh: shellFor(spec.Image, builtStandIn('busybox-ash')),
     links: imageLinks(spec.Image),
     user: containerUser(spec, imageUser(spec.Image)),
     capabilities: capabilities(spec),

@@ -25,7 +25,7 @@ export interface ContainerLaunch {
   hostPaths: string[];
   terminationLog: { source: string; target: string };
   env: [string, string][];
-  /** When set, the container's /bin/sh is this host shell (image-table.ts shellFor says why). */
+  /** When set, the container's /bin/sh is this host shell: a name is linked, a path copied (image-table.ts shellFor says why). */
   sh?: string | undefined;
   /** Links made in the overlay (an image's own paths the host has elsewhere, e.g. busybox's /bin/sysctl). */
   links?: { path: string; target: string }[] | undefined;
@@ -65,7 +65,9 @@ export function containerScript(l: ContainerLaunch): string {
     `mount -t tmpfs -o mode=0755 tmpfs ${at('/run')}`,
   ];
   // In the overlay's upper layer: the host's own /bin/sh stays as it is.
-  if (l.sh) lines.push(`ln -sf ${q(l.sh)} ${at('/bin/sh')}`);
+  // A path (a built shell in the cache, which a non-root user may not reach) is copied in.
+  if (l.sh?.startsWith('/')) lines.push(`cp --remove-destination ${q(l.sh)} ${at('/bin/sh')}`);
+  else if (l.sh) lines.push(`ln -sf ${q(l.sh)} ${at('/bin/sh')}`);
   for (const link of l.links ?? []) lines.push(`ln -sf ${q(link.target)} ${at(link.path)}`);
   for (const p of l.hostPaths) {
     lines.push(`mkdir -p ${at(p)}`, `mount --bind ${q(p)} ${at(p)}`, `mount -o remount,bind,ro ${at(p)}`);

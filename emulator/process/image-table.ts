@@ -1,6 +1,8 @@
 // Which images run as real processes in process mode. No registry is reachable,
 // so an image name maps onto something this machine already has. The one table,
 // documented in emulator/README.md ("Process mode").
+import type { StandInName } from './stand-in-build.ts';
+
 /** An image whose name contains this fails to pull, in every mode. */
 export const IMAGE_PULL_FAILURE_MARKER = 'does-not-exist';
 
@@ -33,8 +35,10 @@ const IMAGE_TABLE: ReadonlyArray<{ names: readonly string[]; backing: ImageBacki
       'bash',
       // Kubernetes' e2e image with glibc's resolver and a shell (the hostname specs run `sh -c`).
       'glibc-dns-testing',
-      // Kubernetes' e2e image nonroot: busybox with USER 1234 (imageUser).
+      // Kubernetes' e2e image nonroot: Debian with USER 1234 (imageUser).
       'nonroot',
+      // Kubernetes' e2e image nonewprivs: alpine with a setuid-root nnp as its CMD (IMAGE_FILES).
+      'nonewprivs',
     ],
     backing: 'shell',
   },
@@ -57,15 +61,19 @@ export function imageBacking(image: string): ImageBacking {
   return 'simulated';
 }
 
+/** Images whose /bin/sh is BusyBox's ash: busybox, alpine and the e2e images built on alpine. */
+const ASH_IMAGES = ['busybox', 'alpine', 'nonewprivs'];
+
 /**
- * The shell a shell image's `/bin/sh` is. busybox and alpine have ash, which passes variables
- * whose names are not identifiers (`data-1`, allowed since Kubernetes 1.34) on to the commands
- * it runs; the host's dash drops them, bash keeps them, so those images get bash as sh. (Debian's
- * busybox 1.35 ash drops them too.) The cost: bash's messages are not ash's (the read-only
- * rootfs spec compares `/bin/sh: can't create /file: Read-only file system`).
+ * The host file a shell image's `/bin/sh` is, or undefined for the host's own. busybox and
+ * alpine have ash, which passes variables whose names are not identifiers (`data-1`, allowed
+ * since Kubernetes 1.34) on to the commands it runs: they get upstream ash built once
+ * (`builtAsh`, stand-in-build.ts; Debian's busybox is patched to drop such names), else bash,
+ * which keeps them too but whose messages are not ash's (the read-only rootfs spec compares
+ * `/bin/sh: can't create /file: Read-only file system`). The host's dash drops them.
  */
-export function shellFor(image: string): 'bash' | undefined {
-  return ['busybox', 'alpine'].includes(imageBaseName(image)) ? 'bash' : undefined;
+export function shellFor(image: string, builtAsh?: string): string | undefined {
+  return ASH_IMAGES.includes(imageBaseName(image)) ? (builtAsh ?? 'bash') : undefined;
 }
 
 /** busybox's applets at paths the host userland has elsewhere (the sysctl specs run `/bin/sysctl`). */
@@ -73,7 +81,23 @@ const BUSYBOX_LINKS = [{ path: '/bin/sysctl', target: '/usr/sbin/sysctl' }];
 
 /** Links a shell image gets in its overlay so that its own absolute paths work. */
 export function imageLinks(image: string): { path: string; target: string }[] {
-  return ['busybox', 'alpine'].includes(imageBaseName(image)) ? BUSYBOX_LINKS : [];
+  return ASH_IMAGES.includes(imageBaseName(image)) ? BUSYBOX_LINKS : [];
+}
+
+/** Executables an image has and the host lacks: a built stand-in shown at the image's path. */
+const IMAGE_FILES: Readonly<Record<string, readonly { path: string; standIn: StandInName }[]>> = {
+  nonewprivs: [{ path: '/usr/local/bin/nnp', standIn: 'nnp' }],
+};
+
+export function imageFiles(image: string): readonly { path: string; standIn: StandInName }[] {
+  return IMAGE_FILES[imageBaseName(image)] ?? [];
+}
+
+/** A shell image's CMD (what runs when the request has no command): `sh` unless listed. */
+const IMAGE_COMMANDS: Readonly<Record<string, readonly string[]>> = { nonewprivs: ['nnp'] };
+
+export function imageCommand(image: string): string[] {
+  return [...(IMAGE_COMMANDS[imageBaseName(image)] ?? ['sh'])];
 }
 
 /** The images' own USER (a Dockerfile's USER line), by base name; root for the others. */

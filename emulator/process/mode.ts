@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { EmulatorCore } from '../core.ts';
 import { probeProcessMode } from './probe.ts';
 import { ProcessRuntime } from './runtime.ts';
+import { prepareStandIns } from './stand-in-build.ts';
 
 export async function startContainerRuntime(
   core: EmulatorCore,
@@ -20,6 +21,7 @@ export async function startContainerRuntime(
   }
   try {
     const rt = await ProcessRuntime.start(core, log);
+    await prepareStandIns(log);
     log.info(
       { containers: 'process', bridge: rt.bridgeName },
       `containers: process (real processes in namespaces, bridge ${rt.bridgeName})`,

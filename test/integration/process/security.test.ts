@@ -1,6 +1,7 @@
 // Process mode runs a group's security context as ECI does: RunAsUser/RunAsGroup,
 // ReadOnlyRootFilesystem (volumes stay writable), and SecurityContext.Sysctl set in the
-// group's own IPC and network namespaces (the host's values do not change).
+// group's own IPC and network namespaces (the host's values do not change); and the images
+// the security-context specs use behave as theirs do: nonewprivs' setuid-root nnp, busybox's ash.
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,43 @@ describe('process mode: security context and sysctls', { skip: skipUnlessProcess
       }),
     );
     assert.equal(granted.out, 'added\n');
+  });
+
+  test('nonewprivs: its setuid-root nnp escalates for a non-root RunAsUser (nothing sets no_new_privs)', async () => {
+    const asUser = new $Eci.CreateContainerGroupRequestContainerSecurityContext({ runAsUser: 1000 });
+    const image = 'registry.k8s.io/e2e-test-images/nonewprivs:1.4';
+    const cmd = await runToEnd('nnp', container('nnp', undefined, { image, securityContext: asUser }));
+    assert.equal(cmd.g.status, 'Succeeded', cmd.out);
+    assert.equal(cmd.out, 'Effective uid: 0\n'); // the image's CMD
+    const shell = await runToEnd(
+      'nnp-id',
+      container('nnp', 'id -u; nnp', { image, securityContext: asUser }),
+    );
+    assert.equal(shell.out, '1000\nEffective uid: 0\n');
+  });
+
+  test('busybox: /bin/sh is ash, with its messages, passing on variables whose names are not identifiers', async () => {
+    const env = ['data-1', '#@!data-2', '* +,-./0123456789'].map(
+      (key) => new $Eci.CreateContainerGroupRequestContainerEnvironmentVar({ key, value: 'v' }),
+    );
+    const { out } = await runToEnd(
+      'ash',
+      container('app', undefined, {
+        command: ['/bin/sh', '-c', 'echo test > /file; env | grep =v | sort'],
+        environmentVar: env,
+        securityContext: new $Eci.CreateContainerGroupRequestContainerSecurityContext({
+          readOnlyRootFilesystem: true,
+        }),
+      }),
+    );
+    // Lines from stderr and stdout may arrive in either order.
+    assert.deepEqual(out.split('\n').sort(), [
+      '',
+      '#@!data-2=v',
+      '* +,-./0123456789=v',
+      "/bin/sh: can't create /file: Read-only file system",
+      'data-1=v',
+    ]);
   });
 
   test('sysctls (dots or slashes) are set in the group’s IPC and network namespaces, not on the host', async () => {
