@@ -5,7 +5,6 @@
 //
 // Given `owner` (and `attempt`), the request is final: ClientToken, ownership tags,
 // group name and the vSwitch order for this attempt are all set here, in one place.
-import eci from '@alicloud/eci20180808';
 import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseEciAnnotations } from '../shared/annotation-values.ts';
@@ -30,7 +29,7 @@ import { serviceEnvironment } from './translate/service-env.ts';
 import { resolvePlacement, placementProblems, rotateVSwitches } from './translate/placement.ts';
 import { applyPodFields, checkPod, droppedPodSecurity } from './translate/pod.ts';
 import { registryCredentials } from './translate/registry.ts';
-import type { EciRequestFields } from './translate/request.ts';
+import { EciCreateRequest, type EciRequestFields } from './translate/request.ts';
 import { extraEphemeralStorage } from './translate/resources.ts';
 import { translateVolumes } from './translate/volumes.ts';
 
@@ -169,7 +168,7 @@ export function translatePod(input: TranslateInput): TranslateResult {
   }
   return {
     ok: true,
-    request: new eci.CreateContainerGroupRequest(request),
+    request: new EciCreateRequest(request),
     warnings: issues.warnings,
     missing: issues.references,
     events: referenceEvents(issues.references),

@@ -1,7 +1,9 @@
 // What an ECI pod cannot have, one rule table for both programs: the reconciler's
 // translation refuses a pod with these (reconciler/translate.ts) and the webhook warns
 // at admission with the same words (webhook/warnings.ts). An ECI pod runs alone on its
-// own instance, so nothing that shares a node exists there.
+// own instance, so nothing that shares a node exists there. A privileged app container is
+// not here: ECI runs it (docs/eci-api.md, "Security context"), and whether a pod may ask is
+// the cluster's Pod Security Admission's call (docs/security.md).
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { ECI_RESERVED_PORTS } from './eci-specs.ts';
 
@@ -33,14 +35,15 @@ function push(
 
 /** Checks one container; strings are built only for a violation (the webhook calls this for every pod). */
 function containerViolations(out: PodRuleViolation[], c: V1Container, index: number, init: boolean): void {
-  if (c.securityContext?.privileged)
+  // A native sidecar (restartPolicy Always) runs as an ECI app container, which may be privileged.
+  if (init && c.securityContext?.privileged && c.restartPolicy !== 'Always')
     push(
       out,
       c,
       index,
       init,
       'securityContext.privileged',
-      'privileged containers are not allowed on ECI (added capabilities are)',
+      'privileged init containers are not available on ECI (privileged app containers and native sidecars are)',
     );
   const ports = c.ports;
   if (!ports) return;

@@ -5,8 +5,10 @@
 // parameter) never reaches a caller, a log line or a metric.
 import * as $Eci from '@alicloud/eci20180808';
 import type * as $Util from '@alicloud/tea-util';
+import { z } from 'zod';
 import { EciCallError } from './eci-errors.ts';
-import { deleteCall, ForceDeleteContainerGroupRequest } from './eci-delete.ts';
+import { ForceDeleteContainerGroupRequest } from './eci-delete.ts';
+import { rpcCall } from './rpc-call.ts';
 import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from './openapi-client.ts';
 import type { Credentials } from '../config.ts';
 import { slimGroup } from '../slim.ts';
@@ -39,6 +41,11 @@ export function listedGroup(g: EciGroup): EciGroup {
     tags: g.tags?.map((t) => ({ key: t.key, value: t.value })),
   });
 }
+
+/** What callApi hands back for CreateContainerGroup: the JSON body, ECI's wire names. */
+const createdBody = z.object({
+  body: z.object({ ContainerGroupId: z.string().optional(), RequestId: z.string().optional() }),
+});
 
 export class Eci {
   private client: EciClient;
@@ -75,16 +82,22 @@ export class Eci {
     }
   }
 
+  /**
+   * Sent through rpc-call.ts, not the SDK's createContainerGroupWithOptions: the request's
+   * containers may carry ECI's SecurityContextPrivileged (translate/request.ts), which the
+   * SDK's model lacks. The wire request is otherwise the SDK method's own.
+   */
   async createContainerGroup(
     request: $Eci.CreateContainerGroupRequest,
   ): Promise<{ containerGroupId: string; requestId: string }> {
     request.regionId ??= this.regionId;
-    const res = await this.call('CreateContainerGroup', () =>
-      this.client.createContainerGroupWithOptions(request, this.runtime),
+    const res: unknown = await this.call('CreateContainerGroup', () =>
+      this.client.callApi(...rpcCall('CreateContainerGroup', request), this.runtime),
     );
-    const id = res.body?.containerGroupId;
+    const body = createdBody.safeParse(res).data?.body;
+    const id = body?.ContainerGroupId;
     if (!id) throw new Error('CreateContainerGroup answered without a ContainerGroupId');
-    return { containerGroupId: id, requestId: res.body?.requestId ?? '' };
+    return { containerGroupId: id, requestId: body.RequestId ?? '' };
   }
 
   /** `force`: ECI's Force, the group stops without its grace period (eci-delete.ts). */
@@ -96,7 +109,7 @@ export class Eci {
         force: true,
       });
       await this.call('DeleteContainerGroup', () =>
-        this.client.callApi(...deleteCall(request), this.runtime),
+        this.client.callApi(...rpcCall('DeleteContainerGroup', request), this.runtime),
       );
       return;
     }

@@ -298,6 +298,9 @@ export function appContainer(
   if (runAsGroup !== undefined) out.securityContextRunAsGroup = runAsGroup;
   const runAsNonRoot = sc?.runAsNonRoot ?? x.podSecurity?.runAsNonRoot;
   if (runAsNonRoot !== undefined) out.securityContextRunAsNonRoot = runAsNonRoot;
+  // Per container, as in Kubernetes; ECI takes it for app containers only (shared/pod-rules.ts
+  // refuses it on an init container), and a native sidecar is one of those here.
+  if (sc?.privileged) out.securityContextPrivileged = true;
 
   if (c.readinessProbe) {
     const p = probe(ctx, c, c.readinessProbe, `${path}.readinessProbe`);

@@ -1,6 +1,36 @@
 // The CreateContainerGroup request while it is being built: plain data with the
-// SDK's property names, turned into the SDK model once at the end of translatePod.
-import type { CreateContainerGroupRequest } from '@alicloud/eci20180808';
+// SDK's property names, turned into the request model once at the end of translatePod.
+// The model is the SDK's plus what ECI documents and @alicloud/eci20180808 2.0.3 lacks
+// (docs/eci-api.md, "Fields the SDK lacks"); reconciler/provider/rpc-call.ts sends it.
+import * as $Eci from '@alicloud/eci20180808';
+
+/**
+ * The SDK's container plus ECI's `Container.N.SecurityContextPrivileged` (boolean, default
+ * false: CreateContainerGroup's parameter list, and the container security context of
+ * https://www.alibabacloud.com/help/en/eci/user-guide/configure-a-security-context-for-an-elastic-container-instance-or-a-container).
+ * ECI has no such field for init containers.
+ */
+export class EciContainer extends $Eci.CreateContainerGroupRequestContainer {
+  // `declare`: a class field would be re-initialised to undefined after the Model's constructor set it.
+  declare securityContextPrivileged?: boolean;
+
+  static override names(): Record<string, string> {
+    return { ...super.names(), securityContextPrivileged: 'SecurityContextPrivileged' };
+  }
+
+  static override types(): Record<string, unknown> {
+    return { ...super.types(), securityContextPrivileged: 'boolean' };
+  }
+}
+
+/** The SDK's CreateContainerGroupRequest whose containers are EciContainer models. */
+export class EciCreateRequest extends $Eci.CreateContainerGroupRequest {
+  declare container?: EciContainer[];
+
+  static override types(): Record<string, unknown> {
+    return { ...super.types(), container: { type: 'array', itemType: EciContainer } };
+  }
+}
 
 type Scalar = string | number | boolean;
 /** The data fields of an SDK model class, nested models included, without its methods or index signature. */
@@ -16,8 +46,8 @@ type ModelFields<T> = T extends Scalar
         }
       : T;
 
-/** A CreateContainerGroup request being built: plain data with the SDK's property names. */
-export type EciRequestFields = ModelFields<CreateContainerGroupRequest>;
+/** A CreateContainerGroup request being built: plain data with the request model's property names. */
+export type EciRequestFields = ModelFields<EciCreateRequest>;
 
 /** Merges DNS settings the way kubelet merges pod dnsConfig: servers and searches appended, options by name. */
 export function mergeDnsConfig(

@@ -181,9 +181,10 @@ describe('unsupportedFeatureWarnings order', () => {
         containers: [
           { name: 'c1', ports: [{ containerPort: 10250 }] },
           {
+            // Two warnings: a privileged app container is not one (ECI runs it), a reserved port is.
             name: 'c2',
             securityContext: { privileged: true },
-            ports: [{ containerPort: 80, hostPort: 8080 }],
+            ports: [{ containerPort: 10255 }, { containerPort: 80, hostPort: 8080 }],
           },
         ],
       },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { $Eci, Eci, listedGroup, type EciGroup } from '../../../../reconciler/provider/eci-client.ts';
+import { translatePod } from '../../../../reconciler/translate.ts';
 
 const sdkGroup = (id: string): EciGroup =>
   new $Eci.DescribeContainerGroupsResponseBodyContainerGroups({
@@ -74,7 +75,8 @@ test('pages are handed on one at a time: the next page is asked for only after t
   );
 });
 
-test("a forced delete carries ECI's Force=true on the wire; a plain one carries no Force", async () => {
+/** A loopback OpenAPI endpoint that records each request's parameters, as signed and sent, and answers `answer`. */
+async function recordingServer(answer: object = { RequestId: 'r-1' }) {
   const seen: URLSearchParams[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -87,10 +89,15 @@ test("a forced delete carries ECI's Force=true on the wire; a plain one carries 
       params.set('authorization', String(req.headers.authorization ?? ''));
       seen.push(params);
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ RequestId: 'r-1' }));
+      res.end(JSON.stringify(answer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { seen, server, endpoint: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+test("a forced delete carries ECI's Force=true on the wire; a plain one carries no Force", async () => {
+  const { seen, server } = await recordingServer();
   try {
     const calls: string[] = [];
     const eci = new Eci({
@@ -115,6 +122,87 @@ test("a forced delete carries ECI's Force=true on the wire; a plain one carries 
       calls,
       ['DeleteContainerGroup:ok', 'DeleteContainerGroup:ok'],
       'both counted as the same action',
+    );
+  } finally {
+    server.close();
+  }
+});
+
+test("a privileged container carries ECI's Container.N.SecurityContextPrivileged on the signed wire request; others none", async () => {
+  const { seen, server, endpoint } = await recordingServer({ RequestId: 'r-2', ContainerGroupId: 'eci-new' });
+  try {
+    const calls: string[] = [];
+    const eci = new Eci({
+      endpoint,
+      protocol: 'http',
+      regionId: 'cn-hangzhou',
+      credentials: { accessKeyId: 'id', accessKeySecret: 'secret' },
+      onCall: (action, outcome) => calls.push(`${action}:${outcome}`),
+    });
+    const translated = translatePod({
+      pod: {
+        metadata: { name: 'p', namespace: 'ns', uid: 'u' },
+        spec: {
+          initContainers: [{ name: 'setup', image: 'busybox' }],
+          containers: [
+            { name: 'plain', image: 'busybox', securityContext: { runAsGroup: 3000 } },
+            { name: 'priv', image: 'busybox', securityContext: { privileged: true } },
+          ],
+        },
+      },
+      defaults: { regionId: 'cn-hangzhou', vSwitchIds: ['vsw-1'], securityGroupId: 'sg-1' },
+    });
+    assert.ok(translated.ok);
+    const created = await eci.createContainerGroup(translated.request);
+    assert.deepEqual(created, { containerGroupId: 'eci-new', requestId: 'r-2' });
+    await eci.createContainerGroup(
+      new $Eci.CreateContainerGroupRequest({
+        containerGroupName: 'sdk-model',
+        container: [new $Eci.CreateContainerGroupRequestContainer({ name: 'c', image: 'busybox' })],
+      }),
+    );
+    const [privileged, plain] = seen;
+    assert.equal(privileged?.get('x-acs-action'), 'CreateContainerGroup');
+    assert.equal(privileged?.get('x-acs-version'), '2018-08-08');
+    assert.match(privileged?.get('authorization') ?? '', /Signature=/, 'signed like every SDK call');
+    assert.equal(privileged?.get('RegionId'), 'cn-hangzhou');
+    assert.equal(privileged?.get('ContainerGroupName'), translated.request.containerGroupName);
+    assert.equal(privileged?.get('Container.1.Name'), 'plain');
+    assert.equal(privileged?.has('Container.1.SecurityContextPrivileged'), false);
+    assert.equal(privileged?.get('Container.1.SecurityContextRunAsGroup'), '3000', 'the SDK fields still go');
+    assert.equal(privileged?.get('Container.2.Name'), 'priv');
+    assert.equal(privileged?.get('Container.2.SecurityContextPrivileged'), 'true');
+    assert.equal(privileged?.get('InitContainer.1.Name'), 'setup');
+    assert.equal(
+      [...(privileged?.keys() ?? [])].filter((k) => k.includes('Privileged')).length,
+      1,
+      'no other container carries the field',
+    );
+    assert.equal(plain?.get('ContainerGroupName'), 'sdk-model');
+    assert.equal(plain?.get('Container.1.Name'), 'c');
+    assert.equal(plain?.get('RegionId'), 'cn-hangzhou');
+    assert.equal(
+      [...(plain?.keys() ?? [])].some((k) => k.includes('Privileged')),
+      false,
+    );
+    assert.deepEqual(calls, ['CreateContainerGroup:ok', 'CreateContainerGroup:ok']);
+  } finally {
+    server.close();
+  }
+});
+
+test('a create answer without a ContainerGroupId is an error, not an empty id', async () => {
+  const { server, endpoint } = await recordingServer({ RequestId: 'r-3' });
+  try {
+    const eci = new Eci({
+      endpoint,
+      protocol: 'http',
+      regionId: 'cn-hangzhou',
+      credentials: { accessKeyId: 'id', accessKeySecret: 'secret' },
+    });
+    await assert.rejects(
+      eci.createContainerGroup(new $Eci.CreateContainerGroupRequest({ containerGroupName: 'x' })),
+      /answered without a ContainerGroupId/,
     );
   } finally {
     server.close();
