@@ -477,6 +477,9 @@ describe('warnings', () => {
         ...pod('p', {
           spec: {
             hostNetwork: true,
+            initContainers: [
+              { name: 'setup', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } },
+            ],
             containers: [
               { name: 'main', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } },
             ],
@@ -490,7 +493,9 @@ describe('warnings', () => {
     const warning = res.headers.warning ?? res.headers.Warning ?? '';
     assert.match(warning, /hostNetwork/);
     assert.match(warning, /spec\.volumes\[host\]\.hostPath/);
-    assert.match(warning, /container main: privileged/);
+    // ECI runs a privileged app container (docs/eci-api.md, "Security context"), not a privileged init container.
+    assert.match(warning, /init container setup: privileged init containers are not available on ECI/);
+    assert.doesNotMatch(warning, /container main: privileged/);
     assert.match(warning, /annotation k8s\.aliyun\.com\/eci-max-pending-minute: .*soon/);
     assert.ok(isMutated(res.data));
   });
