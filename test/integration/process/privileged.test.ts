@@ -4,7 +4,8 @@
 // container of a pod has every capability this machine has (its logs and kubectl exec show
 // CapEff equal to the host's bounding set) and can do what needs one (add a network link),
 // while the plain container beside it keeps a runtime's default set. A privileged init
-// container, which ECI cannot run, is refused with the pod rules' words.
+// container, which ECI cannot run, is refused with the pod rules' words. Whether a pod may be
+// privileged stays the cluster's Pod Security Admission's call (docs/security.md, control 12).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -20,8 +21,8 @@ const run = promisify(execFile);
 let stack: Stack;
 let ns = '';
 
-const kubectl = async (args: string[], input?: string) => {
-  const p = run(stack.cp.kubectlPath, ['--kubeconfig', stack.cp.kubeconfigPath, '-n', ns, ...args], {
+const kubectl = async (args: string[], input?: string, namespace = ns) => {
+  const p = run(stack.cp.kubectlPath, ['--kubeconfig', stack.cp.kubeconfigPath, '-n', namespace, ...args], {
     timeout: 120_000,
   });
   if (input !== undefined) p.child.stdin?.end(input);
@@ -98,8 +99,10 @@ describe(
       ns = await createNamespace(stack.cp.kubeConfig, 'privileged');
     });
 
+    let enforced = '';
     after(async () => {
       if (ns) await deleteNamespace(stack.cp.kubeConfig, ns);
+      if (enforced) await deleteNamespace(stack.cp.kubeConfig, enforced);
       await stack?.stop();
     });
 
@@ -178,6 +181,23 @@ describe(
       const groups = await stack.admin.containerGroups();
       assert.equal(
         groups.some((g) => g.tags.some((t) => t.Value === 'init-priv')),
+        false,
+        'no group was created',
+      );
+    });
+
+    test('in a namespace whose Pod Security Admission forbids it, the API server refuses the pod before the reconciler sees it', async () => {
+      enforced = await createNamespace(stack.cp.kubeConfig, 'psa-baseline', {
+        'pod-security.kubernetes.io/enforce': 'baseline',
+      });
+      const pod = podWith('psa-priv', [shell('priv', { privileged: true })]);
+      await assert.rejects(kubectl(['apply', '-f', '-'], JSON.stringify(pod), enforced), (err: Error) => {
+        assert.match(err.message, /violates PodSecurity "baseline:latest": privileged/);
+        return true;
+      });
+      const groups = await stack.admin.containerGroups();
+      assert.equal(
+        groups.some((g) => g.tags.some((t) => t.Value === 'psa-priv')),
         false,
         'no group was created',
       );
