@@ -20,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../shared/logger.ts';
@@ -91,18 +91,23 @@ function ageMs(path: string): number | undefined {
   }
 }
 
-/** Builds under a lock directory, so emulators starting side by side build once and share it. */
-async function build(name: StandInName): Promise<string> {
-  const recipe: Recipe = RECIPES[name];
-  const dir = standInDir(process.env, homedir());
-  const path = join(dir, standInFile(name, readFileSync(join(SOURCES, recipe.source), 'utf8')));
+/**
+ * The executable at `path`, built by `build` unless it is there. Under a lock directory, so
+ * emulators starting side by side build once and share it; a failure is recorded beside it.
+ */
+export async function buildOnce(
+  path: string,
+  build: Recipe['build'],
+  setuidRoot = false,
+  retryAfterFailureMs = RETRY_AFTER_FAILURE_MS,
+): Promise<string> {
   const failed = `${path}.failed`;
   const lock = `${path}.lock`;
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   for (;;) {
     if (existsSync(path)) return path;
     const failedAge = ageMs(failed);
-    if (failedAge !== undefined && failedAge < RETRY_AFTER_FAILURE_MS) {
+    if (failedAge !== undefined && failedAge < retryAfterFailureMs) {
       throw new Error(
         `${readFileSync(failed, 'utf8')} (failed ${Math.round(failedAge / 60_000)} min ago; ${failed})`,
       );
@@ -113,14 +118,13 @@ async function build(name: StandInName): Promise<string> {
     } catch {
       // Another emulator is building it; a lock older than any build is a dead builder's.
       if ((ageMs(lock) ?? 0) > BUILD_TIMEOUT_MS) rmSync(lock, { recursive: true, force: true });
-      else await sleep(1000);
+      else await sleep(200);
     }
   }
   const partial = `${path}.partial`;
-  const work = join(lock, 'work');
   try {
-    await recipe.build(partial, work);
-    if (recipe.setuidRoot) {
+    await build(partial, join(lock, 'work'));
+    if (setuidRoot) {
       chownSync(partial, 0, 0);
       chmodSync(partial, 0o4755);
     }
@@ -134,6 +138,13 @@ async function build(name: StandInName): Promise<string> {
     rmSync(partial, { force: true });
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+function build(name: StandInName): Promise<string> {
+  const recipe: Recipe = RECIPES[name];
+  const source = readFileSync(join(SOURCES, recipe.source), 'utf8');
+  const path = join(standInDir(process.env, homedir()), standInFile(name, source));
+  return buildOnce(path, recipe.build, recipe.setuidRoot);
 }
 
 const ready = new Map<StandInName, string>();

@@ -2,7 +2,10 @@
 // CMD, which escalates unless no_new_privs is set, and ECI never sets it) and BusyBox's ash as
 // the /bin/sh of the busybox-based images (its messages, and names like `data-1` kept).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { containerScript } from '../../../emulator/process/container-script.ts';
 import {
   imageBacking,
@@ -12,7 +15,7 @@ import {
   shellFor,
 } from '../../../emulator/process/image-table.ts';
 import { privilegeArgs } from '../../../emulator/process/security-context.ts';
-import { standInDir, standInFile } from '../../../emulator/process/stand-in-build.ts';
+import { buildOnce, standInDir, standInFile } from '../../../emulator/process/stand-in-build.ts';
 
 const NONEWPRIVS = 'registry.k8s.io/e2e-test-images/nonewprivs:1.4';
 const BUSYBOX = 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1';
@@ -101,5 +104,51 @@ describe('where built stand-ins live', () => {
     assert.match(a, /^nnp-[0-9a-f]{12}$/);
     assert.equal(standInFile('nnp', 'package main // a'), a);
     assert.notEqual(standInFile('nnp', 'package main // b'), a);
+  });
+});
+
+describe('building a stand-in once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stand-in-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('builds when missing, then reuses the file without building again', async () => {
+    let builds = 0;
+    const build = async (out: string) => {
+      builds++;
+      writeFileSync(out, 'built');
+    };
+    const path = join(dir, 'tool-a');
+    assert.equal(await buildOnce(path, build), path);
+    assert.equal(await buildOnce(path, build), path);
+    assert.equal(builds, 1);
+    assert.equal(readFileSync(path, 'utf8'), 'built');
+  });
+
+  test('emulators starting together build once: the second waits for the first one’s file', async () => {
+    let builds = 0;
+    const build = async (out: string) => {
+      builds++;
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(out, 'built');
+    };
+    const path = join(dir, 'tool-b');
+    assert.deepEqual(await Promise.all([buildOnce(path, build), buildOnce(path, build)]), [path, path]);
+    assert.equal(builds, 1);
+    assert.ok(!existsSync(`${path}.lock`));
+  });
+
+  test('a failure is recorded and not tried again until it is old enough; then a success clears it', async () => {
+    const path = join(dir, 'tool-c');
+    let builds = 0;
+    const failing = async () => {
+      builds++;
+      throw new Error('no compiler');
+    };
+    await assert.rejects(buildOnce(path, failing), /no compiler/);
+    await assert.rejects(buildOnce(path, failing), /no compiler \(failed 0 min ago; .*tool-c\.failed\)/);
+    assert.equal(builds, 1);
+    assert.ok(!existsSync(path) && !existsSync(`${path}.partial`));
+    await buildOnce(path, async (out) => writeFileSync(out, 'built'), false, 0);
+    assert.ok(existsSync(path) && !existsSync(`${path}.failed`));
   });
 });
