@@ -4,15 +4,15 @@
 // port-forward over SPDY/3.1 (kubelet/streaming/); with `auth`, callers authenticated and
 // authorized as the kubelet does it (kubelet/auth/). TLS with a certificate of its own; the
 // API server does not verify kubelet certificates unless --kubelet-certificate-authority is set.
+// HTTP/2 and HTTP/1.1 by ALPN, as a Go kubelet (kubelet/server/listener.ts says why).
 //
 // Whatever reaches the port, the process survives it: parsing is total (kubelet/request.ts),
 // every handler runs inside one try/catch and one promise chain, request, response and server
 // errors are handled, and the port is bounded (see KubeletApiLimits) so neither a flood nor a
 // slow client (slowloris) can exhaust it. A crash here would stop the node's lease renewal,
 // and after the lease lapses the node lifecycle controller evicts every pod on the node.
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
@@ -30,6 +30,15 @@ import type { NodeMetrics } from './kubelet/metrics/node-metrics.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ServingPem } from './kubelet/node-tls.ts';
 import { podsList, runningPodsList, type NodePod } from './kubelet/pods.ts';
+import { createKubeletListener } from './kubelet/server/listener.ts';
+import {
+  hasBody,
+  holdIdleTimeout,
+  isHttp1,
+  responseGone,
+  type KubeletRequest,
+  type KubeletResponse,
+} from './kubelet/server/exchange.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
 
@@ -157,7 +166,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
     : undefined;
   /** Runs `next` once the caller is let in; otherwise `refuse` gets the 401/403/500. */
   const admit = (
-    req: IncomingMessage,
+    req: KubeletRequest,
     next: () => void,
     refuse: (d: Extract<GateDecision, { ok: false }>) => void,
   ) => {
@@ -178,9 +187,9 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       });
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: KubeletRequest, res: KubeletResponse): void => {
     const send = (reply: Reply): void => {
-      if (res.headersSent || res.destroyed) return;
+      if (res.headersSent || responseGone(res)) return;
       const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
       res.writeHead(reply.status, {
         'content-type': 'text/plain; charset=utf-8',
@@ -190,9 +199,13 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       });
       res.end(body);
     };
-    if (req.headers['transfer-encoding'] || Number(req.headers['content-length'] ?? 0) !== 0) {
+    if (hasBody(req)) {
       // Nothing here takes a body; do not read one.
-      return send({ status: 413, body: 'request bodies are not accepted', headers: { connection: 'close' } });
+      return send({
+        status: 413,
+        body: 'request bodies are not accepted',
+        headers: isHttp1(req) ? { connection: 'close' } : {},
+      });
     }
     if (o.streaming && routeStreaming(req.url ?? '').kind !== 'not-streaming') {
       // The kubelet's answer to a plain request on a streaming path.
@@ -222,7 +235,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       });
     }
     // A previous (ended) container has nothing more to follow: answered as a snapshot.
-    if (route.request.follow && !route.request.previous) return follow(route.request, res, send);
+    if (route.request.follow && !route.request.previous) return follow(route.request, req, res, send);
 
     if (inFlight >= limits.maxInFlight) {
       return send({
@@ -257,7 +270,12 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       });
   };
 
-  const follow = (q: LogRequest, res: ServerResponse, send: (r: Reply) => void): void => {
+  const follow = (
+    q: LogRequest,
+    req: KubeletRequest,
+    res: KubeletResponse,
+    send: (r: Reply) => void,
+  ): void => {
     if (following >= limits.maxFollowing) {
       return send({
         status: 429,
@@ -267,7 +285,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
     }
     following++;
     // A followed log may be quiet for long; the idle timeout would cut it.
-    res.socket?.setTimeout(0);
+    const releaseIdleTimeout = holdIdleTimeout(req, limits.idleTimeoutMs);
     const timing = {
       intervalMs: limits.followPollMs,
       now: Date.now,
@@ -279,53 +297,36 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
         o.log.error({ err }, 'kubelet API: followed log failed unexpectedly');
         res.destroy();
       })
-      .finally(() => following--);
+      .finally(() => {
+        following--;
+        releaseIdleTimeout();
+      });
   };
 
-  const server: Server = createServer(
-    {
-      cert: serving.certPem,
-      key: serving.keyPem,
-      // Ask for a client certificate, verify it against the client CA, but let the request
-      // in without one: the gate then tries a bearer token.
-      ...(o.auth?.clientCaPem
-        ? { requestCert: true, rejectUnauthorized: false, ca: o.auth.clientCaPem }
-        : {}),
-      maxHeaderSize: limits.maxHeaderBytes,
-      handshakeTimeout: limits.handshakeTimeoutMs,
-      // How often node checks headersTimeout/requestTimeout (default 30 s, too coarse for 10 s).
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-    },
-    (req, res) => {
-      req.on('error', (err) => o.log.debug({ err }, 'kubelet API: request error'));
-      o.metrics?.observe(req, res);
-      res.on('error', (err) => o.log.debug({ err }, 'kubelet API: response error'));
-      try {
-        admit(
-          req,
-          () => handle(req, res),
-          (d) => {
-            if (res.headersSent || res.destroyed) return;
-            res.writeHead(d.status, { 'content-type': 'text/plain; charset=utf-8' });
-            res.end(d.body);
-          },
-        );
-      } catch (err) {
-        o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: handler threw');
-        if (!res.headersSent && !res.destroyed) {
-          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-          res.end('internal error');
-        } else res.destroy();
-      }
-    },
-  );
-  const upgraded = new Set<Duplex>();
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', (err) => o.log.debug({ err }, 'kubelet API: upgraded socket error'));
+  const onRequest = (req: KubeletRequest, res: KubeletResponse): void => {
+    req.on('error', (err) => o.log.debug({ err }, 'kubelet API: request error'));
+    o.metrics?.observe(req, res);
+    res.on('error', (err) => o.log.debug({ err }, 'kubelet API: response error'));
+    try {
+      admit(
+        req,
+        () => handle(req, res),
+        (d) => {
+          if (res.headersSent || responseGone(res)) return;
+          res.writeHead(d.status, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(d.body);
+        },
+      );
+    } catch (err) {
+      o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: handler threw');
+      if (!res.headersSent && !responseGone(res)) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('internal error');
+      } else res.destroy();
+    }
+  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     o.metrics?.observeUpgrade(req);
-    // The HTTP server forgets upgraded sockets, served or refused; close() must still end them.
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
     try {
       const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
       admit(
@@ -337,7 +338,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: upgrade handler threw');
       socket.destroy();
     }
-  });
+  };
   const upgrades = new UpgradeCounter();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
@@ -356,39 +357,21 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
     }
     serveStreamingUpgrade(transport, req, socket, head, route, o.streaming!, o.log, upgrades);
   };
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.timeout = limits.idleTimeoutMs;
-  server.maxConnections = limits.maxConnections;
-  server.maxHeadersCount = 100;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const listener = createKubeletListener({
+    serving,
+    clientCaPem: o.auth?.clientCaPem,
+    limits,
+    log: o.log,
+    onRequest,
+    onUpgrade,
   });
-  // After listening, an accept error (EMFILE …) must not become an uncaught exception.
-  server.on('error', (err) => o.log.error({ err }, 'kubelet API: server error'));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listener.listen(o.port, o.host);
   o.log.info({ port, limits }, 'kubelet API listening');
   return {
     port,
     upgrades: () => upgrades.snapshot(),
     declaredFeatures: o.streaming && o.declareWebSockets !== false ? [WEBSOCKETS_NODE_FEATURE] : [],
-    setServing: (pem) =>
-      server.setSecureContext({
-        cert: pem.certPem,
-        key: pem.keyPem,
-        ...(o.auth?.clientCaPem ? { ca: o.auth.clientCaPem } : {}),
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        for (const socket of upgraded) socket.destroy();
-        server.close(() => resolve());
-      }),
+    setServing: (pem) => listener.setServing(pem),
+    close: () => listener.close(),
   };
 }

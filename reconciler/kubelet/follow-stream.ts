@@ -3,7 +3,7 @@
 // the source can tell), the client goes, or limitBytes is reached. Holds at most one poll's
 // answer (maxLogBytes) and the boundary lines; waits for the client to drain before polling
 // again, so a slow reader slows the polling instead of filling memory.
-import type { ServerResponse } from 'node:http';
+import { responseGone, type KubeletResponse } from './server/exchange.ts';
 import type { Logger } from 'pino';
 import { newLines, nextSinceSeconds, parseTimestampedLines, render, START } from './follow.ts';
 import { logFailure, type LogSource, type Reply } from './logs.ts';
@@ -103,19 +103,21 @@ export async function followLog(
 }
 
 /** A LogSink on an HTTP response: chunked text, back-pressure through 'drain'. */
-export function responseSink(res: ServerResponse): LogSink {
-  const open = () => !res.destroyed && !res.writableEnded;
+export function responseSink(res: KubeletResponse): LogSink {
+  const open = () => !responseGone(res) && !res.writableEnded;
   return {
     start() {
       res.writeHead(200, {
         'content-type': 'text/plain; charset=utf-8',
         'x-content-type-options': 'nosniff',
       });
-      res.flushHeaders();
+      res.flushHeaders?.();
     },
     write(text) {
       if (!open()) return Promise.resolve(false);
       if (res.write(text)) return Promise.resolve(true);
+      // A write refused because the stream just went: 'close' has fired already.
+      if (!open()) return Promise.resolve(false);
       return new Promise((resolve) => {
         const done = () => {
           res.off('drain', done);
@@ -134,7 +136,7 @@ export function responseSink(res: ServerResponse): LogSink {
 export async function answerFollow(
   source: FollowSource,
   q: LogRequest,
-  res: ServerResponse,
+  res: KubeletResponse,
   maxLogBytes: number,
   timing: FollowTiming,
   log: Logger,

@@ -6,7 +6,7 @@
 // caches them (webhook defaults: tokens 2 min, allowed 5 min, denied 30 s), keyed by a hash of
 // the token, never the token itself.
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { KubeletRequest } from '../server/exchange.ts';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { nodeAttributes } from './attributes.ts';
@@ -31,7 +31,7 @@ export type GateDecision =
   { ok: true; user: UserInfo } | { ok: false; status: 401 | 403 | 500; body: string };
 
 export interface NodeAuthGate {
-  decide(req: IncomingMessage): Promise<GateDecision>;
+  decide(req: KubeletRequest): Promise<GateDecision>;
 }
 
 /** Who a request without credentials is when anonymous requests are let in (the API server's names). */
@@ -68,7 +68,7 @@ export function createNodeAuthGate(o: {
   const tokens = new TtlCache<UserInfo | null>(MAX_CACHE_ENTRIES, o.now);
   const decisions = new TtlCache<boolean>(MAX_CACHE_ENTRIES, o.now);
 
-  const authenticate = async (req: IncomingMessage): Promise<UserInfo | 'rejected' | undefined> => {
+  const authenticate = async (req: KubeletRequest): Promise<UserInfo | 'rejected' | undefined> => {
     const socket = req.socket as TLSSocket;
     const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
     const hasCert = cert !== undefined && Object.keys(cert).length > 0;

@@ -3,7 +3,8 @@
 // method and path, as the kubelet's kubelet_http_requests_* families, plus the ECI metric
 // fetches). The kubelet API asks `answer` first; undefined means "not a metrics path". The
 // answer never rejects: every outcome is a Reply the server shell writes.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { KubeletRequest, KubeletResponse } from '../server/exchange.ts';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { createRegistry } from '../../../shared/metrics.ts';
 import type { Reply } from '../logs.ts';
@@ -57,7 +58,7 @@ export interface NodeMetrics {
   /** The answer to a metrics path; undefined for any other path. */
   answer(method: string, url: string): Promise<Reply> | undefined;
   /** Counts a plain request once its response is done. */
-  observe(req: IncomingMessage, res: ServerResponse): void;
+  observe(req: KubeletRequest, res: KubeletResponse): void;
   /** Counts an upgrade request (exec, attach, port-forward). */
   observeUpgrade(req: IncomingMessage): void;
 }
@@ -108,8 +109,8 @@ export function createNodeMetrics(o: Omit<MetricsSourceOptions, 'onFetch'>): Nod
     return text;
   };
 
-  const method = (req: IncomingMessage) => (req.method ?? 'GET').toUpperCase();
-  const labelsOf = (req: IncomingMessage, longRunning: boolean) => ({
+  const method = (req: KubeletRequest) => (req.method ?? 'GET').toUpperCase();
+  const labelsOf = (req: KubeletRequest, longRunning: boolean) => ({
     method: method(req),
     path: pathLabel(req.url ?? ''),
     server_type: 'readwrite',
