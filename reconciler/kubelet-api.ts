@@ -8,7 +8,7 @@
 //
 // Whatever reaches the port, the process survives it: parsing is total (kubelet/request.ts),
 // every handler runs inside one try/catch and one promise chain, request, response and server
-// errors are handled, and the port is bounded (see KubeletApiLimits) so neither a flood nor a
+// errors are handled, and the port is bounded (kubelet/server/limits.ts) so neither a flood nor a
 // slow client (slowloris) can exhaust it. A crash here would stop the node's lease renewal,
 // and after the lease lapses the node lifecycle controller evicts every pod on the node.
 import type { IncomingMessage } from 'node:http';
@@ -16,7 +16,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
-import { answerLogs, ECI_MAX_LOG_BYTES, type Reply } from './kubelet/logs.ts';
+import { answerLogs, type Reply } from './kubelet/logs.ts';
 import { answerFollow, type FollowSource } from './kubelet/follow-stream.ts';
 import { routeRequest, type LogRequest } from './kubelet/request.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
@@ -24,13 +24,12 @@ import { routeStreaming } from './kubelet/streaming/route.ts';
 import { httpAnswer } from './kubelet/streaming/spdy-upgrade.ts';
 import { serveStreamingUpgrade, upgradeTransport, UpgradeCounter } from './kubelet/streaming/upgrades.ts';
 import { WEBSOCKETS_NODE_FEATURE } from './kubelet/websocket/upgrade.ts';
-import { createNodeAuthGate, type AuthCacheTtls, type GateDecision } from './kubelet/auth/gate.ts';
-import { kubeReviewClient, type ReviewClient } from './kubelet/auth/review.ts';
 import type { NodeMetrics } from './kubelet/metrics/node-metrics.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { ServingPem } from './kubelet/node-tls.ts';
 import { podsList, runningPodsList, type NodePod } from './kubelet/pods.ts';
 import { createKubeletListener } from './kubelet/server/listener.ts';
+import { resolveKubeletLimits, type KubeletApiLimits } from './kubelet/server/limits.ts';
+import { createAdmission, type KubeletAuthOptions } from './kubelet/server/admission.ts';
 import {
   hasBody,
   holdIdleTimeout,
@@ -41,53 +40,6 @@ import {
 } from './kubelet/server/exchange.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
-
-interface KubeletApiLimits {
-  /**
-   * Log requests being answered at once; beyond it the port answers 429 with Retry-After
-   * (429, not 503: the node is healthy, its callers are asking too much). A slot is held
-   * until the response is done AND the ECI call has settled, so an aborted client does not
-   * free memory that an ECI answer still occupies.
-   */
-  maxInFlight: number;
-  /** Bytes of log one request may ask ECI for and hold (limitBytes is clamped to it); at most ECI's 1 MiB. */
-  maxLogBytes: number;
-  /** Open connections; the server stops accepting beyond it. */
-  maxConnections: number;
-  /** Request line + headers (node's maxHeaderSize); beyond it 431. */
-  maxHeaderBytes: number;
-  /** TLS handshake, then the request headers, then the whole request must arrive within these. */
-  handshakeTimeoutMs: number;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** `logs -f` requests streaming at once (they do not hold maxInFlight slots); beyond it 429. */
-  maxFollowing: number;
-  /** How often a followed log is polled. */
-  followPollMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: number;
-  /** A connection with no traffic either way (a client that stops reading) is closed after this. */
-  idleTimeoutMs: number;
-  /** The same for an exec/attach/port-forward session (the kubelet's streamingConnectionIdleTimeout). */
-  streamIdleTimeoutMs: number;
-}
-
-/** 16 requests × 1 MiB (held two or three times over while the SDK parses) is small beside the pod's memory limit. */
-const DEFAULT_KUBELET_LIMITS: KubeletApiLimits = {
-  maxInFlight: 16,
-  maxFollowing: 32,
-  followPollMs: 1_000,
-  maxLogBytes: ECI_MAX_LOG_BYTES,
-  maxConnections: 256,
-  maxHeaderBytes: 16 * 1024,
-  handshakeTimeoutMs: 10_000,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 15_000,
-  idleTimeoutMs: 60_000,
-  // The kubelet's default: an interactive shell may sit idle; TCP keep-alive finds dead peers.
-  streamIdleTimeoutMs: 4 * 60 * 60_000,
-};
 
 export interface KubeletApiOptions extends FollowSource {
   host: string;
@@ -107,22 +59,6 @@ export interface KubeletApiOptions extends FollowSource {
   nodePods?: () => NodePod[];
   /** The serving certificate; without it a self-signed one (API servers that verify kubelets refuse it). */
   serving?: ServingPem;
-}
-
-export interface KubeletAuthOptions {
-  /** The node's name: the object SubjectAccessReviews ask about. */
-  nodeName: string;
-  /** Client certificates signed by this CA authenticate (CN user, O groups); without it only tokens do. */
-  clientCaPem?: string;
-  /** Credentials for TokenReview and SubjectAccessReview (the reconciler's own). */
-  kubeConfig: KubeConfig;
-  /** Requests without credentials go on as system:anonymous (the kubelet's --anonymous-auth). */
-  anonymous?: boolean;
-  /** Skip SubjectAccessReview (the kubelet's --authorization-mode=AlwaysAllow). */
-  alwaysAllow?: boolean;
-  /** Replaces the API calls (tests). */
-  reviews?: ReviewClient;
-  cacheTtls?: Partial<AuthCacheTtls>;
 }
 
 const THROTTLE_RETRY_AFTER_S = 1;
@@ -149,43 +85,11 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
   /** Serves a renewed certificate to new connections (the files were rotated). */
   setServing(pem: ServingPem): void;
 }> {
-  const limits = { ...DEFAULT_KUBELET_LIMITS, ...o.limits };
-  limits.maxLogBytes = Math.min(limits.maxLogBytes, ECI_MAX_LOG_BYTES);
+  const limits = resolveKubeletLimits(o.limits);
   const serving = o.serving ?? (await selfSignedServing(o.nodeIp, o.log));
   let inFlight = 0;
   let following = 0;
-  const gate = o.auth
-    ? createNodeAuthGate({
-        nodeName: o.auth.nodeName,
-        reviews: o.auth.reviews ?? kubeReviewClient(o.auth.kubeConfig),
-        log: o.log,
-        ttls: o.auth.cacheTtls,
-        anonymous: o.auth.anonymous,
-        alwaysAllow: o.auth.alwaysAllow,
-      })
-    : undefined;
-  /** Runs `next` once the caller is let in; otherwise `refuse` gets the 401/403/500. */
-  const admit = (
-    req: KubeletRequest,
-    next: () => void,
-    refuse: (d: Extract<GateDecision, { ok: false }>) => void,
-  ) => {
-    if (!gate) return next();
-    gate
-      .decide(req)
-      .then(
-        (d) => (d.ok ? next() : refuse(d)),
-        (err: unknown) => {
-          o.log.error({ err }, 'kubelet API: authorization failed unexpectedly');
-          refuse({ ok: false, status: 500, body: 'internal error while authorizing' });
-        },
-      )
-      .catch((err: unknown) => {
-        // The handler threw after admission: nothing sensible can follow on this connection.
-        o.log.error({ err, url: req.url?.slice(0, 256) }, 'kubelet API: handler threw');
-        req.socket.destroy();
-      });
-  };
+  const admit = createAdmission(o.auth, o.log);
 
   const handle = (req: KubeletRequest, res: KubeletResponse): void => {
     const send = (reply: Reply): void => {

@@ -18,21 +18,18 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ServingPem } from '../node-tls.ts';
 import type { KubeletRequest, KubeletResponse } from './exchange.ts';
+import type { KubeletApiLimits } from './limits.ts';
 
-export interface ListenerLimits {
-  /** Open connections of either kind; the server stops accepting beyond it. */
-  maxConnections: number;
-  /** HTTP/1.1 request line + headers (node's maxHeaderSize), or an HTTP/2 header list. */
-  maxHeaderBytes: number;
-  /** TLS handshake, then (HTTP/1.1) the request headers, then the whole request must arrive within these. */
-  handshakeTimeoutMs: number;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** An idle HTTP/1.1 keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: number;
-  /** A connection (HTTP/1.1) or session (HTTP/2) with no traffic either way is closed after this. */
-  idleTimeoutMs: number;
-}
+type ListenerLimits = Pick<
+  KubeletApiLimits,
+  | 'maxConnections'
+  | 'maxHeaderBytes'
+  | 'handshakeTimeoutMs'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
+  | 'keepAliveTimeoutMs'
+  | 'idleTimeoutMs'
+>;
 
 /** Streams one HTTP/2 connection may carry at once (the Go server's default, which a kubelet keeps). */
 const MAX_CONCURRENT_STREAMS = 250;
