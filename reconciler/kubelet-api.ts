@@ -16,9 +16,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
-import { answerLogs, type Reply } from './kubelet/logs.ts';
-import { answerFollow, type FollowSource } from './kubelet/follow-stream.ts';
-import { routeRequest, type LogRequest } from './kubelet/request.ts';
+import type { FollowSource } from './kubelet/follow-stream.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
 import { routeStreaming } from './kubelet/streaming/route.ts';
 import { httpAnswer } from './kubelet/streaming/spdy-upgrade.ts';
@@ -26,18 +24,12 @@ import { serveStreamingUpgrade, upgradeTransport, UpgradeCounter } from './kubel
 import { WEBSOCKETS_NODE_FEATURE } from './kubelet/websocket/upgrade.ts';
 import type { NodeMetrics } from './kubelet/metrics/node-metrics.ts';
 import type { ServingPem } from './kubelet/node-tls.ts';
-import { podsList, runningPodsList, type NodePod } from './kubelet/pods.ts';
+import type { NodePod } from './kubelet/pods.ts';
 import { createKubeletListener } from './kubelet/server/listener.ts';
 import { resolveKubeletLimits, type KubeletApiLimits } from './kubelet/server/limits.ts';
 import { createAdmission, type KubeletAuthOptions } from './kubelet/server/admission.ts';
-import {
-  hasBody,
-  holdIdleTimeout,
-  isHttp1,
-  responseGone,
-  type KubeletRequest,
-  type KubeletResponse,
-} from './kubelet/server/exchange.ts';
+import { createPlainRequestHandler } from './kubelet/server/plain-requests.ts';
+import { responseGone, type KubeletRequest, type KubeletResponse } from './kubelet/server/exchange.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
 
@@ -61,7 +53,6 @@ export interface KubeletApiOptions extends FollowSource {
   serving?: ServingPem;
 }
 
-const THROTTLE_RETRY_AFTER_S = 1;
 async function selfSignedServing(nodeIp: string, log: Logger): Promise<ServingPem> {
   log.warn(
     'kubelet API: no --tls-cert-file; serving a self-signed certificate, which an API server started with --kubelet-certificate-authority refuses (docs/security.md)',
@@ -87,125 +78,16 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
 }> {
   const limits = resolveKubeletLimits(o.limits);
   const serving = o.serving ?? (await selfSignedServing(o.nodeIp, o.log));
-  let inFlight = 0;
-  let following = 0;
   const admit = createAdmission(o.auth, o.log);
 
-  const handle = (req: KubeletRequest, res: KubeletResponse): void => {
-    const send = (reply: Reply): void => {
-      if (res.headersSent || responseGone(res)) return;
-      const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
-      res.writeHead(reply.status, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': String(body.length),
-        'x-content-type-options': 'nosniff',
-        ...reply.headers,
-      });
-      res.end(body);
-    };
-    if (hasBody(req)) {
-      // Nothing here takes a body; do not read one.
-      return send({
-        status: 413,
-        body: 'request bodies are not accepted',
-        headers: isHttp1(req) ? { connection: 'close' } : {},
-      });
-    }
-    if (o.streaming && routeStreaming(req.url ?? '').kind !== 'not-streaming') {
-      // The kubelet's answer to a plain request on a streaming path.
-      return send({ status: 400, body: 'Upgrade request required' });
-    }
-    const metricsReply = o.metrics?.answer(req.method ?? 'GET', req.url ?? '');
-    if (metricsReply) return void metricsReply.then(send).catch(() => res.destroy());
-    const route = routeRequest(req.url ?? '');
-    if (route.kind === 'not-found')
-      return send({ status: 404, body: 'not supported by the ECI virtual node' });
-    if (route.kind === 'bad-request') return send({ status: 400, body: route.message });
-    if (req.method !== 'GET') {
-      return send({
-        status: 405,
-        body: `${req.method} is not allowed here; use GET`,
-        headers: { allow: 'GET' },
-      });
-    }
-    if (route.kind === 'healthz') return send({ status: 200, body: 'ok' });
-    if (route.kind === 'pods' || route.kind === 'runningpods') {
-      const pods = o.nodePods?.() ?? [];
-      const list = route.kind === 'pods' ? podsList(pods) : runningPodsList(pods);
-      return send({
-        status: 200,
-        body: JSON.stringify(list),
-        headers: { 'content-type': 'application/json' },
-      });
-    }
-    // A previous (ended) container has nothing more to follow: answered as a snapshot.
-    if (route.request.follow && !route.request.previous) return follow(route.request, req, res, send);
-
-    if (inFlight >= limits.maxInFlight) {
-      return send({
-        status: 429,
-        body: `too many log requests in flight (${limits.maxInFlight}); retry shortly`,
-        headers: { 'retry-after': String(THROTTLE_RETRY_AFTER_S) },
-      });
-    }
-    inFlight++;
-    let settled = false;
-    let closed = false;
-    const release = () => {
-      if (settled && closed) inFlight--;
-    };
-    res.once('close', () => {
-      closed = true;
-      release();
-    });
-    answerLogs(o, route.request, route.empty, limits.maxLogBytes)
-      .then(send, (err: unknown) => {
-        o.log.error({ err }, 'kubelet API: log request failed unexpectedly');
-        send({ status: 500, body: 'internal error while reading the log' });
-      })
-      .catch((err: unknown) => {
-        // Writing the reply failed: nothing more can be said on this connection.
-        o.log.debug({ err }, 'kubelet API: could not write the log reply');
-        res.destroy();
-      })
-      .finally(() => {
-        settled = true;
-        release();
-      });
-  };
-
-  const follow = (
-    q: LogRequest,
-    req: KubeletRequest,
-    res: KubeletResponse,
-    send: (r: Reply) => void,
-  ): void => {
-    if (following >= limits.maxFollowing) {
-      return send({
-        status: 429,
-        body: `too many followed logs (${limits.maxFollowing}); retry shortly`,
-        headers: { 'retry-after': String(THROTTLE_RETRY_AFTER_S) },
-      });
-    }
-    following++;
-    // A followed log may be quiet for long; the idle timeout would cut it.
-    const releaseIdleTimeout = holdIdleTimeout(req, limits.idleTimeoutMs);
-    const timing = {
-      intervalMs: limits.followPollMs,
-      now: Date.now,
-      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-    };
-    answerFollow(o, q, res, limits.maxLogBytes, timing, o.log)
-      .then((reply) => reply && send(reply))
-      .catch((err: unknown) => {
-        o.log.error({ err }, 'kubelet API: followed log failed unexpectedly');
-        res.destroy();
-      })
-      .finally(() => {
-        following--;
-        releaseIdleTimeout();
-      });
-  };
+  const handle = createPlainRequestHandler({
+    source: o,
+    limits,
+    log: o.log,
+    servesStreaming: o.streaming !== undefined,
+    metrics: o.metrics,
+    nodePods: o.nodePods,
+  });
 
   const onRequest = (req: KubeletRequest, res: KubeletResponse): void => {
     req.on('error', (err) => o.log.debug({ err }, 'kubelet API: request error'));
