@@ -6,21 +6,22 @@
 // API server does not verify kubelet certificates unless --kubelet-certificate-authority is set.
 // HTTP/2 and HTTP/1.1 by ALPN, as a Go kubelet (kubelet/server/listener.ts says why).
 //
+// This file puts the port together from kubelet/server/: the listener (TLS, ALPN, every
+// connection), admission (the auth gate), the plain requests, the upgrade requests, and the
+// limits they share.
+//
 // Whatever reaches the port, the process survives it: parsing is total (kubelet/request.ts),
 // every handler runs inside one try/catch and one promise chain, request, response and server
 // errors are handled, and the port is bounded (kubelet/server/limits.ts) so neither a flood nor a
 // slow client (slowloris) can exhaust it. A crash here would stop the node's lease renewal,
 // and after the lease lapses the node lifecycle controller evicts every pod on the node.
 import type { IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createCertificateAuthority, issueCertificate } from '../shared/x509.ts';
 import type { FollowSource } from './kubelet/follow-stream.ts';
 import type { StreamingBackend } from './kubelet/streaming/backend.ts';
-import { routeStreaming } from './kubelet/streaming/route.ts';
 import { httpAnswer } from './kubelet/streaming/spdy-upgrade.ts';
-import { serveStreamingUpgrade, upgradeTransport, UpgradeCounter } from './kubelet/streaming/upgrades.ts';
 import { WEBSOCKETS_NODE_FEATURE } from './kubelet/websocket/upgrade.ts';
 import type { NodeMetrics } from './kubelet/metrics/node-metrics.ts';
 import type { ServingPem } from './kubelet/node-tls.ts';
@@ -29,6 +30,7 @@ import { createKubeletListener } from './kubelet/server/listener.ts';
 import { resolveKubeletLimits, type KubeletApiLimits } from './kubelet/server/limits.ts';
 import { createAdmission, type KubeletAuthOptions } from './kubelet/server/admission.ts';
 import { createPlainRequestHandler } from './kubelet/server/plain-requests.ts';
+import { createUpgradeHandler } from './kubelet/server/upgrade-requests.ts';
 import { responseGone, type KubeletRequest, type KubeletResponse } from './kubelet/server/exchange.ts';
 
 export { parseLogRequest, type LogRequest } from './kubelet/request.ts';
@@ -117,7 +119,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
       admit(
         req,
-        () => handleUpgrade(req, socket, head),
+        () => upgrades.handle(req, socket, head),
         (d) => httpAnswer(socket, `${d.status} ${reasons[d.status]}`, d.body),
       );
     } catch (err) {
@@ -125,24 +127,11 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
       socket.destroy();
     }
   };
-  const upgrades = new UpgradeCounter();
-  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const route = o.streaming ? routeStreaming(req.url ?? '') : ({ kind: 'not-streaming' } as const);
-    const refuse = (status: string, body: string) => httpAnswer(socket, status, body);
-    if (route.kind === 'not-streaming')
-      return refuse('404 Not Found', 'not supported by the ECI virtual node');
-    if (route.kind === 'bad-request') return refuse('400 Bad Request', route.message);
-    if (req.method !== 'GET' && req.method !== 'POST')
-      return refuse('405 Method Not Allowed', 'use GET or POST');
-    const transport = upgradeTransport(req);
-    if (!transport)
-      return refuse('400 Bad Request', 'only the SPDY/3.1 and WebSocket upgrades are served here');
-    if (socket instanceof Socket) {
-      socket.setTimeout(limits.streamIdleTimeoutMs, () => socket.destroy());
-      socket.setKeepAlive(true, 30_000);
-    }
-    serveStreamingUpgrade(transport, req, socket, head, route, o.streaming!, o.log, upgrades);
-  };
+  const upgrades = createUpgradeHandler({
+    streaming: o.streaming,
+    streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
+    log: o.log,
+  });
   const listener = createKubeletListener({
     serving,
     clientCaPem: o.auth?.clientCaPem,
@@ -155,7 +144,7 @@ export async function startKubeletApi(o: KubeletApiOptions): Promise<{
   o.log.info({ port, limits }, 'kubelet API listening');
   return {
     port,
-    upgrades: () => upgrades.snapshot(),
+    upgrades: () => upgrades.served(),
     declaredFeatures: o.streaming && o.declareWebSockets !== false ? [WEBSOCKETS_NODE_FEATURE] : [],
     setServing: (pem) => listener.setServing(pem),
     close: () => listener.close(),
