@@ -43,29 +43,37 @@ export function registerLiveGauges(
     leaseRenewals: () => number;
   },
 ): void {
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
-  gauge(
-    'reconciler_queue_depth',
-    'Pods waiting in the work queue (not counting delayed retries)',
-    live.queueLength,
-  );
-  gauge('reconciler_tracked_container_groups', 'Container groups this process tracks', live.trackedGroups);
-  gauge(
-    'eci_provider_healthy',
-    '1 while the last ECI call that could tell (auth, network, server) succeeded, else 0',
-    () => (live.providerHealthy() ? 1 : 0),
-  );
-  gauge(
-    'reconciler_node_lease_renewals',
-    'Node Lease renewals since start, summed over the virtual nodes',
-    live.leaseRenewals,
-  );
+  // Each metric is written out with its literal name: the dashboard test finds the names in the source.
+  new Gauge({
+    name: 'reconciler_queue_depth',
+    help: 'Pods waiting in the work queue (not counting delayed retries)',
+    registers: [registry],
+    collect() {
+      this.set(live.queueLength());
+    },
+  });
+  new Gauge({
+    name: 'reconciler_tracked_container_groups',
+    help: 'Container groups this process tracks',
+    registers: [registry],
+    collect() {
+      this.set(live.trackedGroups());
+    },
+  });
+  new Gauge({
+    name: 'eci_provider_healthy',
+    help: '1 while the last ECI call that could tell (auth, network, server) succeeded, else 0',
+    registers: [registry],
+    collect() {
+      this.set(live.providerHealthy() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'reconciler_node_lease_renewals',
+    help: 'Node Lease renewals since start, summed over the virtual nodes',
+    registers: [registry],
+    collect() {
+      this.set(live.leaseRenewals());
+    },
+  });
 }
