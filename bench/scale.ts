@@ -25,6 +25,8 @@ const N = Number(process.env.SCALE_PODS ?? 1000);
 const M = Number(process.env.SCALE_NODES ?? 3);
 const R = Number(process.env.SCALE_REPLICAS ?? 3);
 const KILL = process.env.SCALE_KILL !== '0';
+/** SCALE_KILL_AT: the Running count at which the kill happens (default half the pods; a capped run may never get there). */
+const KILL_AT = Number(process.env.SCALE_KILL_AT ?? N / 2);
 /** SCALE_HEAP_SNAPSHOT=1: a heap snapshot of each replica before the first pod and at the end (bench/heap-summary.ts reads them). */
 const SNAPSHOT = process.env.SCALE_HEAP_SNAPSHOT === '1';
 /** SCALE_NODE_FLAGS: node flags of the replicas, e.g. --max-old-space-size=200, to compare side by side. */
@@ -50,6 +52,23 @@ interface Replica {
   /** Log lines at level error or above (pino level >= 50). */
   errors: number;
   killed?: boolean;
+}
+
+/**
+ * An emulator admin call, retried: the emulator serves from this process, whose event loop a
+ * run of tens of thousands of pods can hold past undici's 10 s connect timeout (a 50,000-pod
+ * run lost its whole report to one such timeout).
+ */
+async function retried<T>(what: string, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 6) throw err;
+      console.log(`  (${what} failed, attempt ${attempt}: ${(err as Error).message}; retrying)`);
+      await sleep(5000);
+    }
+  }
 }
 
 const percentile = (values: number[], p: number) =>
@@ -234,13 +253,14 @@ try {
   const spreadSecs = (Date.now() - spreadStart) / 1000;
   if (SNAPSHOT) for (const r of replicas) await heapSnapshot(r, 'at 0 pods');
   const apiBefore = await apiRequestsByVerb();
-  await admin.clearCalls();
+  await retried('clear emulator calls', () => admin.clearCalls());
 
   const started = Date.now();
   let next = 0;
   let created = 0;
   let capped = false;
   let takeover: { from: string; node: string; killedAt: number; servedAt?: number } | undefined;
+  let lastProgress = started;
   const submit = Promise.all(
     Array.from({ length: 25 }, async () => {
       while (next < N && !capped) {
@@ -267,7 +287,18 @@ try {
     }),
   );
   while (runningAt.size < N && Date.now() - started < CAP_MS) {
-    if (KILL && R > 1 && !takeover && runningAt.size >= N / 2) {
+    if (Date.now() - lastProgress >= 60_000) {
+      lastProgress = Date.now();
+      // A line a minute, so a run that dies still says how far it got.
+      console.log(
+        `  progress ${((lastProgress - started) / 1000).toFixed(0)} s: ${created} created, ${runningAt.size} Running; RSS ${replicas
+          .map((r) =>
+            r.killed ? `${r.id} killed` : `${r.id} ${mib(kb(proc(r.child.pid!, 'status'), 'VmRSS'))}`,
+          )
+          .join(', ')}`,
+      );
+    }
+    if (KILL && R > 1 && !takeover && runningAt.size >= KILL_AT) {
       const holder = (await holders())[0]!;
       const victim = replicas.find((r) => r.id === holder)!;
       victim.child.kill('SIGKILL');
@@ -291,16 +322,16 @@ try {
 
   // A quiet window: every pod Running, nothing changing; what the status polling costs.
   await sleep(3000);
-  await admin.clearCalls();
+  await retried('clear emulator calls', () => admin.clearCalls());
   const quietMs = 10_000;
   await sleep(quietMs);
-  const quiet = await admin.calls();
+  const quiet = await retried('emulator calls', () => admin.calls());
   const statusCalls = (quiet.DescribeContainerGroupStatus ?? 0) + (quiet.DescribeContainerGroups ?? 0);
   const perPodPerTick = statusCalls / N / (quietMs / STATUS_INTERVAL_MS);
   const apiAfter = await apiRequestsByVerb();
 
   // Steady phase: reclaim the running spot pods' groups one status change each (scale-steady.ts).
-  const spot = (await admin.containerGroups()).filter(
+  const spot = (await retried('emulator groups', () => admin.containerGroups())).filter(
     (g) =>
       g.status === 'Running' &&
       g.tags.find((t) => t.Key === TAG_KEYS.cluster)?.Value === clusterId &&
@@ -315,7 +346,7 @@ try {
     failedAt,
   );
 
-  const groups = (await admin.containerGroups()).filter(
+  const groups = (await retried('emulator groups', () => admin.containerGroups())).filter(
     (g) => g.tags.find((t) => t.Key === TAG_KEYS.cluster)?.Value === clusterId,
   );
   const pods = (await core.listNamespacedPod({ namespace })).items;
