@@ -45,13 +45,20 @@ test(
 
       // A container that exits on SIGTERM is gone well before a long grace period.
       const polite = await t.client.createContainerGroup(
-        createRequest('polite', [container('app', `trap "exit 0" TERM; while true; do sleep 0.2; done`)], {
-          terminationGracePeriodSeconds: 600,
-        }),
+        createRequest(
+          'polite',
+          [container('app', `trap "exit 0" TERM; echo ${marker}-polite; while true; do sleep 0.2; done`)],
+          { terminationGracePeriodSeconds: 600 },
+        ),
       );
       const pid = polite.body?.containerGroupId ?? '';
       await waitForStatus(t.client, pid, 'Running', 20_000);
-      await new Promise((r) => setTimeout(r, 300));
+      // Running means the shell was started, not that it has run `trap` yet (as on a kubelet):
+      // a SIGTERM before that is one PID 1 has no handler for, which the kernel drops.
+      await waitFor(
+        async () => ((await log(t, pid, 'app')).includes(`${marker}-polite`) ? true : undefined),
+        10_000,
+      );
       await t.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: pid }));
       await waitFor(
         async () => ((await describeOne(t.client, pid)) === undefined ? true : undefined),
