@@ -20,18 +20,24 @@ test(
         createRequest(
           'ordered',
           [
-            container('app', 'trap "exit 3" TERM; echo app up; while true; do sleep 0.2; done'),
-            container('sidecar', 'trap "exit 0" TERM; echo sidecar up; while true; do sleep 0.2; done', {
-              environmentVar: [
-                env('ECI_CONTAINER_LAUNCH_PRIORITY', '1'),
-                env('ECI_CONTAINER_EXIT_PRIORITY', '1'),
-              ],
-              readinessProbe: new $Eci.CreateContainerGroupRequestContainerReadinessProbe({
-                exec: new $Eci.CreateContainerGroupRequestContainerReadinessProbeExec({ command: ['true'] }),
-                initialDelaySeconds: 2,
-                periodSeconds: 1,
-              }),
-            }),
+            container('app', 'trap "sleep 4; exit 3" TERM; echo app up; while true; do sleep 0.2; done'),
+            container(
+              'sidecar',
+              'trap "sleep 2; exit 0" TERM; echo sidecar up; while true; do sleep 0.2; done',
+              {
+                environmentVar: [
+                  env('ECI_CONTAINER_LAUNCH_PRIORITY', '1'),
+                  env('ECI_CONTAINER_EXIT_PRIORITY', '1'),
+                ],
+                readinessProbe: new $Eci.CreateContainerGroupRequestContainerReadinessProbe({
+                  exec: new $Eci.CreateContainerGroupRequestContainerReadinessProbeExec({
+                    command: ['true'],
+                  }),
+                  initialDelaySeconds: 2,
+                  periodSeconds: 1,
+                }),
+              },
+            ),
           ],
           { terminationGracePeriodSeconds: 20 },
         ),
@@ -46,7 +52,10 @@ test(
       await waitFor(async () => ((await log(t, id, 'app')).includes('app up') ? true : undefined), 20_000);
 
       await t.client.deleteContainerGroup(new $Eci.DeleteContainerGroupRequest({ containerGroupId: id }));
-      // The app (exit priority 0) stops first and shows its own exit code; the sidecar still runs, ready.
+      // The app (exit priority 0) stops first and shows its own exit code; the sidecar still runs, ready
+      // Each stops 4 s (app) and 2 s (sidecar) after its SIGTERM: a sidecar signalled with the app
+      // would be gone 2 s before it, and in order the sidecar runs 2 s past the app, which a poll
+      // on a loaded machine still sees.
       const mid = await waitFor(async () => {
         const d = await describeOne(t.client, id);
         const app = d?.containers?.find((c) => c.name === 'app');

@@ -294,8 +294,13 @@ describe('admission.k8s.io/v1beta1', () => {
       });
       assert.equal(stored.metadata?.annotations?.[WEBHOOK_ANNOTATIONS.decision], 'namespace label eci=true');
       assert.deepEqual(vkTolerations(stored), [VK_TOLERATION]);
-      const logged = webhook.logs.find((l) => l.msg === 'admission decision' && l.namespace === namespace);
-      assert.equal(logged?.apiVersion, 'admission.k8s.io/v1beta1');
+      // The webhook's log lines arrive asynchronously from its stdout: wait for the line.
+      const logged = await eventually(
+        'the v1beta1 decision logged',
+        async () => webhook.logs.find((l) => l.msg === 'admission decision' && l.namespace === namespace),
+        10_000,
+      );
+      assert.equal(logged.apiVersion, 'admission.k8s.io/v1beta1');
     } finally {
       await api.deleteMutatingWebhookConfiguration({ name: betaConfig }).catch(() => {});
     }
