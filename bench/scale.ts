@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type V1Pod, type V1PodList } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { watchObjects } from '../shared/profile-watcher.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
@@ -198,6 +198,23 @@ const holders = async () =>
     ),
   );
 
+/**
+ * Every pod of the namespace in pages of 500 (one snapshot: the pages share its resourceVersion).
+ * One unpaged LIST of 14,000 pods on the loaded machine outran the API server's request timeout
+ * again and again (NGHTTP2_INTERNAL_ERROR), which froze the bench's Running count.
+ */
+async function listPods(namespace: string): Promise<V1PodList> {
+  const first = await core.listNamespacedPod({ namespace, limit: 500 });
+  let next = first.metadata?._continue;
+  while (next) {
+    const page = await core.listNamespacedPod({ namespace, limit: 500, _continue: next });
+    first.items.push(...page.items);
+    next = page.metadata?._continue;
+  }
+  if (first.metadata) first.metadata._continue = undefined;
+  return first;
+}
+
 /** The API server's request counters by verb (its /metrics, read with the admin credentials). */
 async function apiRequestsByVerb(): Promise<Record<string, number>> {
   const url = new URL('/metrics', cp.kubeConfig.getCurrentCluster()!.server);
@@ -239,7 +256,7 @@ try {
     kubeConfig: cp.kubeConfig,
     logger: pino({ level: 'warn' }),
     path: `/api/v1/namespaces/${namespace}/pods`,
-    list: () => core.listNamespacedPod({ namespace }),
+    list: () => listPods(namespace),
     what: 'bench pods',
     onAdd: see,
     onUpdate: see,
@@ -354,7 +371,7 @@ try {
   const groups = (await retried('emulator groups', () => admin.containerGroups())).filter(
     (g) => g.tags.find((t) => t.Key === TAG_KEYS.cluster)?.Value === clusterId,
   );
-  const pods = (await core.listNamespacedPod({ namespace })).items;
+  const pods = (await listPods(namespace)).items;
   const uids = new Set(pods.map((p) => p.metadata?.uid));
   const perUid = new Map<string, number>();
   for (const g of groups) {
