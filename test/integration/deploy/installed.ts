@@ -116,3 +116,14 @@ export async function installDeployRbac(): Promise<Installed> {
     },
   };
 }
+
+/**
+ * Log lines that record a refused API request: a Kubernetes refusal says "forbidden" (the
+ * Status reason and message); the client's error carries the HTTP status as `HTTP-Code: 403`
+ * and the Status's numeric `"code":403`. A bare `\b403\b` also matched any number 403 in a
+ * JSON log line (a resourceVersion, a duration, a pid), which a fresh control plane's first
+ * test can meet (the likely cause of one CI failure of this file).
+ */
+export function refusedRequests(lines: readonly string[]): string[] {
+  return lines.filter((l) => /forbidden|HTTP-Code: 403\b|"code":403\b/i.test(l));
+}
