@@ -20,6 +20,7 @@ import { startControlPlane } from '../test/harness/control-plane.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { EmulatorAdmin } from '../emulator/admin-client.ts';
 import { TAG_KEYS } from '../reconciler/ownership.ts';
+import { listInPages } from '../shared/paged-list.ts';
 import { nodeLeaseName } from '../reconciler/leases/lease-rules.ts';
 import { SPOT_ANNOTATIONS, STEADY_STRIDE, steadyLags } from './scale-steady.ts';
 
@@ -199,20 +200,12 @@ const holders = async () =>
   );
 
 /**
- * Every pod of the namespace in pages of 500 (one snapshot: the pages share its resourceVersion).
- * One unpaged LIST of 14,000 pods on the loaded machine outran the API server's request timeout
- * again and again (NGHTTP2_INTERNAL_ERROR), which froze the bench's Running count.
+ * Every pod of the namespace, in pages (shared/paged-list.ts). One unpaged LIST of 14,000 pods
+ * on the loaded machine outran the API server's request timeout again and again
+ * (NGHTTP2_INTERNAL_ERROR), which froze the bench's Running count.
  */
 async function listPods(namespace: string): Promise<V1PodList> {
-  const first = await core.listNamespacedPod({ namespace, limit: 500 });
-  let next = first.metadata?._continue;
-  while (next) {
-    const page = await core.listNamespacedPod({ namespace, limit: 500, _continue: next });
-    first.items.push(...page.items);
-    next = page.metadata?._continue;
-  }
-  if (first.metadata) first.metadata._continue = undefined;
-  return first;
+  return listInPages((page) => core.listNamespacedPod({ namespace, ...page }));
 }
 
 /** The API server's request counters by verb (its /metrics, read with the admin credentials). */

@@ -9,6 +9,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { INSTANCE_ANNOTATIONS } from '../../shared/annotations.ts';
 import { classifyEciError, describeEciError } from '../provider/eci-errors.ts';
 import type { EciGroup } from '../provider/eci-client.ts';
+import { listInPages } from '../../shared/paged-list.ts';
 import { watchObjects } from '../../shared/profile-watcher.ts';
 import { runWorkers, type WorkQueue, type WorkResult } from '../workqueue.ts';
 import { backoffDelay } from '../../shared/backoff.ts';
@@ -110,7 +111,7 @@ export class PodController {
       kubeConfig: this.kc,
       logger: this.o.log,
       path: '/api/v1/pods',
-      list: () => core.listPodForAllNamespaces({ fieldSelector }),
+      list: () => listInPages((page) => core.listPodForAllNamespaces({ fieldSelector, ...page })),
       fieldSelector,
       what: `pods on ${node}`,
       onAdd: upsert,
@@ -331,7 +332,9 @@ export class PodController {
   /** Adds the UIDs of a node's pods to `known`; false when they could not be listed. */
   private async listPodUids(node: string, known: Set<string>): Promise<boolean> {
     try {
-      const list = await this.core!.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+      const core = this.core!;
+      const fieldSelector = `spec.nodeName=${node}`;
+      const list = await listInPages((page) => core.listPodForAllNamespaces({ fieldSelector, ...page }));
       for (const pod of list.items) if (pod.metadata?.uid) known.add(pod.metadata.uid);
       return true;
     } catch (err) {
