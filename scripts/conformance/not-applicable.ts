@@ -20,10 +20,38 @@ const ECI_LIMITS_PAGE = 'https://www.alibabacloud.com/help/en/elastic-container-
 const ECI_PROBES_PAGE =
   'https://www.alibabacloud.com/help/en/eci/user-guide/use-probes-to-perform-health-checks-on-containers';
 const ECI_VOLUMES_PAGE = 'https://www.alibabacloud.com/help/en/eci/user-guide/overview-of-volumes';
+const ECI_UPDATE_PAGE =
+  'https://www.alibabacloud.com/help/en/eci/developer-reference/api-eci-2018-08-08-updatecontainergroup';
 const ECI_SECURITY_CONTEXT_PAGE =
   'https://www.alibabacloud.com/help/en/eci/user-guide/configure-a-security-context-for-an-elastic-container-instance-or-a-container';
 
 export const NOT_APPLICABLE_CLAIMS: readonly NotApplicableClaim[] = [
+  {
+    specs: [
+      '[sig-node] Pod InPlace Resize Container burstable pods - extended 6 containers - various operations performed (including adding limits and requests) [MinimumKubeletVersion:1.34] [Conformance]',
+      '[sig-node] Pod InPlace Resize Container burstable pods - extended resize with equivalents [MinimumKubeletVersion:1.34] [Conformance]',
+      '[sig-node] Pod InPlace Resize Container guaranteed pods with multiple containers 3 containers - increase cpu & mem on c1, c2, decrease cpu & mem on c3 - net increase [MinimumKubeletVersion:1.34] [Conformance]',
+      '[sig-node] Pod InPlace Resize Container guaranteed pods with multiple containers 3 containers - increase cpu & mem on c1, decrease cpu & mem on c2, c3 - net decrease [MinimumKubeletVersion:1.34] [Conformance]',
+      '[sig-node] Pod InPlace Resize Container guaranteed pods with multiple containers 3 containers - increase: CPU (c1,c3), memory (c2, c3) ; decrease: CPU (c2) [MinimumKubeletVersion:1.34] [Conformance]',
+      '[sig-node] Pod InPlace Resize Container resize pod via the replace endpoint [MinimumKubeletVersion:1.34] [Conformance]',
+    ],
+    limit:
+      "ECI changes a running instance's containers only through UpdateContainerGroup, which takes the whole instance out of Running into Updating (a Pending pod in ECI's own pod lifecycle table, https://www.alibabacloud.com/help/en/eci/user-guide/lifecycle-of-an-elastic-container-instance-2): a container's CPU or memory cannot change while it and its pod keep running, as an in-place resize requires",
+    source: ECI_UPDATE_PAGE,
+    quote:
+      'You can update only Elastic Container Instance (ECI) instances that are in the Pending or Running state. After the update, the instance status changes to Updating.',
+  },
+  {
+    specs: [
+      '[sig-node] Ephemeral Containers [NodeConformance] should update the ephemeral containers in an existing pod [Conformance]',
+      '[sig-node] Ephemeral Containers [NodeConformance] will start an ephemeral container in an existing pod [Conformance]',
+    ],
+    limit:
+      "CreateContainerGroup has no ephemeral containers, and the only way to give a running ECI instance another container is UpdateContainerGroup, which takes the whole instance out of Running into Updating (a Pending pod in ECI's own pod lifecycle table, https://www.alibabacloud.com/help/en/eci/user-guide/lifecycle-of-an-elastic-container-instance-2): a container cannot join a pod whose containers keep running, as an ephemeral container must",
+    source: ECI_UPDATE_PAGE,
+    quote:
+      'You can update only Elastic Container Instance (ECI) instances that are in the Pending or Running state. After the update, the instance status changes to Updating.',
+  },
   {
     specs: [
       '[sig-node] Downward API should provide host IP and pod IP as an env var if pod uses host network [LinuxOnly] [NodeConformance]',

@@ -196,8 +196,16 @@ const FAMILIES: Array<{ family: RegExp; claimed: RegExp | null; why: string }> =
     why: 'LivenessProbe: no probe grace period on ECI; StartupProbe: no startup probe',
   },
   { family: /\] ImageVolume /, claimed: /./, why: 'no image volume type on ECI' },
-  { family: /Pod InPlace Resize Container/, claimed: null, why: 'UpdateContainerGroup takes Cpu/Memory' },
-  { family: /Ephemeral Containers/, claimed: null, why: 'no page says ECI cannot add a container' },
+  {
+    family: /Pod InPlace Resize Container/,
+    claimed: /./,
+    why: 'UpdateContainerGroup, the only way to change a running container, moves the instance to Updating (a Pending pod)',
+  },
+  {
+    family: /Ephemeral Containers/,
+    claimed: /./,
+    why: 'no ephemeral containers in CreateContainerGroup; adding one is an UpdateContainerGroup (Updating, a Pending pod)',
+  },
   { family: /PrivilegedPod/, claimed: null, why: "ECI's security context page lists privileged" },
   {
     family: /reduce GracePeriodSeconds during runtime/,
