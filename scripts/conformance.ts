@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { binaryDir, K8S_VERSION } from '../test/harness/binaries.ts';
 import { renderDoc } from './conformance/doc.ts';
 import { e2eCommand } from './conformance/e2e-args.ts';
+import { findHostLimits } from './conformance/host-limits.ts';
 import { NOT_APPLICABLE, NOT_APPLICABLE_CLAIMS } from './conformance/not-applicable.ts';
 import { countRows, formatTable, reportToRows } from './conformance/report.ts';
 import { runE2e } from './conformance/run-e2e.ts';
@@ -105,6 +106,9 @@ try {
     `in scope ${counts.inScope}: passed ${counts.passed}, failed ${counts.failed}, skipped ${counts.skipped}, ` +
       `not run ${counts.notRun}, not applicable ${counts.notApplicable}; wall time ${wallTimeSec} s`,
   );
+  const hostLimits = await findHostLimits();
+  for (const f of hostLimits)
+    console.log(`machine limit (${f.limit.probe.join(' ')}: ${f.answer}): ${f.limit.specs.join('; ')}`);
   if (narrow) {
     console.log('(a narrowed run: docs/conformance.md left as it is)');
   } else {
@@ -121,6 +125,7 @@ try {
       },
       NOT_APPLICABLE,
       NOT_APPLICABLE_CLAIMS,
+      hostLimits,
     );
     // Formatted as `make lint` (prettier --check) expects the repository's markdown.
     const docPath = 'docs/conformance.md';

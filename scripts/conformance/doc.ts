@@ -1,4 +1,5 @@
 // docs/conformance.md from a run's rows. Pure: the caller writes the file.
+import type { FoundLimit } from './host-limits.ts';
 import type { NotApplicableClaim } from './not-applicable.ts';
 import { countRows, type SpecRow } from './report.ts';
 import { FOCUS, SKIP } from './spec-filter.ts';
@@ -46,11 +47,30 @@ function notApplicableSection(claims: readonly NotApplicableClaim[]): string[] {
   return out;
 }
 
+/** The machine's limits the run found, each with its probe's answer and the specs it fails. */
+function hostLimitsSection(found: readonly FoundLimit[]): string[] {
+  const out = [
+    '## Failing because of the machine that ran it',
+    '',
+    'These specs ran and failed, and count as failed above. The run probed its own machine',
+    '(`scripts/conformance/host-limits.ts`) and found a limit that fails them whatever the node does;',
+    'on a machine without it the probe passes, this section is gone and the spec is for this project to pass.',
+    '',
+  ];
+  for (const f of found) {
+    out.push(`- **${cell(f.limit.limit)}**. \`${f.limit.probe.join(' ')}\` answered: “${cell(f.answer)}”`);
+    for (const s of f.limit.specs) out.push(`  - ${cell(s)}`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderDoc(
   rows: readonly SpecRow[],
   facts: RunFacts,
   notApplicable: ReadonlyMap<string, string>,
   claims: readonly NotApplicableClaim[] = [],
+  hostLimits: readonly FoundLimit[] = [],
 ): string {
   const c = countRows(rows, notApplicable);
   const failures = rows.filter((r) => r.result === 'failed' || r.result === 'skipped');
@@ -92,6 +112,7 @@ export function renderDoc(
     '',
   ];
   if (claims.length > 0) out.push(...notApplicableSection(claims));
+  if (hostLimits.length > 0) out.push(...hostLimitsSection(hostLimits));
   if (failures.length > 0) {
     out.push('## Failures and skips, first line', '', '| Spec | Where | Message |', '| --- | --- | --- |');
     for (const r of failures)
