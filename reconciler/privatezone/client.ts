@@ -1,20 +1,20 @@
 // The PrivateZone (pvtz 2018-01-01) calls the sync makes. There is no typed Node SDK for
 // PrivateZone in this project, so the calls go through the generic OpenAPI client
-// (@alicloud/openapi-client callApi, RPC style) with the same configuration as the ECI
+// (@alicloud/openapi-client callApi, RPC style, reconciler/provider/rpc-call.ts) with the same configuration as the ECI
 // client (reconciler/provider/eci-client.ts): timeouts, swappable credentials, a per-call hook, and
 // every failure turned into an EciCallError so no request parameter reaches a log.
 // API reference: https://www.alibabacloud.com/help/en/privatezone/developer-reference/api-pvtz-2018-01-01-dir
 import * as $OpenApi from '@alicloud/openapi-client';
-import * as OpenApiUtilModule from '@alicloud/openapi-util';
 import type * as $Util from '@alicloud/tea-util';
 import { z } from 'zod';
 import type { Credentials } from '../config.ts';
 import { EciCallError } from '../provider/eci-errors.ts';
 import { openApiConfig, runtimeOptions, type OpenApiClientOptions } from '../provider/openapi-client.ts';
+import { rpcCall, type RpcApi } from '../provider/rpc-call.ts';
 
 const OpenApiClient = $OpenApi.default.default;
-const OpenApiUtil = OpenApiUtilModule.default.default;
-const VERSION = '2018-01-01';
+/** pvtz 2018-01-01 takes its parameters in the query and declares a JSON body, as its SDKs call it. */
+const PVTZ_RPC: RpcApi = { version: '2018-01-01', reqBodyType: 'json' };
 /** The largest page DescribeZones and DescribeZoneRecords accept. */
 const PAGE_SIZE = 100;
 
@@ -95,21 +95,9 @@ export class PvtzClient {
   private async call(action: string, params: Record<string, unknown>): Promise<unknown> {
     const started = performance.now();
     try {
-      const res = (await this.client.callApi(
-        new $OpenApi.Params({
-          action,
-          version: VERSION,
-          protocol: this.options.protocol.toUpperCase(),
-          method: 'POST',
-          authType: 'AK',
-          style: 'RPC',
-          pathname: '/',
-          reqBodyType: 'json',
-          bodyType: 'json',
-        }),
-        new $OpenApi.OpenApiRequest({ query: OpenApiUtil.query(params) }),
-        this.runtime,
-      )) as { body?: unknown };
+      const res = (await this.client.callApi(...rpcCall(action, params, PVTZ_RPC), this.runtime)) as {
+        body?: unknown;
+      };
       this.options.onCall?.(action, 'ok', performance.now() - started);
       return res.body ?? {};
     } catch (err) {

@@ -92,7 +92,7 @@ export class Eci {
   ): Promise<{ containerGroupId: string; requestId: string }> {
     request.regionId ??= this.regionId;
     const res: unknown = await this.call('CreateContainerGroup', () =>
-      this.client.callApi(...rpcCall('CreateContainerGroup', request), this.runtime),
+      this.client.callApi(...rpcCall('CreateContainerGroup', request.toMap()), this.runtime),
     );
     const body = createdBody.safeParse(res).data?.body;
     const id = body?.ContainerGroupId;
@@ -109,7 +109,7 @@ export class Eci {
         force: true,
       });
       await this.call('DeleteContainerGroup', () =>
-        this.client.callApi(...rpcCall('DeleteContainerGroup', request), this.runtime),
+        this.client.callApi(...rpcCall('DeleteContainerGroup', request.toMap()), this.runtime),
       );
       return;
     }
