@@ -13,7 +13,7 @@ const recordSchema = z.discriminatedUnion('kind', [
     failed: z.number(),
     skipped: z.number(),
   }),
-  z.object({ kind: z.literal('failure'), file: z.string(), test: z.string() }),
+  z.object({ kind: z.literal('failure'), file: z.string(), test: z.string(), error: z.string().optional() }),
 ]);
 
 export interface ShardResult {
@@ -24,7 +24,7 @@ export interface ShardResult {
   passed: number;
   failed: number;
   skipped: number;
-  /** "file: test > subtest" of every failing test. */
+  /** "file: test > subtest" of every failing test, then its error's first lines, indented. */
   failures: string[];
   /** Wall seconds per finished file. */
   seconds: Record<string, number>;
@@ -77,7 +77,8 @@ export function shardResult(
       r.skipped += rec.skipped;
       if (rec.failed > 0) failedFiles.add(file);
     } else {
-      r.failures.push(`${file}: ${rec.test}`);
+      const why = rec.error ? `\n${rec.error.replace(/^/gm, '      ')}` : '';
+      r.failures.push(`${file}: ${rec.test}${why}`);
       failedFiles.add(file);
     }
   }

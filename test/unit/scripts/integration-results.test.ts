@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestEvent } from 'node:test/reporters';
-import { recordsOf, type ReporterRecord } from '../../../scripts/test-integration/reporter.ts';
+import { errorExcerpt, recordsOf, type ReporterRecord } from '../../../scripts/test-integration/reporter.ts';
 import {
   mergedDurations,
   parseRecords,
@@ -21,7 +21,16 @@ test('reporter: a file is the nesting-0 test named as the file was given; failin
       name: 'case',
       nesting: 1,
       file: FILE,
-      details: { duration_ms: 5, error: { failureType: 'testCodeFailure' } },
+      details: {
+        duration_ms: 5,
+        error: {
+          failureType: 'testCodeFailure',
+          message: 'test failed',
+          cause: {
+            message: 'no API request was refused\n+ actual - expected\n\n+ [\n+   "pods is forbidden"\n+ ]',
+          },
+        },
+      },
     }),
     ev('test:fail', {
       name: 'suite',
@@ -45,7 +54,12 @@ test('reporter: a file is the nesting-0 test named as the file was given; failin
   assert.deepEqual(
     events.flatMap((e) => recordsOf(e, names)),
     [
-      { kind: 'failure', file: FILE, test: 'suite > case' },
+      {
+        kind: 'failure',
+        file: FILE,
+        test: 'suite > case',
+        error: 'no API request was refused\n+ actual - expected\n+ [\n+   "pods is forbidden"\n+ ]',
+      },
       { kind: 'counts', file: FILE, tests: 3, passed: 1, failed: 1, skipped: 1 },
       { kind: 'file', file: FILE, seconds: 12.345 },
     ],
@@ -58,7 +72,7 @@ test('results: records of a shard add up; junk lines are skipped', () => {
     { kind: 'counts', file: '/r/a.test.ts', tests: 3, passed: 3, failed: 0, skipped: 0 },
     { kind: 'file', file: '/r/b.test.ts', seconds: 40 },
     { kind: 'counts', file: '/r/b.test.ts', tests: 2, passed: 1, failed: 1, skipped: 0 },
-    { kind: 'failure', file: '/r/b.test.ts', test: 'suite > case' },
+    { kind: 'failure', file: '/r/b.test.ts', test: 'suite > case', error: 'Timed out\nafter 30 s' },
   ];
   const text = `${records.map((r) => JSON.stringify(r)).join('\n')}\nnot json\n{"kind":"other"}\n{"kind":"fi`;
   assert.deepEqual(parseRecords(text), records);
@@ -71,7 +85,7 @@ test('results: records of a shard add up; junk lines are skipped', () => {
     passed: 4,
     failed: 1,
     skipped: 0,
-    failures: ['b.test.ts: suite > case'],
+    failures: ['b.test.ts: suite > case\n      Timed out\n      after 30 s'],
     seconds: { 'a.test.ts': 12.3, 'b.test.ts': 40 },
     exitCode: 1,
   });
@@ -80,7 +94,7 @@ test('results: records of a shard add up; junk lines are skipped', () => {
     summary,
     /shard 2: 2 files \(1 failed\), 5 tests: 4 passed, 1 failed, 0 skipped: FAILED \(exit 1\)/,
   );
-  assert.match(summary, /\[shard 2\] b\.test\.ts: suite > case/);
+  assert.match(summary, /\[shard 2\] b\.test\.ts: suite > case\n {6}Timed out\n {6}after 30 s\n/);
   assert.match(summary, /wall time 61 s/);
 });
 
@@ -95,4 +109,19 @@ test('durations: measured files replace stored ones, files gone are dropped, key
     'm',
     'z',
   ]);
+});
+
+test("errorExcerpt: the thrown error under node:test's wrapper, blank lines dropped, at most 8 lines of 240 characters", () => {
+  assert.equal(errorExcerpt({ message: 'test failed', cause: { message: 'a\n\nb' } }), 'a\nb');
+  assert.equal(errorExcerpt({ message: 'plain' }), 'plain');
+  assert.equal(errorExcerpt({ cause: 'a string thrown' }), 'a string thrown');
+  assert.equal(errorExcerpt(undefined), undefined);
+  assert.equal(errorExcerpt({ cause: { message: '' } }), undefined);
+  const long = errorExcerpt({
+    cause: { message: `${'x'.repeat(500)}\n${Array.from({ length: 20 }, (_, i) => `l${i}`).join('\n')}` },
+  })!;
+  const lines = long.split('\n');
+  assert.equal(lines.length, 8);
+  assert.equal(lines[0], `${'x'.repeat(240)}…`);
+  assert.equal(lines[7], 'l6');
 });
