@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorCore } from './core.ts';
 import { faultSchema, type FaultTable } from './faults.ts';
-import { canExpire, expire } from './lifecycle.ts';
+import { canExpire, expire } from './lifecycle/operations.ts';
 import type { EmulatorMetrics } from './metrics.ts';
 import type { QuotaTable } from './quotas.ts';
 import { redactRequest } from './redact.ts';

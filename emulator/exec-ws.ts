@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { simulateExec } from './actions/observe.ts';
 import type { EmulatorCore } from './core.ts';
-import { isProcessBacked } from './lifecycle.ts';
+import { isProcessBacked } from './lifecycle/container-state.ts';
 import { execOverWebSocket } from './process/exec.ts';
 import { parseStatement, splitScript } from './simulation.ts';
 

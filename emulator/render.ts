@@ -1,7 +1,7 @@
 // Container groups as the SDK's response models expect them (wire names from
 // DescribeContainerGroupsResponseBody / DescribeContainerGroupStatusResponseBody).
 import type { ContainerGroup, ContainerRuntime, ContainerState, EventRecord } from './model.ts';
-import { shownReady, shownState } from './lifecycle.ts';
+import { shownReady, shownState } from './lifecycle/container-state.ts';
 
 export function isoTime(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -6,15 +6,9 @@ import { z } from 'zod';
 import type { EmulatorCore } from '../core.ts';
 import { newId } from '../core.ts';
 import { Errors } from '../errors.ts';
-import {
-  addEvent,
-  beginDelete,
-  beginRestart,
-  beginUpdate,
-  canRestart,
-  newContainerRuntime,
-  UPDATABLE,
-} from '../lifecycle.ts';
+import { newContainerRuntime } from '../lifecycle/container-state.ts';
+import { addEvent } from '../lifecycle/group-record.ts';
+import { beginDelete, beginRestart, beginUpdate, canRestart, UPDATABLE } from '../lifecycle/operations.ts';
 import type { ContainerGroup } from '../model.ts';
 import type { VSwitchConfig } from '../options.ts';
 import { parseParams, unflatten } from '../params.ts';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { newId, type EmulatorCore } from '../core.ts';
 import { ApiError, Errors } from '../errors.ts';
-import { IMAGE_PULL_FAILURE_MARKER } from '../lifecycle.ts';
+import { IMAGE_PULL_FAILURE_MARKER } from '../process/image-table.ts';
 import type { ImageCache } from '../model.ts';
 import { parseParams, unflatten } from '../params.ts';
 import { isoTime } from '../render.ts';

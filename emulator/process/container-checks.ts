@@ -2,7 +2,7 @@
 // readiness sets Ready, a failed liveness/startup probe or postStart hook stops the
 // container (the restart policy does the rest), failures become events.
 import type { EmulatorCore } from '../core.ts';
-import { addEvent } from '../lifecycle.ts';
+import { addEvent } from '../lifecycle/group-record.ts';
 import type { ContainerGroup, ContainerRuntime } from '../model.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ContainerSpec, Run } from './container-run.ts';

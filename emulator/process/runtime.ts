@@ -8,7 +8,7 @@
 // lifecycle otherwise only advances when someone reads.
 import type { Logger } from '../../shared/logger.ts';
 import type { EmulatorCore } from '../core.ts';
-import { isProcessBacked } from '../lifecycle.ts';
+import { isProcessBacked } from '../lifecycle/container-state.ts';
 import { TERMINAL, type ContainerGroup, type ContainerRuntime } from '../model.ts';
 import {
   commandStarted,

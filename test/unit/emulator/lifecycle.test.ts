@@ -7,7 +7,7 @@ import { EmulatorCore } from '../../../emulator/core.ts';
 import { resolveOptions } from '../../../emulator/options.ts';
 import { containerGroupActions } from '../../../emulator/actions/container-groups.ts';
 import { observeActions } from '../../../emulator/actions/observe.ts';
-import { expire } from '../../../emulator/lifecycle.ts';
+import { expire } from '../../../emulator/lifecycle/operations.ts';
 import { ApiError } from '../../../emulator/errors.ts';
 
 const T0 = Date.parse('2026-11-27T18:00:00Z');

@@ -4,13 +4,9 @@
 // containers, and a deleted group's real containers run until their processes exit.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  advance,
-  beginDelete,
-  newContainerRuntime,
-  shownReady,
-  shownState,
-} from '../../../emulator/lifecycle.ts';
+import { advance } from '../../../emulator/lifecycle.ts';
+import { newContainerRuntime, shownReady, shownState } from '../../../emulator/lifecycle/container-state.ts';
+import { beginDelete } from '../../../emulator/lifecycle/operations.ts';
 import { dueToStop, exitPriority, launchPriority } from '../../../emulator/priorities.ts';
 import { DEFAULT_TIMING } from '../../../emulator/options.ts';
 import { renderPodStatus } from '../../../emulator/render.ts';
