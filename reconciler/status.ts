@@ -17,7 +17,14 @@ import {
 import { normalizeStatus } from './status/diff.ts';
 import { endedGroup } from './status/final.ts';
 import { boundedMessage } from './status/messages.ts';
-import { drop, phaseOf, rfc3339, type EciGroupView, type PodStatusJson } from './status/model.ts';
+import {
+  drop,
+  phaseOf,
+  rfc3339,
+  withUnstartedContainers,
+  type EciGroupView,
+  type PodStatusJson,
+} from './status/model.ts';
 
 export {
   containerId,
@@ -41,7 +48,6 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
   const nowStr = rfc3339(now)!;
   const current = normalizeStatus(pod.status);
   const previous = current.conditions ?? [];
-  const phase = phaseOf(group.status);
   const groupId = group.containerGroupId;
   const specContainers = pod.spec?.containers ?? [];
   const specInit = pod.spec?.initContainers ?? [];
@@ -60,6 +66,7 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
   );
   // Also while ECI places the group: the e2e InitContainer specs check every status update.
   const statuses = initializing(specInit, initStatuses) ? waitingBehindInit(appStatuses) : appStatuses;
+  const phase = withUnstartedContainers(phaseOf(group.status), statuses);
   const conditions = podConditions({ pod, phase, statuses, initStatuses, previous, now: nowStr });
 
   const ip = group.intranetIp || undefined;

@@ -49,11 +49,54 @@ test('every documented ECI status maps to the phase of Alibaba’s table', () =>
   };
   for (const [status, phase] of Object.entries(table)) {
     assert.equal(phaseOf(status), phase, status);
-    assert.equal(podStatusFromGroup(pod(), { status, containerGroupId: 'eci-1' }, NOW).phase, phase, status);
+    // Its container started, as ECI's Running says they are (the kubelet rule below needs it).
+    const group = { status, containerGroupId: 'eci-1', containers: [running('app')] };
+    assert.equal(podStatusFromGroup(pod(), group, NOW).phase, phase, status);
     assert.equal(isTerminalStatus(status), phase === 'Succeeded' || phase === 'Failed', status);
   }
   assert.equal(phaseOf(undefined), 'Pending');
   assert.equal(phaseOf('SomethingNew'), 'Pending');
+});
+
+test("the kubelet rule over ECI's Running: an app container not started yet (waiting, never terminated) keeps the pod Pending", () => {
+  const waiting = (name: string) => ({
+    name,
+    ready: false,
+    restartCount: 0,
+    currentState: { state: 'Waiting', reason: 'ContainerCreating' },
+  });
+  const backoff = (name: string) => ({
+    ...waiting(name),
+    restartCount: 1,
+    currentState: { state: 'Waiting', reason: 'CrashLoopBackOff' },
+    previousState: {
+      state: 'Terminated',
+      exitCode: 1,
+      startTime: '2026-01-01T00:00:05Z',
+      finishTime: '2026-01-01T00:00:06Z',
+    },
+  });
+  const two = pod({
+    containers: [
+      { name: 'app', image: 'nginx:1.27' },
+      { name: 'side', image: 'busybox' },
+    ],
+  });
+  const cases: Array<[string, string, EciGroupView['containers'], string]> = [
+    ['the only container being created', 'Running', [waiting('app'), waiting('side')], 'Pending'],
+    ['one running, one being created', 'Running', [running('app'), waiting('side')], 'Pending'],
+    ['no container described yet', 'Running', [], 'Pending'],
+    ['both running', 'Running', [running('app'), running('side')], 'Running'],
+    ['one restarting after an exit (it ran before)', 'Running', [running('app'), backoff('side')], 'Running'],
+    ['Terminating, both running', 'Terminating', [running('app'), running('side')], 'Running'],
+    ['Terminating, one never started', 'Terminating', [running('app'), waiting('side')], 'Pending'],
+    ['a terminal group is left as ECI says', 'Failed', [waiting('app'), waiting('side')], 'Failed'],
+    ['Pending stays Pending', 'Pending', [running('app'), running('side')], 'Pending'],
+  ];
+  for (const [what, status, containers, phase] of cases) {
+    const s = podStatusFromGroup(two, { status, containerGroupId: 'eci-1', containers }, NOW);
+    assert.equal(s.phase, phase, what);
+  }
 });
 
 test('container states: Running, Terminated, Waiting and the legacy spellings', () => {

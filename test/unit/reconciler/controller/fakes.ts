@@ -54,10 +54,26 @@ export function pod(
   };
 }
 
+/**
+ * The group ECI describes for `p`: a Running (or Terminating) group has every container of
+ * the pod running, as ECI's Running means ("all containers created, at least one running").
+ */
 export function ownedGroup(p: V1Pod, id: string, status = 'Running'): EciGroup {
+  const running = status === 'Running' || status === 'Terminating';
   return {
     containerGroupId: id,
     status,
+    ...(running
+      ? {
+          containers: (p.spec?.containers ?? []).map((c) => ({
+            name: c.name,
+            image: c.image,
+            ready: true,
+            restartCount: 0,
+            currentState: { state: 'Running', startTime: '2026-01-01T00:00:05Z' },
+          })),
+        }
+      : {}),
     tags: ownershipTags({
       clusterId: CLUSTER,
       nodeName: NODE,
