@@ -1,7 +1,7 @@
 // Container groups as the SDK's response models expect them (wire names from
 // DescribeContainerGroupsResponseBody / DescribeContainerGroupStatusResponseBody).
 import type { ContainerGroup, ContainerRuntime, ContainerState, EventRecord } from './model.ts';
-import { shownReady, shownState } from './lifecycle/container-state.ts';
+import { shownGroupStatus, shownReady, shownState } from './lifecycle/container-state.ts';
 
 export function isoTime(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -137,7 +137,7 @@ export function renderGroup(g: ContainerGroup, withEvents: boolean): Record<stri
     ContainerGroupName: g.name,
     RegionId: g.regionId,
     ZoneId: g.zoneId,
-    Status: g.status,
+    Status: shownGroupStatus(g),
     Cpu: g.cpu,
     Memory: g.memory,
     InstanceType: g.instanceType,
@@ -219,7 +219,8 @@ function tagValue(g: ContainerGroup, exact: string[], suffix: string): string {
 
 /** DescribeContainerGroupStatus's Kubernetes-pod-like view of a group. */
 export function renderPodStatus(g: ContainerGroup): Record<string, unknown> {
-  const ready = g.status === 'Running' && g.containers.every(shownReady);
+  const status = shownGroupStatus(g);
+  const ready = status === 'Running' && g.containers.every(shownReady);
   const scheduled = g.status !== 'Scheduling' && g.status !== 'ScheduleFailed';
   const initialized = g.initContainers.every(
     (c) => c.current.state === 'Terminated' && c.current.exitCode === 0,
@@ -239,9 +240,9 @@ export function renderPodStatus(g: ContainerGroup): Record<string, unknown> {
     Namespace: tagValue(g, ['NameSpace', 'Namespace'], 'namespace'),
     uuid: tagValue(g, ['UID', 'PodUID'], 'pod-uid'),
     Annotations: '{}',
-    Status: g.status,
+    Status: status,
     PodStatus: {
-      Phase: podPhase(g.status),
+      Phase: podPhase(status),
       HostIp: scheduled ? g.intranetIp : '',
       PodIp: scheduled ? g.intranetIp : '',
       PodIps: scheduled ? [{ Ip: g.intranetIp }] : [],

@@ -5,11 +5,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { advance } from '../../../emulator/lifecycle.ts';
-import { newContainerRuntime, shownReady, shownState } from '../../../emulator/lifecycle/container-state.ts';
+import {
+  newContainerRuntime,
+  shownGroupStatus,
+  shownReady,
+  shownState,
+} from '../../../emulator/lifecycle/container-state.ts';
 import { beginDelete } from '../../../emulator/lifecycle/operations.ts';
 import { dueToStop, exitPriority, launchPriority } from '../../../emulator/priorities.ts';
 import { DEFAULT_TIMING } from '../../../emulator/options.ts';
-import { renderPodStatus } from '../../../emulator/render.ts';
+import { renderGroup, renderPodStatus } from '../../../emulator/render.ts';
 import { imageBacking, imageUser } from '../../../emulator/process/image-table.ts';
 import { containerUser, nonRootRefusal } from '../../../emulator/process/security-context.ts';
 import { inStartChain } from '../../../emulator/process/container-script.ts';
@@ -78,6 +83,33 @@ describe('a process container is Running once its command runs', () => {
     c.launching = undefined; // the runtime read the PID file: the command is exec'd
     const after = (renderPodStatus(g) as Status).PodStatus.ContainerStatuses[0]!;
     assert.deepEqual([after.Ready, after.Started, Object.keys(after.State)], [true, true, ['Running']]);
+  });
+
+  test("the group shows Pending while its containers are first being launched, Running once one runs (ECI's Pending: started, none running)", () => {
+    const g = processGroup([
+      { Name: 'app', Image: 'busybox', Command: ['sleep', '100'] },
+      { Name: 'side', Image: 'busybox', Command: ['sleep', '100'] },
+    ]);
+    advance(g, 1000, timing);
+    assert.equal(g.status, 'Running');
+    const shown = () => [
+      shownGroupStatus(g),
+      renderGroup(g, false).Status,
+      (renderPodStatus(g) as { Status: string; PodStatus: { Phase: string } }).PodStatus.Phase,
+    ];
+    assert.deepEqual(shown(), ['Pending', 'Pending', 'Pending']);
+    g.containers[1]!.launching = undefined; // one command exec'd
+    assert.deepEqual(shown(), ['Running', 'Running', 'Running']);
+    // A container launched again after it ended is restarting: the group stays Running.
+    g.containers[1]!.launching = {
+      ...g.containers[1]!.current,
+      state: 'Waiting',
+      reason: 'ContainerCreating',
+    };
+    g.containers[1]!.previous = { ...g.containers[1]!.current, state: 'Terminated', exitCode: 1 };
+    assert.deepEqual(shown(), ['Running', 'Running', 'Running']);
+    g.status = 'Terminating';
+    assert.equal(shownGroupStatus(g), 'Terminating');
   });
 
   test('the command runs once PID 1 has left the start chain (script, chroot, setpriv, env -i -C)', () => {
