@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { binaryDir, K8S_VERSION } from '../test/harness/binaries.ts';
 import { renderDoc } from './conformance/doc.ts';
 import { e2eCommand } from './conformance/e2e-args.ts';
-import { findHostLimits } from './conformance/host-limits.ts';
+import { findHostLimits, HOST_LIMITS } from './conformance/host-limits.ts';
 import { NOT_APPLICABLE, NOT_APPLICABLE_CLAIMS } from './conformance/not-applicable.ts';
 import { countRows, formatTable, reportToRows } from './conformance/report.ts';
 import { runE2e } from './conformance/run-e2e.ts';
@@ -106,7 +106,9 @@ try {
     `in scope ${counts.inScope}: passed ${counts.passed}, failed ${counts.failed}, skipped ${counts.skipped}, ` +
       `not run ${counts.notRun}, not applicable ${counts.notApplicable}; wall time ${wallTimeSec} s`,
   );
-  const hostLimits = await findHostLimits();
+  // Only the limits of specs this run ran (a narrowed run may not include them).
+  const ran = new Set(rows.filter((r) => r.result !== 'not run').map((r) => r.spec));
+  const hostLimits = await findHostLimits(HOST_LIMITS.filter((l) => l.specs.some((s) => ran.has(s))));
   for (const f of hostLimits)
     console.log(`machine limit (${f.limit.probe.join(' ')}: ${f.answer}): ${f.limit.specs.join('; ')}`);
   if (narrow) {
