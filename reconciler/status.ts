@@ -16,15 +16,9 @@ import {
 } from './status/init-containers.ts';
 import { normalizeStatus } from './status/diff.ts';
 import { endedGroup } from './status/final.ts';
+import { withUnstartedContainers } from './status/started.ts';
 import { boundedMessage } from './status/messages.ts';
-import {
-  drop,
-  phaseOf,
-  rfc3339,
-  withUnstartedContainers,
-  type EciGroupView,
-  type PodStatusJson,
-} from './status/model.ts';
+import { drop, phaseOf, rfc3339, type EciGroupView, type PodStatusJson } from './status/model.ts';
 
 export {
   containerId,
@@ -66,8 +60,16 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
   );
   // Also while ECI places the group: the e2e InitContainer specs check every status update.
   const statuses = initializing(specInit, initStatuses) ? waitingBehindInit(appStatuses) : appStatuses;
-  const phase = withUnstartedContainers(phaseOf(group.status), statuses);
-  const conditions = podConditions({ pod, phase, statuses, initStatuses, previous, now: nowStr });
+  // ECI's phase decides the conditions and startTime (the kubelet sets startTime when it admits
+  // the pod); the pod's phase also waits for every app container to start.
+  const eciPhase = phaseOf(group.status);
+  const phase = withUnstartedContainers(
+    eciPhase,
+    specContainers.map((c) => c.name),
+    group,
+    current.containerStatuses ?? [],
+  );
+  const conditions = podConditions({ pod, phase: eciPhase, statuses, initStatuses, previous, now: nowStr });
 
   const ip = group.intranetIp || undefined;
   const started = [...statuses, ...initStatuses]
@@ -75,7 +77,7 @@ export function podStatusFromGroup(pod: V1Pod, group: EciGroupView, now: Date): 
     .filter((t): t is string => t !== undefined)
     .sort()[0];
   const startTime =
-    current.startTime ?? (phase === 'Pending' ? undefined : (started ?? rfc3339(group.creationTime)));
+    current.startTime ?? (eciPhase === 'Pending' ? undefined : (started ?? rfc3339(group.creationTime)));
 
   let reason: string | undefined;
   let message: string | undefined;

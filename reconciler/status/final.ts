@@ -8,6 +8,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { terminatedExitCode } from './containers.ts';
 import { isTerminalStatus, type EciContainerView, type EciGroupView } from './model.ts';
+import { everStarted } from './started.ts';
 
 const NOT_LOCATED = {
   state: 'Terminated',
@@ -17,13 +18,6 @@ const NOT_LOCATED = {
 } as const;
 
 const ended = (c: EciContainerView) => terminatedExitCode(c.currentState) !== undefined;
-
-/** Evidence the runtime ever started it: running, ended, or ended before (kubelet hasPodInitialized). */
-function everStarted(c: EciContainerView | undefined): boolean {
-  return (
-    c?.previousState?.state !== undefined || c?.currentState?.state === 'Running' || (c ? ended(c) : false)
-  );
-}
 
 function endIt(c: EciContainerView): EciContainerView {
   return ended(c) ? c : { ...c, ready: false, currentState: { ...NOT_LOCATED } };

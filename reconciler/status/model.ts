@@ -57,21 +57,6 @@ export function phaseOf(status: string | undefined): PodPhase {
   return (status !== undefined ? PHASE_BY_STATUS[status] : undefined) ?? 'Pending';
 }
 
-/**
- * The kubelet's rule over ECI's phase: while an app container has not started yet (waiting,
- * never terminated), the pod is Pending, whatever runs beside it (kubelet getPhase, "waiting >
- * 0": https://github.com/kubernetes/kubernetes/blob/v1.36.3/pkg/kubelet/kubelet_pods.go). ECI
- * may call a group Running while a container is still being created; a pod reported Running
- * must have every app container started, as readiness checks that wait for Running expect.
- */
-export function withUnstartedContainers(phase: PodPhase, statuses: readonly ContainerStatusJson[]): PodPhase {
-  if (phase !== 'Running') return phase;
-  const unstarted = statuses.some(
-    (s) => s.state.waiting !== undefined && s.lastState.terminated === undefined,
-  );
-  return unstarted ? 'Pending' : phase;
-}
-
 export function isTerminalStatus(status: string | undefined): boolean {
   const phase = phaseOf(status);
   return phase === 'Succeeded' || phase === 'Failed';

@@ -59,6 +59,24 @@ function groupFileVolumes(group: unknown): FileVolume[] {
     .map((v) => ({ name: v.name!, files: v.configFileVolumeConfigFileToPaths ?? [] }));
 }
 
+/**
+ * Whether a pod's group may have its volumes refreshed now: its group is Running and neither
+ * the pod nor the group is on its way out. A finished pod is left alone; a pod still Pending
+ * because one of its containers has not started (status/started.ts) is refreshed, so the tokens
+ * of the containers that run do not expire meanwhile.
+ */
+export function mayRefresh(pod: V1Pod, record: GroupRecord): boolean {
+  const phase = pod.status?.phase;
+  return (
+    record.group?.status === 'Running' &&
+    !record.gone &&
+    !record.deleteRequested &&
+    !pod.metadata?.deletionTimestamp &&
+    phase !== 'Succeeded' &&
+    phase !== 'Failed'
+  );
+}
+
 export class ContentRefresher {
   private readonly o: ContentRefresherOptions;
   private readonly now: () => number;
@@ -109,13 +127,7 @@ export class ContentRefresher {
   /** One check of one pod; never throws (a failure is an Event and the next interval retries). */
   async check(ctx: RefreshContext, entry: TrackedPod): Promise<void> {
     const { pod, record } = entry;
-    if (!pod || !record?.group || record.gone || record.deleteRequested || !ctx.provider.update) return;
-    if (
-      pod.metadata?.deletionTimestamp ||
-      pod.status?.phase !== 'Running' ||
-      record.group.status !== 'Running'
-    )
-      return;
+    if (!pod || !record || !ctx.provider.update || !mayRefresh(pod, record)) return;
     const now = this.now();
     // The group was made from fresh contents: the first check is one interval after it runs.
     const last = this.checkedAt.get(record);

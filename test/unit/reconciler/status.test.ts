@@ -97,6 +97,56 @@ test("the kubelet rule over ECI's Running: an app container not started yet (wai
     const s = podStatusFromGroup(two, { status, containerGroupId: 'eci-1', containers }, NOW);
     assert.equal(s.phase, phase, what);
   }
+  // Started before, by ECI's restart count or by what the pod's status already said: never back to Pending.
+  const restarted = { ...waiting('side'), restartCount: 2 };
+  assert.equal(
+    podStatusFromGroup(
+      two,
+      { status: 'Running', containerGroupId: 'eci-1', containers: [running('app'), restarted] },
+      NOW,
+    ).phase,
+    'Running',
+    'ECI says it restarted, with no previous state',
+  );
+  const said = pod(
+    { containers: two.spec!.containers },
+    {
+      phase: 'Running',
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'nginx:1.27',
+          imageID: '',
+          ready: true,
+          restartCount: 0,
+          state: { running: {} },
+        },
+        { name: 'side', image: 'busybox', imageID: '', ready: true, restartCount: 0, state: { running: {} } },
+      ],
+    },
+  );
+  assert.equal(
+    podStatusFromGroup(
+      said,
+      { status: 'Running', containerGroupId: 'eci-1', containers: [running('app'), waiting('side')] },
+      NOW,
+    ).phase,
+    'Running',
+    'the pod status already showed it running',
+  );
+  // Pending by this rule, the pod keeps ECI's view of the rest: startTime set, init containers done.
+  const withSidecar = pod({
+    initContainers: [{ name: 'sc', image: 'busybox', restartPolicy: 'Always' }],
+    containers: [{ name: 'app', image: 'nginx:1.27' }],
+  });
+  const s = podStatusFromGroup(
+    withSidecar,
+    { status: 'Running', containerGroupId: 'eci-1', containers: [running('sc'), waiting('app')] },
+    NOW,
+  );
+  assert.equal(s.phase, 'Pending');
+  assert.equal(s.startTime, '2026-01-01T00:00:05Z');
+  assert.equal(s.conditions.find((c) => c.type === 'Initialized')?.status, 'True');
 });
 
 test('container states: Running, Terminated, Waiting and the legacy spellings', () => {
