@@ -9,6 +9,7 @@ import { canExpire, expire } from './lifecycle/operations.ts';
 import type { EmulatorMetrics } from './metrics.ts';
 import type { QuotaTable } from './quotas.ts';
 import { redactRequest } from './redact.ts';
+import { shownGroupStatus } from './lifecycle/container-state.ts';
 
 export const ADMIN_PREFIX = '/_emulator';
 
@@ -108,7 +109,7 @@ export function registerAdmin(
         return core.groups().map((g) => ({
           containerGroupId: g.id,
           name: g.name,
-          status: g.status,
+          status: shownGroupStatus(g),
           zoneId: g.zoneId,
           vSwitchId: g.vSwitchId,
           intranetIp: g.intranetIp,

@@ -8,6 +8,7 @@ import { parseParams, unflatten } from '../params.ts';
 import { renderEvent, renderGroup, renderPodStatus } from '../render.ts';
 import { bool, int, jsonStringArray, str, tagList } from '../wire.ts';
 import type { ActionHandler } from './types.ts';
+import { shownGroupStatus } from '../lifecycle/container-state.ts';
 
 function matchesTags(
   g: ContainerGroup,
@@ -69,7 +70,7 @@ function filterGroups(
       (!f.ZoneId || g.zoneId === f.ZoneId) &&
       (!f.VSwitchId || g.vSwitchId === f.VSwitchId) &&
       (!f.ContainerGroupName || g.name === f.ContainerGroupName) &&
-      (!f.Status || g.status === f.Status) &&
+      (!f.Status || shownGroupStatus(g) === f.Status) &&
       matchesTags(g, f.Tag),
   );
 }
