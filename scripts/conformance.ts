@@ -106,9 +106,9 @@ try {
     `in scope ${counts.inScope}: passed ${counts.passed}, failed ${counts.failed}, skipped ${counts.skipped}, ` +
       `not run ${counts.notRun}, not applicable ${counts.notApplicable}; wall time ${wallTimeSec} s`,
   );
-  // Only the limits of specs this run ran (a narrowed run may not include them).
-  const ran = new Set(rows.filter((r) => r.result !== 'not run').map((r) => r.spec));
-  const hostLimits = await findHostLimits(HOST_LIMITS.filter((l) => l.specs.some((s) => ran.has(s))));
+  // Only the limits of specs this run saw fail (a narrowed run may not include them).
+  const failed = new Set(rows.filter((r) => r.result === 'failed').map((r) => r.spec));
+  const hostLimits = await findHostLimits(HOST_LIMITS.filter((l) => l.specs.some((s) => failed.has(s))));
   for (const f of hostLimits)
     console.log(`machine limit (${f.limit.probe.join(' ')}: ${f.answer}): ${f.limit.specs.join('; ')}`);
   if (narrow) {

@@ -12,6 +12,8 @@ export interface HostLimit {
   limit: string;
   /** A command that succeeds only on a machine without the limit. */
   probe: readonly string[];
+  /** What the probe answers on a machine with the limit; any other failure proves nothing. */
+  refusal: RegExp;
 }
 
 export const HOST_LIMITS: readonly HostLimit[] = [
@@ -20,6 +22,7 @@ export const HOST_LIMITS: readonly HostLimit[] = [
     limit:
       "this machine's kernel has no dummy network link type, and the spec's privileged container must create one (`ip link add dummy1 type dummy`); the emulator runs a container's processes on this kernel, as ECI runs them on its instance's",
     probe: ['unshare', '--net', 'ip', 'link', 'add', 'eci-probe0', 'type', 'dummy'],
+    refusal: /Unknown device type|not supported/i,
   },
 ];
 
@@ -29,7 +32,10 @@ export interface FoundLimit {
   answer: string;
 }
 
-/** Runs every probe; the limits whose probe failed, with what it printed (or why it could not run). */
+/**
+ * Runs every probe; the limits whose probe failed with the limit's refusal, with what it printed.
+ * A probe that could not run (not root, no such command) finds nothing.
+ */
 export async function findHostLimits(limits: readonly HostLimit[] = HOST_LIMITS): Promise<FoundLimit[]> {
   const found: FoundLimit[] = [];
   for (const limit of limits) {
@@ -39,7 +45,7 @@ export async function findHostLimits(limits: readonly HostLimit[] = HOST_LIMITS)
         resolve(err ? stderr.trim() || err.message : undefined),
       ),
     );
-    if (answer !== undefined) found.push({ limit, answer });
+    if (answer !== undefined && limit.refusal.test(answer)) found.push({ limit, answer });
   }
   return found;
 }

@@ -28,21 +28,26 @@ test('every host limit names specs in scope that docs/conformance.md lists, none
   }
 });
 
-test('findHostLimits reports a limit whose probe fails, with what it printed, and not one whose probe passes', async () => {
-  const passes: HostLimit = { specs: ['a'], limit: 'never missing here', probe: ['true'] };
+test('findHostLimits reports a limit whose probe fails with its refusal, with what it printed; not one whose probe passes or could not run', async () => {
+  const refusal = /Unknown device type/;
+  const passes: HostLimit = { specs: ['a'], limit: 'never missing here', probe: ['true'], refusal };
   const fails: HostLimit = {
     specs: ['b'],
     limit: 'always missing here',
     probe: ['sh', '-c', 'echo "Error: Unknown device type." >&2; exit 2'],
+    refusal,
   };
-  const absent: HostLimit = { specs: ['c'], limit: 'no such tool', probe: ['/nonexistent/probe'] };
-  const found = await findHostLimits([passes, fails, absent]);
+  const otherFailure: HostLimit = {
+    specs: ['c'],
+    limit: 'not root',
+    probe: ['sh', '-c', 'echo "unshare: Operation not permitted" >&2; exit 1'],
+    refusal,
+  };
+  const absent: HostLimit = { specs: ['d'], limit: 'no such tool', probe: ['/nonexistent/probe'], refusal };
+  const found = await findHostLimits([passes, fails, otherFailure, absent]);
   assert.deepEqual(
-    found.map((f) => [f.limit.specs[0], f.answer.includes('Unknown device type') || /ENOENT/.test(f.answer)]),
-    [
-      ['b', true],
-      ['c', true],
-    ],
+    found.map((f) => [f.limit.specs[0], f.answer]),
+    [['b', 'Error: Unknown device type.']],
   );
 });
 
