@@ -41,6 +41,7 @@ function notApplicableSection(claims: readonly NotApplicableClaim[]): string[] {
   ];
   for (const c of claims) {
     out.push(`- **${cell(c.limit)}**. [${c.source}](${c.source}): “${cell(c.quote)}”`);
+    for (const a of c.also ?? []) out.push(`  Also [${a.source}](${a.source}): “${cell(a.quote)}”`);
     for (const s of c.specs) out.push(`  - ${cell(s)}`);
   }
   out.push('');

@@ -14,6 +14,8 @@ export interface NotApplicableClaim {
   source: string;
   /** The page's own words, verbatim. */
   quote: string;
+  /** Further pages the limit leans on, each with its own words, verbatim. */
+  also?: readonly { source: string; quote: string }[];
 }
 
 const ECI_LIMITS_PAGE = 'https://www.alibabacloud.com/help/en/elastic-container-instance/latest/limits';
@@ -22,6 +24,11 @@ const ECI_PROBES_PAGE =
 const ECI_VOLUMES_PAGE = 'https://www.alibabacloud.com/help/en/eci/user-guide/overview-of-volumes';
 const ECI_UPDATE_PAGE =
   'https://www.alibabacloud.com/help/en/eci/developer-reference/api-eci-2018-08-08-updatecontainergroup';
+/** ECI's pod lifecycle table: its row for an instance being updated (status, description, Kubernetes phase, billed). */
+const UPDATING_IS_PENDING = {
+  source: 'https://www.alibabacloud.com/help/en/eci/user-guide/lifecycle-of-an-elastic-container-instance-2',
+  quote: 'Updating | The pod is being updated. | Pending | Yes',
+} as const;
 const ECI_SECURITY_CONTEXT_PAGE =
   'https://www.alibabacloud.com/help/en/eci/user-guide/configure-a-security-context-for-an-elastic-container-instance-or-a-container';
 
@@ -36,10 +43,11 @@ export const NOT_APPLICABLE_CLAIMS: readonly NotApplicableClaim[] = [
       '[sig-node] Pod InPlace Resize Container resize pod via the replace endpoint [MinimumKubeletVersion:1.34] [Conformance]',
     ],
     limit:
-      "ECI changes a running instance's containers only through UpdateContainerGroup, which takes the whole instance out of Running into Updating (a Pending pod in ECI's own pod lifecycle table, https://www.alibabacloud.com/help/en/eci/user-guide/lifecycle-of-an-elastic-container-instance-2): a container's CPU or memory cannot change while it and its pod keep running, as an in-place resize requires",
+      "ECI changes a running instance's containers only through UpdateContainerGroup, which takes the whole instance out of Running into Updating (a Pending pod in ECI's own pod lifecycle table): a container's CPU or memory cannot change while it and its pod keep running, as an in-place resize requires",
     source: ECI_UPDATE_PAGE,
     quote:
       'You can update only Elastic Container Instance (ECI) instances that are in the Pending or Running state. After the update, the instance status changes to Updating.',
+    also: [UPDATING_IS_PENDING],
   },
   {
     specs: [
@@ -47,10 +55,11 @@ export const NOT_APPLICABLE_CLAIMS: readonly NotApplicableClaim[] = [
       '[sig-node] Ephemeral Containers [NodeConformance] will start an ephemeral container in an existing pod [Conformance]',
     ],
     limit:
-      "CreateContainerGroup has no ephemeral containers, and the only way to give a running ECI instance another container is UpdateContainerGroup, which takes the whole instance out of Running into Updating (a Pending pod in ECI's own pod lifecycle table, https://www.alibabacloud.com/help/en/eci/user-guide/lifecycle-of-an-elastic-container-instance-2): a container cannot join a pod whose containers keep running, as an ephemeral container must",
+      "CreateContainerGroup has no ephemeral containers, and the only way to give a running ECI instance another container is UpdateContainerGroup, which takes the whole instance out of Running into Updating (a Pending pod in ECI's own pod lifecycle table): a container cannot join a pod whose containers keep running, as an ephemeral container must",
     source: ECI_UPDATE_PAGE,
     quote:
       'You can update only Elastic Container Instance (ECI) instances that are in the Pending or Running state. After the update, the instance status changes to Updating.',
+    also: [UPDATING_IS_PENDING],
   },
   {
     specs: [

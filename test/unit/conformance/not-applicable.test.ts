@@ -36,8 +36,11 @@ test('every not-applicable claim covers specs in scope that docs/conformance.md 
     assert.ok(table.has(spec), `a row of docs/conformance.md: ${spec}`);
   }
   for (const c of NOT_APPLICABLE_CLAIMS) {
-    assert.match(c.source, /^https:\/\/(help\.aliyun\.com|www\.alibabacloud\.com\/help)\//, c.source);
-    assert.ok(c.quote.length > 20 && c.limit.length > 20, `a quote and a limit for ${c.source}`);
+    for (const page of [c, ...(c.also ?? [])]) {
+      assert.match(page.source, /^https:\/\/(help\.aliyun\.com|www\.alibabacloud\.com\/help)\//, page.source);
+      assert.ok(page.quote.length > 20, `a quote from ${page.source}`);
+    }
+    assert.ok(c.limit.length > 20, `a limit for ${c.source}`);
   }
   assert.deepEqual([...NOT_APPLICABLE.keys()].sort(), [...claimed].sort());
 });
@@ -166,6 +169,7 @@ test('renderDoc explains not-applicable rows and lists each claim with its page,
   assert.match(doc, /## Not applicable to ECI/);
   for (const c of NOT_APPLICABLE_CLAIMS) {
     assert.ok(doc.includes(`(${c.source}): “`), c.source);
+    for (const a of c.also ?? []) assert.ok(doc.includes(`  Also [${a.source}](${a.source}): “`), a.source);
     for (const s of c.specs) assert.ok(doc.includes(`  - ${s.replace(/([|*_])/g, '\\$1')}`), s);
   }
   assert.match(doc, /runs with\n`make conformance-subset`/);
