@@ -11,7 +11,10 @@ function server(total: number, resourceVersion = '42') {
     calls.push(o);
     const start = o._continue ? Number(o._continue.slice('c-'.length)) : 0;
     const end = Math.min(total, start + o.limit);
-    const metadata: V1ListMeta = { resourceVersion };
+    // Each page with its own resourceVersion: only the first page's may reach the caller.
+    const metadata: V1ListMeta = {
+      resourceVersion: start === 0 ? resourceVersion : `${resourceVersion}-page-${start}`,
+    };
     if (end < total) {
       metadata._continue = `c-${end}`;
       metadata.remainingItemCount = total - end;
