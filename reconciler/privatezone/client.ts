@@ -1,8 +1,9 @@
 // The PrivateZone (pvtz 2018-01-01) calls the sync makes. There is no typed Node SDK for
 // PrivateZone in this project, so the calls go through the generic OpenAPI client
-// (@alicloud/openapi-client callApi, RPC style, reconciler/provider/rpc-call.ts) with the same configuration as the ECI
-// client (reconciler/provider/eci-client.ts): timeouts, swappable credentials, a per-call hook, and
-// every failure turned into an EciCallError so no request parameter reaches a log.
+// (@alicloud/openapi-client callApi, RPC style, reconciler/provider/rpc-call.ts) with the same
+// configuration as the ECI client (reconciler/provider/eci-client.ts): timeouts, swappable
+// credentials, a per-call hook, and every failure turned into an EciCallError so no request
+// parameter reaches a log.
 // API reference: https://www.alibabacloud.com/help/en/privatezone/developer-reference/api-pvtz-2018-01-01-dir
 import * as $OpenApi from '@alicloud/openapi-client';
 import type * as $Util from '@alicloud/tea-util';

@@ -1,10 +1,11 @@
-// An OpenAPI RPC call made through an SDK client's generic callApi. ECI: a call whose request carries a field ECI documents but @alicloud/eci20180808 2.0.3
-// lacks (a forced delete's `Force`, a privileged container's `SecurityContextPrivileged`:
-// docs/eci-api.md, "Fields the SDK lacks"). The SDK's own methods copy only the fields they
-// know, so such a request goes through the SDK client's generic callApi: the query is the
-// request model's own toMap, flattened as the SDK's methods flatten theirs (OpenApiUtil.query),
-// with the call parameters every 2018-08-08 RPC method of the SDK passes, so the signed wire
-// request is the SDK's own plus the added fields. The SDK itself stays unmodified. PrivateZone
+// An OpenAPI RPC call made through an SDK client's generic callApi. ECI: a call whose request
+// carries a field ECI documents but @alicloud/eci20180808 2.0.3 lacks (a forced delete's
+// `Force`, a privileged container's `SecurityContextPrivileged`: docs/eci-api.md, "Fields the
+// SDK lacks"). The SDK's own methods copy only the fields they know, so such a request goes
+// through the SDK client's generic callApi: the query is the request model's own toMap,
+// flattened as the SDK's methods flatten theirs (OpenApiUtil.query), with the call parameters
+// every 2018-08-08 RPC method of the SDK passes, so the signed wire request is the SDK's own
+// plus the added fields. The SDK itself stays unmodified. PrivateZone
 // (reconciler/privatezone/client.ts) has no SDK among the chosen packages and calls the same way.
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as OpenApiUtilModule from '@alicloud/openapi-util';
