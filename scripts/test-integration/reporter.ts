@@ -18,7 +18,7 @@ const ERROR_LINE_CHARS = 240;
 /** Pure: the first lines of a failing test's error (node:test wraps the thrown one as its `cause`). */
 export function errorExcerpt(error: unknown): string | undefined {
   const e = error as { cause?: unknown; message?: unknown } | undefined;
-  const inner = (e?.cause ?? e) as { message?: unknown; code?: unknown } | undefined;
+  const inner = (e?.cause ?? e) as { message?: unknown } | undefined;
   const message = typeof inner?.message === 'string' ? inner.message : typeof inner === 'string' ? inner : '';
   const lines = message
     .split('\n')
